@@ -1,0 +1,80 @@
+"""`kejiao check` and the upload page: the verdict intake would give, with nothing stored."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+import warehouse
+from pipelines.intake.ingest import RunContext, Verdict, judge, load_context, parse
+from pipelines.reference.load import load_reference
+from pipelines.settings import pseudonym_key
+
+SEVERITY_ZH = {"error": "错误 error", "warning": "提示 warning", "info": "说明 info"}
+
+
+def reference_context(warehouse_file: Path | None, key: bytes | None = None) -> RunContext:
+    """Registry and last year's figures from the warehouse (read-only) when it can be opened,
+    else from the newest published snapshot, else only the reference seeds."""
+    key = key or pseudonym_key()
+    candidates: list[Path] = []
+    if warehouse_file is not None:
+        candidates.append(warehouse_file)
+        candidates.append(warehouse_file.parent / "published" / "current.duckdb")
+    for path in candidates:
+        if not path.exists():
+            continue
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error:
+            continue  # held by a writer: try the next
+        try:
+            return load_context(con, key, date.today())
+        except duckdb.Error:
+            continue
+        finally:
+            con.close()
+    con = warehouse.connect(":memory:")
+    load_reference(con)
+    return load_context(con, key, date.today())
+
+
+def check_many(items: list[tuple[str, bytes]], ctx: RunContext) -> list[Verdict]:
+    """Judge files in the order ingest would: registry files first, each teaching the next."""
+    parsed = [parse(data, name) for name, data in items]
+    order = sorted(range(len(parsed)), key=lambda i: "R0" not in parsed[i].report_types)
+    verdicts: dict[int, Verdict] = {}
+    for i in order:
+        ctx.refresh_previous()
+        verdicts[i] = judge(parsed[i], ctx)
+        if verdicts[i].status == "accepted":
+            ctx.accept(verdicts[i])
+    return [verdicts[i] for i in range(len(parsed))]
+
+
+def check_paths(paths: list[Path], warehouse_file: Path | None) -> list[tuple[Path, Verdict]]:
+    ctx = reference_context(warehouse_file)
+    verdicts = check_many([(p.name, p.read_bytes()) for p in paths], ctx)
+    return list(zip(paths, verdicts))
+
+
+def format_verdict(path: Path | str, verdict: Verdict) -> str:
+    status = {"accepted": "通过 PASS", "rejected": "退回 REJECTED", "not_a_report": "非报表 NOT A REPORT"}
+    lines = [f"{path}: {status[verdict.status]} — {verdict.report_type or '-'} · {verdict.message_zh} / {verdict.message_en}"]
+    shown = verdict.issues.filter(pl.col("severity") != "info") if verdict.issues.height else verdict.issues
+    for r in shown.iter_rows(named=True):
+        where = []
+        if r["sheet_name"]:
+            where.append(f"工作表 sheet「{r['sheet_name']}」")
+        if r["row_number"] is not None:
+            where.append(f"第 {r['row_number']} 行 row")
+        if r["column_letter"] or r["column_header"]:
+            where.append(f"{r['column_letter'] or ''} 列 column「{r['column_header'] or ''}」")
+        lines.append(f"  [{SEVERITY_ZH[r['severity']]}] {' '.join(where)}: {r['message_zh']} / {r['message_en']}")
+    skipped = verdict.sheets_skipped
+    if skipped:
+        lines.append(f"  跳过的工作表 skipped sheets: {', '.join(skipped)}")
+    return "\n".join(lines)

@@ -1,0 +1,245 @@
+"""The data contract of shared/spec/reports.md as data: report types, columns, code lists.
+
+Everything the parser, the validator, the demo generator and the error reports need to know
+about a report lives here, once. Code lists map the Chinese (and English) words a school may
+write to a stable English code; the Chinese label of each code is kept for display.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["text", "int", "float", "date", "bool", "code", "school", "district", "list", "grade"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # canonical English snake_case name (also the staging column, unless renamed)
+    zh: str  # canonical Chinese header
+    kind: Kind
+    required: bool = False
+    code_list: str | None = None  # for kind == "code"
+    aliases: tuple[str, ...] = ()  # other headers seen in the wild (Chinese or English)
+    private: bool = False  # never stored, logged or echoed (names)
+    pseudonymise: bool = False  # replaced by a keyed hash on ingest
+    school_name_for: str | None = None  # this name column may stand in for that code column
+
+
+@dataclass(frozen=True)
+class ReportType:
+    code: str  # R0 .. R5
+    zh: str
+    en: str
+    table: str  # staging table (schema.table)
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # entity key (versioning), in staging column names
+    row_key: tuple[str, ...]  # uniqueness within one file
+    signature: tuple[str, ...] = field(default=())  # columns that identify the type from a header
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+# Code lists: code -> (zh label, en label, accepted spellings beyond the two labels)
+CODE_LISTS: dict[str, dict[str, tuple[str, str, tuple[str, ...]]]] = {
+    "school_type": {
+        "primary": ("小学", "Primary school", ()),
+        "junior_secondary": ("初级中学", "Junior secondary school", ("初中",)),
+        "nine_year": ("九年一贯制", "Nine-year school", ("九年一贯制学校",)),
+        "complete_secondary": ("完全中学", "Complete secondary school", ()),
+        "senior_secondary": ("高级中学", "Senior secondary school", ("高中",)),
+        "twelve_year": ("十二年一贯制", "Twelve-year school", ("十二年一贯制学校",)),
+        "higher_education": ("高校", "Higher education", ("普通高校", "大学")),
+        "special_education": ("特殊教育", "Special education", ("特教", "特殊教育学校")),
+        "other": ("其他", "Other", ()),
+    },
+    "ownership": {
+        "public": ("公办", "Public", ()),
+        "private": ("民办", "Private", ()),
+    },
+    "shs_stage": {
+        "applied": ("申报", "Applied", ()),
+        "district_recommended": ("区推荐", "Recommended by district", ()),
+        "city_approved": ("市立项", "Approved by city", ()),
+        "midterm_reviewed": ("中期评估", "Mid-term reviewed", ()),
+        "named": ("验收命名", "Named", ()),
+        "rectification": ("整改", "Under rectification", ()),
+        "withdrawn": ("退出", "Withdrawn", ()),
+    },
+    "discipline": {
+        "mathematics": ("数学", "Mathematics", ()),
+        "physics": ("物理", "Physics", ()),
+        "chemistry": ("化学", "Chemistry", ()),
+        "biology": ("生物学", "Biology", ("生物",)),
+        "it_ai": ("信息技术与人工智能", "IT and AI", ()),
+        "engineering": ("工程与技术", "Engineering and technology", ()),
+        "geo_earth": ("地理与地球科学", "Geography and earth science", ()),
+        "medicine_health": ("医学与生命健康", "Medicine and life health", ()),
+        "interdisciplinary": ("跨学科", "Interdisciplinary", ()),
+    },
+    "base_status": {
+        "applied": ("申报", "Applied", ()),
+        "established": ("立项建设", "Established", ()),
+        "midterm_reviewed": ("中期评估", "Mid-term reviewed", ()),
+        "accredited": ("通过评估", "Accredited", ()),
+        "revoked": ("撤销", "Revoked", ()),
+    },
+    "yip_status": {
+        "enrolled": ("在读", "Enrolled", ()),
+        "completed": ("结业", "Completed", ()),
+        "withdrawn": ("退出", "Withdrawn", ()),
+    },
+    "gender": {
+        "male": ("男", "Male", ("M",)),
+        "female": ("女", "Female", ("F",)),
+    },
+    "member_type": {
+        "primary": ("小学", "Primary school", ()),
+        "junior": ("初中", "Junior secondary", ("初级中学",)),
+        "senior": ("高中", "Senior secondary", ("高级中学",)),
+        "complete_secondary": ("完全中学", "Complete secondary", ()),
+        "university": ("高校", "University", ("大学",)),
+        "research_institute": ("科研院所", "Research institute", ()),
+        "enterprise": ("企业", "Enterprise", ()),
+        "other": ("其他", "Other", ()),
+    },
+}
+
+SHS_STAGE_ORDER = ["applied", "district_recommended", "city_approved", "midterm_reviewed", "named"]
+
+# Grades: 1..12; words schools write for them.
+GRADE_WORDS: dict[str, int] = {
+    **{f"{n}年级": i for i, n in enumerate("一二三四五六七八九", start=1)},
+    "初一": 7, "初二": 8, "初三": 9, "高一": 10, "高二": 11, "高三": 12,
+    **{f"{i}年级": i for i in range(1, 13)},
+    **{f"{n}年级": 9 + i for i, n in enumerate(["十", "十一", "十二"], start=1)},
+}
+
+C = Column
+
+R0 = ReportType(
+    code="R0", zh="学校(机构)名录", en="School registry", table="staging.r0_schools",
+    columns=(
+        C("school_code", "学校标识码", "text", True, aliases=("学校代码", "标识码")),
+        C("school_name", "学校名称", "text", True, aliases=("学校全称",)),
+        C("aliases", "简称", "list", aliases=("别名", "学校简称")),
+        C("district_code", "所在区", "district", True, aliases=("区", "所属区", "区代码")),
+        C("school_type", "办学类型", "code", True, code_list="school_type"),
+        C("ownership", "办别", "code", code_list="ownership", aliases=("举办者类型",)),
+        C("enrolled_students", "在校生数", "int", aliases=("学生数",)),
+        C("valid_from", "启用日期", "date", aliases=("成立日期",)),
+        C("valid_to", "停用日期", "date", aliases=("撤销日期",)),
+    ),
+    key=("school_code",), row_key=("school_code",),
+    signature=("school_code", "school_name", "school_type", "district_code"),
+)
+
+R1 = ReportType(
+    code="R1", zh="科学高中建设进展报告", en="Science high school progress", table="staging.r1_shs_stage_events",
+    columns=(
+        C("school_code", "学校标识码", "school", True, aliases=("学校代码",)),
+        C("school_name", "学校名称", "text", school_name_for="school_code"),
+        C("stage", "阶段", "code", True, code_list="shs_stage", aliases=("建设阶段",)),
+        C("event_date", "日期", "date", True, aliases=("时间", "阶段日期")),
+        C("approval_doc_no", "批准文号", "text", aliases=("文号",)),
+        C("partner_universities", "合作高校", "text"),
+        C("science_cohort_students", "科学班学生数", "int"),
+        C("dedicated_labs", "专用实验室数", "int"),
+    ),
+    key=("school_code",), row_key=("school_code", "stage", "event_date"),
+    signature=("stage", "event_date"),
+)
+
+R2 = ReportType(
+    code="R2", zh="领航学科基地年度报告", en="Flagship discipline base report", table="staging.r2_flagship_base_reports",
+    columns=(
+        C("base_code", "基地编号", "text", True),
+        C("host_school_code", "依托学校标识码", "school", True, aliases=("依托学校代码",)),
+        C("host_school_name", "依托学校", "text", school_name_for="host_school_code", aliases=("依托学校名称",)),
+        C("discipline", "学科", "code", True, code_list="discipline"),
+        C("status", "状态", "code", True, code_list="base_status", aliases=("基地状态",)),
+        C("report_year", "报告年度", "int", True, aliases=("年度",)),
+        C("partners", "合作单位", "text"),
+        C("students_served", "服务学生数", "int"),
+        C("courses_offered", "开设课程数", "int"),
+        C("schools_reached", "辐射学校数", "int"),
+        C("teacher_training_hours", "教师培训学时", "float"),
+    ),
+    key=("base_code", "report_year"), row_key=("base_code", "report_year"),
+    signature=("base_code", "discipline"),
+)
+
+R3 = ReportType(
+    code="R3", zh="青少年科创计划学员名册", en="Youth S&T programme roster", table="staging.r3_yip_participants",
+    columns=(
+        C("cohort_year", "届别", "int", True, aliases=("届", "年度")),
+        C("student_id", "学生编号", "text", True, pseudonymise=True, aliases=("学籍号", "学生学籍号")),
+        C("name", "姓名", "text", private=True, aliases=("学生姓名",)),
+        C("gender", "性别", "code", code_list="gender"),
+        C("school_code", "就读学校标识码", "school", True, aliases=("就读学校代码",)),
+        C("school_name", "就读学校", "text", school_name_for="school_code", aliases=("就读学校名称",)),
+        C("grade", "年级", "grade", True),
+        C("host_university", "承办高校", "school", True, aliases=("承办高校名称", "高校")),
+        C("research_field", "研究方向", "text"),
+        C("university_mentor", "高校导师", "text", pseudonymise=True),
+        C("school_mentor", "中学导师", "text", pseudonymise=True),
+        C("start_date", "开始日期", "date", True),
+        C("end_date", "结束日期", "date"),
+        C("status", "状态", "code", True, code_list="yip_status", aliases=("学员状态",)),
+        C("outputs", "成果", "text", aliases=("研究成果",)),
+        C("guardian_consent", "监护人同意", "bool", True, aliases=("监护人是否同意",)),
+    ),
+    key=("host_university", "cohort_year"), row_key=("cohort_year", "student_id"),
+    signature=("student_id", "host_university"),
+)
+
+R4 = ReportType(
+    code="R4", zh="科技教育联盟成员名册", en="Alliance member register", table="staging.r4_alliance_members",
+    columns=(
+        C("member_code", "单位代码", "text", True, aliases=("统一社会信用代码", "成员单位代码")),
+        C("member_name", "单位名称", "text", True, aliases=("成员单位名称",)),
+        C("member_type", "类型", "code", True, code_list="member_type", aliases=("单位类型",)),
+        C("district_code", "所在区", "district", True, aliases=("所属区",)),
+        C("joined_date", "加入日期", "date", True),
+        C("left_date", "退出日期", "date"),
+        C("is_lead", "牵头单位", "bool", aliases=("是否牵头单位",)),
+    ),
+    key=("member_code",), row_key=("member_code",),
+    signature=("member_code", "joined_date"),
+)
+
+R5 = ReportType(
+    code="R5", zh="学校科技教育年报", en="School S&T education annual report", table="staging.r5_school_annual_reports",
+    columns=(
+        C("school_code", "学校标识码", "school", True, aliases=("学校代码",)),
+        C("school_name", "学校名称", "text", school_name_for="school_code"),
+        C("report_year", "报告年度", "int", True, aliases=("年度",)),
+        C("enrolled_students", "在校生数", "int", True, aliases=("学生数",)),
+        C("science_hours_planned", "科学课计划课时", "float"),
+        C("science_hours_delivered", "科学课实际课时", "float"),
+        C("science_vice_principals", "科学副校长人数", "int", True, aliases=("科学副校长数",)),
+        C("science_teachers", "科学教师数", "int"),
+        C("stem_master_science_teachers", "理工科硕士科学教师数", "int"),
+        C("labs", "实验室数", "int"),
+        C("maker_spaces", "创客空间数", "int"),
+        C("st_clubs", "科技社团数", "int"),
+        C("st_club_members", "科技社团成员数", "int"),
+        C("students_in_st_activities", "参加科技活动学生数", "int", True),
+        C("afterschool_st_programmes", "课后服务科技项目数", "int"),
+        C("awards_city_or_above", "市级以上获奖数", "int"),
+        C("teacher_st_training_hours", "教师科技培训学时", "float"),
+    ),
+    key=("school_code", "report_year"), row_key=("school_code", "report_year"),
+    signature=("science_vice_principals", "students_in_st_activities"),
+)
+
+REPORT_TYPES: dict[str, ReportType] = {r.code: r for r in (R0, R1, R2, R3, R4, R5)}
+
+
+def code_label(code_list: str, code: str, lang: str = "zh") -> str:
+    zh, en, _ = CODE_LISTS[code_list][code]
+    return zh if lang == "zh" else en

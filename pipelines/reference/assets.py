@@ -1,0 +1,17 @@
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from pipelines.reference.load import load_reference
+from pipelines.resources import Warehouse
+
+
+@asset(group_name="reference", kinds={"duckdb", "csv"})
+def reference_data(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+    """Districts (GB/T 2260), targets with the source's words, and code labels, from seeds/."""
+    with warehouse.get_connection() as con:
+        counts = load_reference(con)
+        targets = con.sql("select indicator_id, target_value, target_year, kind from ref.targets").pl()
+    return MaterializeResult(metadata={
+        **{f"rows {t}": n for t, n in counts.items()},
+        "targets": MetadataValue.text(str(targets)),
+    })

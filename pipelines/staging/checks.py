@@ -1,0 +1,99 @@
+"""Checks on the rows in force: unique keys, schools that exist, reports that are owed."""
+
+
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetChecksDefinition, MetadataValue, asset_check
+
+from pipelines.intake.assets import _markdown
+from pipelines.intake.schema import REPORT_TYPES, ReportType
+from pipelines.intake.validate import staging_name
+from pipelines.resources import Warehouse
+from pipelines.staging.assets import ASSET_NAMES, in_force_table
+
+REGISTRY = in_force_table(REPORT_TYPES["R0"])
+# (report, column) pairs that must name a school of the registry in force
+SCHOOL_REFERENCES = [("R1", "school_code"), ("R2", "host_school_code"), ("R3", "school_code"),
+                     ("R3", "host_university_code"), ("R5", "school_code")]
+
+
+def _unique_key_check(report: ReportType) -> AssetChecksDefinition:
+    key = [staging_name(report.column(k)) for k in report.row_key]
+    table = in_force_table(report)
+
+    @asset_check(asset=ASSET_NAMES[report.code], name="unique_key", blocking=True,
+                 description=f"One row in force per {', '.join(key)}.")
+    def _check(warehouse: Warehouse) -> AssetCheckResult:
+        with warehouse.get_connection() as con:
+            dupes = con.sql(
+                f"select {', '.join(key)}, count(*) as n, list(distinct submission_id)[:3] as submissions "
+                f"from {table} group by all having count(*) > 1 order by n desc"
+            ).pl()
+        # a student in two universities' rosters of one cohort is a real-world conflict, not a load bug
+        severity = AssetCheckSeverity.WARN if report.code == "R3" else AssetCheckSeverity.ERROR
+        examples = dupes.drop("student_key") if "student_key" in dupes.columns else dupes
+        return AssetCheckResult(passed=dupes.is_empty(), severity=severity, metadata={
+            "duplicate keys": dupes.height, "examples": MetadataValue.md(_markdown(examples, 10))})
+
+    return _check
+
+
+def _school_reference_check(code: str, columns: list[str]) -> AssetChecksDefinition:
+    report = REPORT_TYPES[code]
+    table = in_force_table(report)
+    unions = " union all ".join(
+        f"select '{c}' as column_name, {c} as school_code from {table}" for c in columns
+    )
+
+    @asset_check(asset=ASSET_NAMES[code], name="schools_in_registry", blocking=True,
+                 additional_deps=[ASSET_NAMES["R0"]],
+                 description=f"Every school named ({', '.join(columns)}) is in the registry in force.")
+    def _check(warehouse: Warehouse) -> AssetCheckResult:
+        with warehouse.get_connection() as con:
+            missing = con.sql(
+                f"select column_name, school_code, count(*) as n from ({unions}) "
+                f"where school_code not in (select school_code from {REGISTRY}) group by all order by n desc"
+            ).pl()
+        return AssetCheckResult(passed=missing.is_empty(), severity=AssetCheckSeverity.ERROR, metadata={
+            "unknown school codes": missing.height, "examples": MetadataValue.md(_markdown(missing, 10))})
+
+    return _check
+
+
+@asset_check(asset=ASSET_NAMES["R5"], name="annual_report_completeness", additional_deps=[ASSET_NAMES["R0"]],
+             description="Primary and secondary schools active in a year without an accepted R5 for it (warn).")
+def annual_report_completeness(warehouse: Warehouse) -> AssetCheckResult:
+    with warehouse.get_connection() as con:
+        owing = con.sql(
+            f"""
+            with years as (select distinct report_year from {in_force_table(REPORT_TYPES['R5'])}),
+            owed as (
+                select years.report_year, r.school_code, r.school_name, r.district_code
+                from years cross join {REGISTRY} r
+                where r.school_type not in ('higher_education', 'other')
+                  and coalesce(year(r.valid_from), 0) <= years.report_year
+                  and coalesce(year(r.valid_to), 9999) >= years.report_year
+            )
+            select owed.* from owed
+            anti join {in_force_table(REPORT_TYPES['R5'])} r5 using (report_year, school_code)
+            order by report_year, district_code, school_code
+            """
+        ).pl()
+        by_year = owing.group_by("report_year").len().sort("report_year")
+    return AssetCheckResult(passed=owing.is_empty(), severity=AssetCheckSeverity.WARN, metadata={
+        "missing reports": owing.height,
+        "missing by year": MetadataValue.md(_markdown(by_year)),
+        "examples": MetadataValue.md(_markdown(owing, 20)),
+    })
+
+
+def _references() -> list[AssetChecksDefinition]:
+    grouped: dict[str, list[str]] = {}
+    for code, column in SCHOOL_REFERENCES:
+        grouped.setdefault(code, []).append(column)
+    return [_school_reference_check(code, cols) for code, cols in grouped.items()]
+
+
+staging_checks = [
+    *[_unique_key_check(r) for r in REPORT_TYPES.values()],
+    *_references(),
+    annual_report_completeness,
+]
