@@ -38,9 +38,9 @@ def _staging_asset(report: ReportType) -> AssetsDefinition:
             con.execute("begin transaction")
             con.execute(f"create or replace table {table} as {in_force_sql(report)}")
             con.execute("commit")
-            rows = con.sql(f"select count(*) from {table}").fetchone()[0]
-            versions = con.sql(f"select count(*) from {report.table}").fetchone()[0]
-            submissions = con.sql(f"select count(distinct submission_id) from {table}").fetchone()[0]
+            rows = con.sql(f"select count(*) from {table}").fetchall()[0][0]
+            versions = con.sql(f"select count(*) from {report.table}").fetchall()[0][0]
+            submissions = con.sql(f"select count(distinct submission_id) from {table}").fetchall()[0][0]
             preview = con.sql(f"select * exclude (submission_id) from {table} limit 10").pl()
         return MaterializeResult(metadata={
             "rows in force": rows,
