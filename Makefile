@@ -8,7 +8,7 @@ export KEJIAO_DATA_DIR ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(KEJIAO_DATA_DIR)/dagster_home
 PORT ?= 8501
 
-.PHONY: install demo test dev dashboard seeds lint bench clean
+.PHONY: install system-deps demo test dev dashboard seeds lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,11 @@ demo: install
 	$(BIN)/streamlit run dashboards/streamlit_app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
 ## Create the environment and run the whole test suite.
-test: install
-	$(BIN)/python -m pytest -q
+test: install system-deps
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+system-deps:
+	bash scripts/system-deps.sh
 
 ## Dagster UI and daemon over the demo inbox.
 dev: install
