@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 
 import warehouse
-from pipelines.intake.ingest import RunContext, Verdict, judge, load_context, parse
+from pipelines.intake.ingest import RunContext, Verdict, judge_batch, load_context, parse
 from pipelines.reference.load import load_reference
 from pipelines.settings import pseudonym_key
 
@@ -45,13 +45,13 @@ def reference_context(warehouse_file: Path | None, key: bytes | None = None) -> 
 def check_many(items: list[tuple[str, bytes]], ctx: RunContext) -> list[Verdict]:
     """Judge files in the order ingest would: registry files first, each teaching the next."""
     parsed = [parse(data, name) for name, data in items]
-    order = sorted(range(len(parsed)), key=lambda i: "R0" not in parsed[i].report_types)
-    verdicts: dict[int, Verdict] = {}
-    for i in order:
-        ctx.refresh_previous()
-        verdicts[i] = judge(parsed[i], ctx)
+    registry = [i for i, p in enumerate(parsed) if "R0" in p.report_types]
+    others = [i for i, p in enumerate(parsed) if "R0" not in p.report_types]
+    verdicts = dict(zip(registry, judge_batch([parsed[i] for i in registry], ctx)))
+    for i in registry:
         if verdicts[i].status == "accepted":
             ctx.accept(verdicts[i])
+    verdicts.update(zip(others, judge_batch([parsed[i] for i in others], ctx)))
     return [verdicts[i] for i in range(len(parsed))]
 
 

@@ -22,7 +22,7 @@ from pipelines.intake.in_force import in_force_sql
 from pipelines.intake.messages import render
 from pipelines.intake.readers import Grid, NotAReport, read_file
 from pipelines.intake.schema import REPORT_TYPES
-from pipelines.intake.validate import ISSUE_SCHEMA, Context, SheetResult, validate_sheet
+from pipelines.intake.validate import ISSUE_SCHEMA, Context, SheetInput, validate_batch
 
 log = logging.getLogger(__name__)
 
@@ -104,69 +104,51 @@ def with_messages(issues: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _cross_sheet_duplicates(results: list[SheetResult]) -> pl.DataFrame:
-    """A key repeated on two sheets of one workbook (one sheet per school) is a duplicate too."""
-    found = []
-    by_type: dict[str, list[SheetResult]] = {}
-    for r in results:
-        if r.rows.height:
-            by_type.setdefault(r.report.code, []).append(r)
-    for code, group in by_type.items():
-        if len(group) < 2:
-            continue
-        report = REPORT_TYPES[code]
-        key = [c if c != "student_id" else "student_key" for c in report.row_key]
-        rows = pl.concat([g.rows.select("sheet_name", "row_number", *key) for g in group])
-        first = rows.with_columns(
-            _first_sheet=pl.col("sheet_name").first().over(key), _first_row=pl.col("row_number").first().over(key)
-        ).filter(pl.col("_first_sheet") != pl.col("sheet_name"))
-        if first.height:
-            found.append(first.select(
-                severity=pl.lit("error"), rule_code=pl.lit("duplicate_key"), sheet_name="sheet_name",
-                row_number="row_number", column_letter=pl.lit(None, pl.String), column_name=pl.lit(report.row_key[-1]),
-                column_header=pl.lit("/".join(report.column(k).zh for k in report.row_key)),
-                value_seen=pl.lit(None, pl.String),
-                detail=pl.lit("“") + pl.col("_first_sheet") + pl.lit("”表 ") + pl.col("_first_row").cast(pl.String),
-            ))
-    return pl.concat(found) if found else pl.DataFrame(schema=ISSUE_SCHEMA)
-
-
-def judge(parsed: Parsed, ctx: Context) -> Verdict:
+def _verdict(parsed: Parsed, rows: dict[str, pl.DataFrame], issues: pl.DataFrame) -> Verdict:
     if parsed.not_a_report:
         zh, en = parsed.not_a_report
-        issues = with_messages(pl.DataFrame([{
+        issues = pl.DataFrame([{
             "severity": "error", "rule_code": "not_a_report", "sheet_name": None, "row_number": None,
             "column_letter": None, "column_name": None, "column_header": None, "value_seen": None, "detail": zh,
-        }], schema=ISSUE_SCHEMA))
-        return Verdict(parsed.name, parsed.file_format, "not_a_report", None, {}, issues, [],
+        }], schema=ISSUE_SCHEMA)
+        return Verdict(parsed.name, parsed.file_format, "not_a_report", None, {}, with_messages(issues), [],
                        parsed.skipped, zh, en)
-    results = [validate_sheet(grid, idx, match, ctx) for grid, idx, match in parsed.sheets]
-    skipped = [pl.DataFrame([{
+    skipped = pl.DataFrame([{
         "severity": "info", "rule_code": "sheet_skipped", "sheet_name": s, "row_number": None, "column_letter": None,
-        "column_name": None, "column_header": None, "value_seen": None, "detail": s}], schema=ISSUE_SCHEMA)
-        for s in parsed.skipped]
-    issues = pl.concat([r.issues for r in results] + [_cross_sheet_duplicates(results)] + skipped)
-    issues = with_messages(issues)
-    rows: dict[str, list[pl.DataFrame]] = {}
-    for r in results:
-        if r.rows.height:
-            rows.setdefault(r.report.table, []).append(r.rows)
+        "column_name": None, "column_header": None, "value_seen": None, "detail": s} for s in parsed.skipped],
+        schema=ISSUE_SCHEMA)
+    issues = with_messages(pl.concat([issues, skipped]))
     errors = int((issues["severity"] == "error").sum())
     warnings = int((issues["severity"] == "warning").sum())
-    status = "rejected" if errors else "accepted"
-    n = sum(df.height for dfs in rows.values() for df in dfs)
+    n = sum(df.height for df in rows.values())
     if errors:
         zh = f"退回：发现 {errors} 处错误（另有 {warnings} 处提示），请按错误清单修改后重新报送整个文件"
         en = f"Rejected: {errors} errors ({warnings} warnings); fix them all and send the whole file again"
     else:
         zh = f"已接收：{n} 行" + (f"，{warnings} 处提示请核对" if warnings else "")
         en = f"Accepted: {n} rows" + (f", {warnings} warnings to check" if warnings else "")
-    types = sorted({r.report.code for r in results})
-    return Verdict(
-        parsed.name, parsed.file_format, status, ",".join(types) or None,
-        {t: pl.concat(dfs, how="diagonal_relaxed") for t, dfs in rows.items()}, issues,
-        [r.sheet_name for r in results], parsed.skipped, zh, en,
-    )
+    return Verdict(parsed.name, parsed.file_format, "rejected" if errors else "accepted",
+                   ",".join(parsed.report_types) or None, rows, issues,
+                   [g.name for g, _, _ in parsed.sheets], parsed.skipped, zh, en)
+
+
+def judge_batch(parsed: list[Parsed], ctx: Context) -> list[Verdict]:
+    """Verdicts on many files, validated together (see validate.py); the list is in arrival
+    order, which decides which of two files of one batch is last year's."""
+    sheets = [SheetInput(i, grid, idx, match) for i, p in enumerate(parsed) for grid, idx, match in p.sheets]
+    result = validate_batch(sheets, ctx)
+    rows_by_file: dict[int, dict[str, pl.DataFrame]] = {}
+    for code, frame in result.rows.items():
+        table = REPORT_TYPES[code].table
+        for (i,), part in frame.partition_by("_file", as_dict=True).items():
+            rows_by_file.setdefault(i, {})[table] = part.drop("_file")
+    issues_by_file = {i: part.drop("_file") for (i,), part in result.issues.partition_by("_file", as_dict=True).items()}
+    empty = pl.DataFrame(schema=ISSUE_SCHEMA)
+    return [_verdict(p, rows_by_file.get(i, {}), issues_by_file.get(i, empty)) for i, p in enumerate(parsed)]
+
+
+def judge(parsed: Parsed, ctx: Context) -> Verdict:
+    return judge_batch([parsed], ctx)[0]
 
 
 def check_file(data: bytes, name: str, ctx: Context) -> Verdict:
@@ -204,10 +186,7 @@ def districts_index(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 class RunContext(Context):
-    """A Context that learns from the files accepted earlier in the same run."""
-
-    _pending_r0: list[pl.DataFrame]
-    _pending_r5: list[pl.DataFrame]
+    """A Context that learns from files accepted before: the registry and last year's figures."""
 
     def accept(self, verdict: Verdict) -> None:
         r0 = verdict.rows.get(REPORT_TYPES["R0"].table)
@@ -218,13 +197,9 @@ class RunContext(Context):
             self.names = names_index(self.schools)
         r5 = verdict.rows.get(REPORT_TYPES["R5"].table)
         if r5 is not None and r5.height:
-            self._pending_r5.append(r5.select(self.previous_r5.columns))
-
-    def refresh_previous(self) -> None:
-        if self._pending_r5:
-            self.previous_r5 = pl.concat([self.previous_r5, *self._pending_r5], how="vertical_relaxed").unique(
-                ["school_code", "report_year"], keep="last", maintain_order=True)
-            self._pending_r5 = []
+            self.previous_r5 = pl.concat([self.previous_r5, r5.select(self.previous_r5.columns)],
+                                         how="vertical_relaxed").unique(["school_code", "report_year"], keep="last",
+                                                                        maintain_order=True)
 
 
 def load_context(con: duckdb.DuckDBPyConnection, key: bytes, today: date) -> RunContext:
@@ -235,10 +210,8 @@ def load_context(con: duckdb.DuckDBPyConnection, key: bytes, today: date) -> Run
         f"select school_code, report_year::bigint as report_year, enrolled_students, students_in_st_activities "
         f"from ({in_force_sql('R5')})"
     ).pl()
-    ctx = RunContext(schools=schools, names=names_index(schools), districts=districts_index(con),
-                     previous_r5=previous, key=key, today=today)
-    ctx._pending_r0, ctx._pending_r5 = [], []
-    return ctx
+    return RunContext(schools=schools, names=names_index(schools), districts=districts_index(con),
+                      previous_r5=previous, key=key, today=today)
 
 
 # --- the inbox --------------------------------------------------------------------------
@@ -292,9 +265,13 @@ def scan_inbox(inbox: Path) -> list[InboxFile]:
     return files
 
 
+def archive_path(file: InboxFile, archive_dir: Path) -> Path:
+    return archive_dir / file.sha256[:2] / f"{file.sha256}{file.path.suffix.lower()}"
+
+
 def archive(file: InboxFile, archive_dir: Path) -> Path:
     """Content-addressed copy of the original bytes; written once, never changed or deleted."""
-    target = archive_dir / file.sha256[:2] / f"{file.sha256}{file.path.suffix.lower()}"
+    target = archive_path(file, archive_dir)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + f".tmp{os.getpid()}")
@@ -315,27 +292,27 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> 
 
 
 def ingest(con: duckdb.DuckDBPyConnection, inbox: Path, archive_dir: Path, key: bytes,
-           now: datetime | None = None, today: date | None = None, senders: dict[str, str] | None = None,
-           fail_after: int | None = None) -> IntakeSummary:
+           now: datetime | None = None, today: date | None = None,
+           senders: dict[str, str] | None = None) -> IntakeSummary:
     """Take in what is new in the inbox. All warehouse writes happen in one transaction: a run
     that dies leaves the warehouse as it was; a second run over the same inbox changes nothing.
-    `fail_after` (tests only) raises after that many submissions were written."""
+    `senders` maps inbox paths to who sent them (the upload page)."""
     now = now or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     today = today or date.today()
     summary = IntakeSummary()
     files = scan_inbox(inbox) if inbox.exists() else []
     summary.files_seen = len(files)
-    known = {r[0]: r[1] for r in con.sql("select submission_id, original_name from raw.submissions").fetchall()}
+    known = {r[0] for r in con.sql("select submission_id from raw.submissions").fetchall()}
     observed = set(con.sql("select inbox_path, submission_id from raw.file_observations").fetchall())
 
-    new_obs, new_files = [], {}
+    observations, new_files = [], {}
     for f in sorted(files, key=lambda f: (f.modified_at, f.relative)):
         if (f.relative, f.sha256) in observed:
             summary.unchanged += 1
             continue
         duplicate = f.sha256 in known or f.sha256 in new_files
-        new_obs.append({"inbox_path": f.relative, "submission_id": f.sha256, "size_bytes": f.size,
-                        "modified_at": f.modified_at, "seen_at": now, "is_duplicate": duplicate})
+        observations.append({"inbox_path": f.relative, "submission_id": f.sha256, "size_bytes": f.size,
+                             "modified_at": f.modified_at, "seen_at": now, "is_duplicate": duplicate})
         if duplicate:
             summary.duplicates.append(f.relative)
         else:
@@ -344,26 +321,35 @@ def ingest(con: duckdb.DuckDBPyConnection, inbox: Path, archive_dir: Path, key: 
     parsed = {h: parse(f.path.read_bytes(), f.path.name) for h, f in new_files.items()}
     for f in new_files.values():
         archive(f, archive_dir)
-    # the registry first: other reports resolve their schools through it
-    order = sorted(new_files, key=lambda h: ("R0" not in parsed[h].report_types,
-                                             min(new_files[h].modified_at, now), new_files[h].relative))
+    arrival = sorted(new_files, key=lambda h: (min(new_files[h].modified_at, now), new_files[h].relative))
+    # the registry first: the other reports resolve their schools through it
+    registry = [h for h in arrival if "R0" in parsed[h].report_types]
+    others = [h for h in arrival if "R0" not in parsed[h].report_types]
     ctx = load_context(con, key, today)
+    verdicts = dict(zip(registry, judge_batch([parsed[h] for h in registry], ctx)))
+    for h in registry:
+        if verdicts[h].status == "accepted":
+            ctx.accept(verdicts[h])
+    verdicts.update(zip(others, judge_batch([parsed[h] for h in others], ctx)))
+
+    submissions, issues, rows = [], [], {}
+    for h in registry + others:
+        f, verdict = new_files[h], verdicts[h]
+        submissions.append(_submission_row(f, verdict, archive_dir, now, (senders or {}).get(f.relative)))
+        issues.append(verdict.issues.with_columns(submission_id=pl.lit(h)).drop("detail"))
+        if verdict.status == "accepted":
+            for table, frame in verdict.rows.items():
+                rows.setdefault(table, []).append(frame.with_columns(submission_id=pl.lit(h)))
+        _summarise(summary, f, verdict)
 
     con.execute("begin transaction")
     try:
-        _insert(con, "raw.file_observations", pl.DataFrame(new_obs, schema={
-            "inbox_path": pl.String, "submission_id": pl.String, "size_bytes": pl.Int64,
-            "modified_at": pl.Datetime("us"), "seen_at": pl.Datetime("us"), "is_duplicate": pl.Boolean}))
-        for n, h in enumerate(order):
-            f = new_files[h]
-            ctx.refresh_previous()
-            verdict = judge(parsed[h], ctx)
-            if verdict.status == "accepted":
-                ctx.accept(verdict)
-            _write_verdict(con, f, verdict, archive_dir, now, (senders or {}).get(f.relative))
-            _summarise(summary, f, verdict)
-            if fail_after is not None and n + 1 >= fail_after:
-                raise RuntimeError(f"simulated failure after {fail_after} submissions")
+        _insert(con, "raw.file_observations", pl.DataFrame(observations, schema=OBSERVATION_SCHEMA))
+        _insert(con, "raw.submissions", pl.DataFrame(submissions, schema=SUBMISSION_SCHEMA))
+        if issues:
+            _insert(con, "raw.issues", pl.concat(issues))
+        for table, frames in rows.items():
+            _insert(con, table, pl.concat(frames, how="diagonal_relaxed"))
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -372,22 +358,28 @@ def ingest(con: duckdb.DuckDBPyConnection, inbox: Path, archive_dir: Path, key: 
     return summary
 
 
-def _write_verdict(con, f: InboxFile, verdict: Verdict, archive_dir: Path, now: datetime, sender: str | None) -> None:
-    con.execute(
-        """insert into raw.submissions values ($id, $name, $path, $fmt, $size, $arrived, $seen, $archive, $type,
-           $status, $rows, $errors, $warnings, $read, $skipped, $zh, $en, $sender, $now)""",
-        {"id": f.sha256, "name": f.path.name, "path": f.relative, "fmt": verdict.file_format, "size": f.size,
-         "arrived": min(f.modified_at, now), "seen": now,
-         "archive": str((archive_dir / f.sha256[:2] / f"{f.sha256}{f.path.suffix.lower()}").relative_to(archive_dir)),
-         "type": verdict.report_type, "status": verdict.status, "rows": verdict.row_count,
-         "errors": verdict.count("error"), "warnings": verdict.count("warning"),
-         "read": verdict.sheets_read, "skipped": verdict.sheets_skipped,
-         "zh": verdict.message_zh, "en": verdict.message_en, "sender": sender, "now": now},
-    )
-    _insert(con, "raw.issues", verdict.issues.with_columns(submission_id=pl.lit(f.sha256)).drop("detail"))
-    if verdict.status == "accepted":
-        for table, rows in verdict.rows.items():
-            _insert(con, table, rows.with_columns(submission_id=pl.lit(f.sha256)))
+OBSERVATION_SCHEMA = {"inbox_path": pl.String, "submission_id": pl.String, "size_bytes": pl.Int64,
+                      "modified_at": pl.Datetime("us"), "seen_at": pl.Datetime("us"), "is_duplicate": pl.Boolean}
+SUBMISSION_SCHEMA = {
+    "submission_id": pl.String, "original_name": pl.String, "inbox_path": pl.String, "file_format": pl.String,
+    "size_bytes": pl.Int64, "arrived_at": pl.Datetime("us"), "first_seen_at": pl.Datetime("us"),
+    "archive_path": pl.String, "report_type": pl.String, "status": pl.String, "row_count": pl.Int32,
+    "error_count": pl.Int32, "warning_count": pl.Int32, "sheets_read": pl.List(pl.String),
+    "sheets_skipped": pl.List(pl.String), "message_zh": pl.String, "message_en": pl.String, "sender": pl.String,
+    "ingested_at": pl.Datetime("us"),
+}
+
+
+def _submission_row(f: InboxFile, verdict: Verdict, archive_dir: Path, now: datetime, sender: str | None) -> dict:
+    return {
+        "submission_id": f.sha256, "original_name": f.path.name, "inbox_path": f.relative,
+        "file_format": verdict.file_format, "size_bytes": f.size, "arrived_at": min(f.modified_at, now),
+        "first_seen_at": now, "archive_path": archive_path(f, archive_dir).relative_to(archive_dir).as_posix(),
+        "report_type": verdict.report_type, "status": verdict.status, "row_count": verdict.row_count,
+        "error_count": verdict.count("error"), "warning_count": verdict.count("warning"),
+        "sheets_read": verdict.sheets_read, "sheets_skipped": verdict.sheets_skipped,
+        "message_zh": verdict.message_zh, "message_en": verdict.message_en, "sender": sender, "ingested_at": now,
+    }
 
 
 def _summarise(summary: IntakeSummary, f: InboxFile, verdict: Verdict) -> None:

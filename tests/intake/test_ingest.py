@@ -159,13 +159,13 @@ KILL_SCRIPT = textwrap.dedent("""
     import warehouse
     from pipelines.intake import ingest as I
     calls = {"n": 0}
-    original = I._write_verdict
+    original = I._insert
     def dying(*args, **kwargs):
         original(*args, **kwargs)
         calls["n"] += 1
-        if calls["n"] == 2:
+        if calls["n"] == 3:  # observations, submissions and issues written; staging not yet
             os.kill(os.getpid(), signal.SIGKILL)  # no rollback, no cleanup: as a power cut
-    I._write_verdict = dying
+    I._insert = dying
     con = warehouse.connect(sys.argv[1])
     I.ingest(con, Path(sys.argv[2]), Path(sys.argv[3]), b"k")
 """)
@@ -197,7 +197,7 @@ def test_an_exception_midway_rolls_back(con, inbox, tmp_path, monkeypatch):
     put_registry(inbox)
     put(inbox, "a.xlsx", R5_HEADER, [["3412000001", "", 2025, 1800, 1, 10, 2, 900]], arrived="2026-01-01T00:00:00")
     before = fingerprint(con)
-    original = I._write_verdict
+    original = I._insert
     calls = []
 
     def failing(*args, **kwargs):
@@ -206,7 +206,7 @@ def test_an_exception_midway_rolls_back(con, inbox, tmp_path, monkeypatch):
         if len(calls) == 2:
             raise OSError("disk full")
 
-    monkeypatch.setattr(I, "_write_verdict", failing)
+    monkeypatch.setattr(I, "_insert", failing)
     with pytest.raises(OSError):
         run(con, inbox, tmp_path)
     assert fingerprint(con) == before

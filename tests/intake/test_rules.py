@@ -112,8 +112,29 @@ def test_value_far_from_last_year_warns(ctx):
     last = verdict_for(ctx, R5_HEADER, [["3412000001", "", 2024, 1800, 1, 10, 2, 900]])
     assert last.status == "accepted"
     ctx.accept(last)
-    ctx.refresh_previous()
     now = verdict_for(ctx, R5_HEADER, [["3412000001", "", 2025, 1800, 1, 10, 2, 90]])
     assert now.status == "accepted"
     issue = one_issue(now, "far_from_last_year")
     assert issue["column_header"] == "参加科技活动学生数" and issue["severity"] == "warning"
+
+
+def test_duplicate_across_sheets_of_one_workbook(ctx, tmp_path):
+    from pipelines.demo.writers import Sheet, write_workbook
+
+    sheets = [Sheet("甲", [R5_HEADER, GOOD_R5]), Sheet("乙", [R5_HEADER, ["3412000002", "", 2025, 10, 1, 1, 0, 1], GOOD_R5])]
+    path = write_workbook(tmp_path / "two.xlsx", sheets)
+    verdict = check_many([(path.name, path.read_bytes())], ctx)[0]
+    issue = one_issue(verdict, "duplicate_key")
+    assert (issue["sheet_name"], issue["row_number"]) == ("乙", 3)
+    assert "甲" in issue["message_zh"]
+
+
+def test_files_judged_together_keep_their_own_verdicts(ctx):
+    good = ("good.xlsx", _bytes(None, R5_HEADER, [GOOD_R5], "xlsx", "utf-8"))
+    bad = ("bad.xlsx", _bytes(None, R5_HEADER, [GOOD_R5, GOOD_R5], "xlsx", "utf-8"))
+    also_good = ("also.csv", _bytes(None, R5_HEADER, [["3412000002", "", 2025, 2100, 1, 10, 2, 900]], "csv", "utf-8"))
+    verdicts = check_many([good, bad, also_good], ctx)
+    assert [v.status for v in verdicts] == ["accepted", "rejected", "accepted"]
+    assert verdicts[0].issues.filter(pl.col("severity") == "error").is_empty()
+    assert verdicts[1].issues["row_number"].to_list() == [3]
+    assert verdicts[2].rows["staging.r5_school_annual_reports"]["school_code"].to_list() == ["3412000002"]
