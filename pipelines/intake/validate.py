@@ -17,8 +17,8 @@ import polars as pl
 
 from pipelines.intake import values as V
 from pipelines.intake.headers import HeaderMatch
-from pipelines.intake.readers import Grid
 from pipelines.intake.messages import RULES
+from pipelines.intake.readers import Grid
 from pipelines.intake.schema import CODE_LISTS, SHS_STAGE_ORDER, Column, ReportType
 
 FOOTER = r"^(合计|总计|小计|累计|填表人|填报人|联系人|联系电话|审核人|负责人|单位负责人|备注|注[:：]|说明[:：]|制表)"
@@ -60,7 +60,7 @@ class Context:
     today: date
 
     @staticmethod
-    def empty(districts: pl.DataFrame, key: bytes, today: date) -> "Context":
+    def empty(districts: pl.DataFrame, key: bytes, today: date) -> Context:
         return Context(
             schools=pl.DataFrame(schema={"school_code": pl.String, "school_name": pl.String,
                                          "school_type": pl.String, "district_code": pl.String}),

@@ -1,7 +1,7 @@
 """Checks on the rows in force: unique keys, schools that exist, reports that are owed."""
 
 
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetChecksDefinition, MetadataValue, asset_check
+from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity, MetadataValue, asset_check
 
 from pipelines.intake.assets import _markdown
 from pipelines.intake.schema import REPORT_TYPES, ReportType

@@ -9,8 +9,8 @@ import pytest
 
 from pipelines.demo.writers import Sheet
 from pipelines.intake.checking import check_many
-from pipelines.intake.ingest import load_context
-from tests.conftest import KEY, R0_HEADER, REGISTRY, TODAY, put
+from tests.conftest import R0_HEADER, REGISTRY
+from tests.intake.conftest import bytes_of as _bytes
 
 FORMATS = [("xlsx", "utf-8"), ("xls", "utf-8"), ("ods", "utf-8"), ("csv", "utf-8"), ("csv", "utf-8-sig"),
            ("csv", "gb18030")]
@@ -46,29 +46,6 @@ REPORTS = {
 }
 
 
-@pytest.fixture
-def ctx(con):
-    from pipelines.intake.ingest import RunContext
-
-    c = load_context(con, KEY, TODAY)
-    # teach it the registry, as an accepted R0 would
-    reg = check_many([("r0.xlsx", _bytes(con, R0_HEADER, REGISTRY, "xlsx", "utf-8"))], c)[0]
-    assert reg.status == "accepted", reg.issues
-    assert isinstance(c, RunContext)
-    return c
-
-
-def _bytes(tmp, header, rows, fmt, encoding, **kw) -> bytes:
-    import tempfile
-    from pathlib import Path
-
-    from pipelines.demo.writers import write_workbook
-
-    path = Path(tempfile.mkdtemp()) / f"t.{fmt}"
-    write_workbook(path, [Sheet("数据", [header, *rows], **kw)], encoding=encoding)
-    return path.read_bytes()
-
-
 @pytest.mark.parametrize("code", sorted(REPORTS))
 @pytest.mark.parametrize("fmt,encoding", FORMATS)
 def test_each_report_type_from_each_format(ctx, code, fmt, encoding):
@@ -87,7 +64,7 @@ def test_each_report_type_from_each_format(ctx, code, fmt, encoding):
 
 
 def test_dates_in_every_written_form(ctx):
-    header, rows, *_ = REPORTS["R1"]
+    header = REPORTS["R1"][0]
     forms = ["2025-03-05", "2025/3/5", "2025.3.5", "2025年3月5日", date(2025, 3, 5), "45721"]
     for i, form in enumerate(forms):
         data = _bytes(None, header, [["3412000001", "", "申报", form, "", "", "", ""]], "xlsx", "utf-8")

@@ -6,7 +6,8 @@ import polars as pl
 import pytest
 
 from pipelines.intake.checking import check_many
-from tests.intake.test_formats import REPORTS, _bytes, ctx  # noqa: F401 - fixture
+from tests.intake.conftest import bytes_of as _bytes
+from tests.intake.test_formats import REPORTS
 
 R5_HEADER = ["学校标识码", "学校名称", "报告年度", "在校生数", "科学副校长人数", "科学教师数", "理工科硕士科学教师数",
              "参加科技活动学生数"]
