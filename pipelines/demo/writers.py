@@ -19,6 +19,7 @@ from pathlib import Path
 
 import xlsxwriter
 import xlwt
+from odf.element import Element
 from odf.opendocument import OpenDocumentSpreadsheet
 from odf.table import Table, TableCell, TableRow
 from odf.text import P
@@ -58,8 +59,9 @@ class Sheet:
         return out
 
 
-def write_workbook(path: Path | str, sheets: Sequence[Sheet], fmt: str | None = None,
-                   encoding: str = "utf-8") -> Path:
+def write_workbook(
+    path: Path | str, sheets: Sequence[Sheet], fmt: str | None = None, encoding: str = "utf-8"
+) -> Path:
     """Write `sheets` to `path` in `fmt` (default: from the file suffix); return the path.
 
     `encoding` applies to CSV only, which holds exactly one sheet.
@@ -82,6 +84,7 @@ def _table_width(sheet: Sheet) -> int:
 
 
 # --- .xlsx ------------------------------------------------------------------------------------
+
 
 def _write_xlsx(path: Path, sheets: Sequence[Sheet]) -> None:
     big = sum(len(s.rows) for s in sheets) > CONSTANT_MEMORY_ROWS
@@ -117,6 +120,7 @@ def _xlsx_cell(ws, r: int, c: int, value: Value, styles: dict, style) -> None:
 
 # --- .xls -------------------------------------------------------------------------------------
 
+
 def _write_xls(path: Path, sheets: Sequence[Sheet]) -> None:
     wb = xlwt.Workbook(encoding="utf-8")
     styles = {
@@ -133,14 +137,20 @@ def _write_xls(path: Path, sheets: Sequence[Sheet]) -> None:
             for c, value in enumerate(row):
                 if value is None:
                     continue
-                style = styles["date"] if isinstance(value, date) else styles.get(kind, xlwt.Style.default_style)
+                style = (
+                    styles["date"] if isinstance(value, date) else styles.get(kind, xlwt.Style.default_style)
+                )
                 ws.write(r, c, value, style)
     wb.save(str(path))
 
 
 # --- .ods -------------------------------------------------------------------------------------
 
+
 def _write_ods(path: Path, sheets: Sequence[Sheet]) -> None:
+    # odfpy declares every namespace any document of the process has used so far (a class-level
+    # dict); start each file afresh so its bytes do not depend on what was written before.
+    Element.namespaces.clear()
     doc = OpenDocumentSpreadsheet()
     for sheet in sheets:
         table = Table(name=sheet.name)
@@ -179,6 +189,7 @@ def _rezip_with_fixed_times(data: bytes, path: Path) -> None:
 
 
 # --- .csv -------------------------------------------------------------------------------------
+
 
 def _write_csv(path: Path, sheet: Sheet, encoding: str) -> None:
     if encoding not in CSV_ENCODINGS:

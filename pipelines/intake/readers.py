@@ -132,7 +132,10 @@ def read_file(data: bytes) -> tuple[str, list[Grid]]:
     if fmt == "csv":
         grids, encoding = read_csv(data)
         return f"csv:{encoding}", grids
+    if fmt == "corrupt":
+        raise NotAReport("文件已损坏或不完整（可能上传中断），请重新保存后再报送",
+                         "The file is damaged or incomplete (an interrupted upload?); save it again and resend")
     raise NotAReport(
-        "不是可识别的报表文件（请提交 xlsx、xls、ods 或 csv）",
-        f"Not a recognised report file ({fmt}); send xlsx, xls, ods or csv",
+        "不是可识别的报表文件，或文件已损坏（请提交 xlsx、xls、ods 或 csv）",
+        f"Not a recognised report file, or a damaged one ({fmt}); send xlsx, xls, ods or csv",
     )

@@ -21,7 +21,8 @@ from pipelines.intake.messages import RULES
 from pipelines.intake.readers import Grid
 from pipelines.intake.schema import CODE_LISTS, SHS_STAGE_ORDER, Column, ReportType
 
-FOOTER = r"^(合计|总计|小计|累计|填表人|填报人|联系人|联系电话|审核人|负责人|单位负责人|备注|注[:：]|说明[:：]|制表)"
+# notes and totals below the data: 合计/总计 rows, and "label: value" lines (填表人：…, 填报日期:…)
+FOOTER = r"^(合计|总计|小计|累计|填表人|填报人|联系人|联系电话|审核人|负责人|单位负责人|备注|注[:：]|说明[:：]|制表|[\p{Han}]{2,8}\s*[:：])"
 SCHOOL_CODE = r"^\d{10}$"
 CREDIT_CODE = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
 UNIVERSITY_CATEGORIES = ("41", "42")
@@ -223,6 +224,9 @@ class _Batch:
                 value, error = V.parse_bool(text)
             elif col.kind == "code":
                 value, error = V.parse_code(text, col.code_list)
+                options = "、".join(zh for zh, _, _ in CODE_LISTS[col.code_list].values())
+                self.add_issues(col.name, error, detail=pl.lit(options))
+                error = None
             elif col.kind == "grade":
                 value, error = V.parse_grade(text)
             elif col.kind == "list":
