@@ -67,6 +67,7 @@ from pathlib import Path
 
 from pipelines.demo.writers import Sheet, write_workbook
 from pipelines.intake.schema import CODE_LISTS, GRADE_WORDS, REPORT_TYPES, Column, code_label
+from pipelines.settings import SEEDS_DIR
 
 LAST_YEAR = 2026
 AS_OF = date(2026, 11, 30)
@@ -78,25 +79,20 @@ BEIJING = timezone(timedelta(hours=8))
 R5_FILE_SCHOOLS = 500  # a district bureau compiles at most this many schools into one workbook
 R5_SHEET_PER_SCHOOL = 120  # each year one district this small sends one sheet per school
 
-# GB/T 2260 code -> (name, relative number of schools)
-DISTRICTS: dict[str, tuple[str, int]] = {
-    "120101": ("和平区", 4),
-    "120102": ("河东区", 6),
-    "120103": ("河西区", 7),
-    "120104": ("南开区", 8),
-    "120105": ("河北区", 5),
-    "120106": ("红桥区", 4),
-    "120110": ("东丽区", 6),
-    "120111": ("西青区", 8),
-    "120112": ("津南区", 6),
-    "120113": ("北辰区", 7),
-    "120114": ("武清区", 10),
-    "120115": ("宝坻区", 8),
-    "120116": ("滨海新区", 15),
-    "120117": ("宁河区", 4),
-    "120118": ("静海区", 7),
-    "120119": ("蓟州区", 9),
+# GB/T 2260 code -> relative number of schools; the names come from seeds/districts.csv
+DISTRICT_WEIGHTS = {
+    "120101": 4, "120102": 6, "120103": 7, "120104": 8, "120105": 5, "120106": 4, "120110": 6, "120111": 8,
+    "120112": 6, "120113": 7, "120114": 10, "120115": 8, "120116": 15, "120117": 4, "120118": 7, "120119": 9,
 }
+
+
+def _districts() -> dict[str, tuple[str, int]]:
+    with (SEEDS_DIR / "districts.csv").open(encoding="utf-8") as fh:
+        names = {row["district_code"]: row["district_name_zh"] for row in csv.DictReader(fh)}
+    return {code: (names[code], weight) for code, weight in DISTRICT_WEIGHTS.items()}
+
+
+DISTRICTS: dict[str, tuple[str, int]] = _districts()
 ALLIANCE_ABSENT = ("120117", "120119")  # the two districts without an alliance member
 
 # (full name, district); the last one is a vocational university (category 42)

@@ -198,3 +198,15 @@ def test_ground_truth_follows_the_storylines(truth):
     assert values["REPORTING_COMPLETENESS"]["2026"] < values["REPORTING_COMPLETENESS"]["2025"]
     assert values["STE_VICE_PRINCIPAL"]["2024"] < values["STE_VICE_PRINCIPAL"]["2026"]
     assert all(0 < v < 100 for v in values["STE_PARTICIPATION"].values())
+
+
+def test_committed_demo_is_what_the_generator_makes(tmp_path):
+    """seeds/demo must be regenerated (`make seeds`) whenever the generator changes."""
+    from pipelines.settings import DEMO_DIR
+
+    generate(tmp_path / "demo")
+    committed = sorted(p.relative_to(DEMO_DIR) for p in DEMO_DIR.rglob("*") if p.is_file())
+    fresh = sorted(p.relative_to(tmp_path / "demo") for p in (tmp_path / "demo").rglob("*") if p.is_file())
+    assert committed == fresh
+    for rel in committed:
+        assert (DEMO_DIR / rel).read_bytes() == (tmp_path / "demo" / rel).read_bytes(), rel
