@@ -5,19 +5,17 @@ from __future__ import annotations
 import os
 import sys
 import time
-from datetime import date
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
-import polars as pl
 import typer
 
 from pipelines.settings import DEMO_DIR, Settings, get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="科教2030 数据管道 / Kejiao 2030 data pipeline")
 
-InboxOpt = Annotated[Optional[Path], typer.Option("--inbox", help="收件箱目录 / inbox folder (default: DATA_DIR/inbox)")]
-WarehouseOpt = Annotated[Optional[Path], typer.Option("--warehouse", help="DuckDB 仓库文件 / warehouse file")]
+InboxOpt = Annotated[Path | None, typer.Option("--inbox", help="收件箱目录 / inbox folder (default: DATA_DIR/inbox)")]
+WarehouseOpt = Annotated[Path | None, typer.Option("--warehouse", help="DuckDB 仓库文件 / warehouse file")]
 
 
 def _settings(warehouse: Path | None) -> Settings:
@@ -109,6 +107,44 @@ def demo_data(out: Annotated[Path, typer.Option(help="输出目录 / output fold
 
     expected = generate(out, schools=schools, years=years, seed=seed)
     typer.echo(f"{out}: {expected.get('files', {})}")
+
+
+SnapshotOpt = Annotated[Path | None, typer.Option(
+    "--snapshot", help="发布快照 / published snapshot (default: DATA_DIR/published/current.duckdb)")]
+
+
+@app.command()
+def explain(indicator_id: Annotated[str, typer.Argument(help="指标代码 / indicator id, e.g. SHS_NAMED")],
+            period: Annotated[int, typer.Argument(help="年度 / calendar year")],
+            geo_code: Annotated[str, typer.Argument(help="区划代码（120000 全市）或区名 / geo code or district name")],
+            breakdown: Annotated[str, typer.Option("--breakdown", help="分组，如 stage=named / e.g. stage=named")] = "",
+            warehouse: WarehouseOpt = None, snapshot: SnapshotOpt = None,
+            show_all: Annotated[bool, typer.Option("--all", help="列出全部行 / list every row")] = False) -> None:
+    """列出某指标值背后的报送与数据行 / List the submissions and staging rows behind a value."""
+    from pipelines.indicators.commands import explain_command
+
+    raise typer.Exit(explain_command(indicator_id, period, geo_code, breakdown, _settings(warehouse).published_dir,
+                                     snapshot, show_all, typer.echo))
+
+
+@app.command()
+def export(out: Annotated[Path, typer.Option("--out", help="输出目录 / output folder")],
+           warehouse: WarehouseOpt = None,
+           as_of: Annotated[str | None, typer.Option(
+               "--as-of", help="按该日期的数据导出 YYYY-MM-DD / export the snapshot as of a date")] = None,
+           snapshot: SnapshotOpt = None) -> None:
+    """导出指标 CSV、Excel、Parquet（读取发布快照）/ Export the indicators from the published snapshot."""
+    from pipelines.exports.indicators_export import export_command
+
+    raise typer.Exit(export_command(_settings(warehouse).published_dir, out, as_of, snapshot, typer.echo))
+
+
+@app.command()
+def progress(warehouse: WarehouseOpt = None, snapshot: SnapshotOpt = None) -> None:
+    """打印各目标的最新值、目标与进展状态 / Print each target's latest value, target and status."""
+    from pipelines.indicators.commands import progress_command
+
+    raise typer.Exit(progress_command(_settings(warehouse).published_dir, snapshot, typer.echo))
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 
+from pipelines.indicators.assets import indicator_values, shs_forecast
+from pipelines.indicators.checks import indicator_checks
 from pipelines.intake.assets import submissions
+from pipelines.marts.assets import mart_assets
+from pipelines.marts.checks import mart_checks
+from pipelines.publish.assets import published_snapshot
 from pipelines.reference.assets import reference_data
 from pipelines.resources import default_resources
 from pipelines.staging.assets import staging_assets
 from pipelines.staging.checks import staging_checks
 
-ALL_ASSETS = [reference_data, submissions, *staging_assets]
-ALL_CHECKS = [*staging_checks]
+ALL_ASSETS = [reference_data, submissions, *staging_assets, *mart_assets, indicator_values, shs_forecast,
+              published_snapshot]
+ALL_CHECKS = [*staging_checks, *mart_checks, *indicator_checks]
 
 refresh_all = define_asset_job(
     "refresh_all",

@@ -1,0 +1,72 @@
+"""The indicators and the science-high-school forecast as Dagster assets."""
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from pipelines.indicators.compute import compute_indicators, headline
+from pipelines.indicators.forecast import compute_forecast
+from pipelines.marts.assets import mart_key
+from pipelines.marts.build import MARTS, markdown_table
+from pipelines.resources import Warehouse
+
+INDICATOR_VALUES = AssetKey(["indicators", "indicator_values"])
+SHS_FORECAST = AssetKey(["indicators", "shs_forecast"])
+
+
+@asset(
+    key=INDICATOR_VALUES,
+    group_name="indicators",
+    kinds={"duckdb", "sql"},
+    deps=["reference_data", *[mart_key(m.name) for m in MARTS]],
+)
+def indicator_values(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+    """Every canonical indicator (shared/spec/indicators.md) for every calendar year with data, for
+    the city (120000) and each district where it makes sense, totals and breakdowns, with numerator
+    and denominator of shares, target and progress status (ref.targets), as-of (the newest arrival
+    in the warehouse, not the clock) and the submissions behind each value; the staging rows
+    behind each value go to indicators.value_lineage (`kejiao explain`)."""
+    with warehouse.get_connection() as con:
+        summary = compute_indicators(con)
+        heads = headline(con)
+        sample = con.sql(
+            """select indicator_id, period, geo_code, breakdown, value, numerator, denominator, status,
+                      submission_count
+               from indicators.indicator_values where geo_code = '120000' and breakdown = ''
+               order by indicator_id, period"""
+        ).pl()
+    return MaterializeResult(metadata={
+        "as_of": MetadataValue.text(str(summary.as_of)),
+        "rows": summary.values,
+        "lineage rows": summary.lineage_rows,
+        "rows by indicator": MetadataValue.json(summary.by_indicator),
+        "headline (latest year, city)": MetadataValue.md(markdown_table(heads.drop("as_of"), 20)),
+        "city totals": MetadataValue.md(markdown_table(sample, 60)),
+    })
+
+
+@asset(
+    key=SHS_FORECAST,
+    group_name="indicators",
+    kinds={"duckdb", "python"},
+    deps=[INDICATOR_VALUES, mart_key("fct_shs_stage_events"), mart_key("fct_shs_school_year")],
+)
+def shs_forecast(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+    """SHS_NAMED looking forward: candidates now in each stage × the observed stage-to-stage rates
+    and times → schools expected to be named by the deadline, beside the linear extrapolation; the
+    method is written out in the table (method_zh, method_en)."""
+    with warehouse.get_connection() as con:
+        frame = compute_forecast(con)
+    if frame.is_empty():
+        return MaterializeResult(metadata={"rows": 0})
+    total = frame.filter(frame["stage"] == "").row(0, named=True)
+    shown = frame.select("stage", "candidates", "transitions_observed", "withdrawals_observed", "transition_rate",
+                         "median_days_to_next", "probability_named", "expected_named_by_deadline")
+    return MaterializeResult(metadata={
+        "rows": frame.height,
+        "named now": total["named_now"],
+        "expected named by deadline": MetadataValue.float(total["projected_named_by_deadline"])
+        if total["projected_named_by_deadline"] is not None else MetadataValue.text("n/a (no stage moves observed)"),
+        "linear projection": MetadataValue.float(total["linear_projection_by_deadline"])
+        if total["linear_projection_by_deadline"] is not None else MetadataValue.text("n/a"),
+        "by stage": MetadataValue.md(markdown_table(shown)),
+        "method": MetadataValue.text(total["method_en"]),
+    })

@@ -1,0 +1,121 @@
+"""The marts: facts and dimensions over the staging rows in force, one SQL file each.
+
+Each mart is `warehouse/sql/marts/<name>.sql`, a SELECT rebuilt into `marts.<name>`. Values the SQL
+needs are bound parameters; the only one is `$as_of`, the newest arrival in the warehouse (never
+the wall clock), so that a second run over the same inbox changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+import warehouse
+
+_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+
+
+@dataclass(frozen=True)
+class Mart:
+    name: str  # table in the marts schema
+    description: str
+    upstream: tuple[str, ...]  # staging asset names (plain) or other marts ("marts/<name>")
+    private_columns: tuple[str, ...] = ()  # kept out of previews and metadata
+
+    @property
+    def table(self) -> str:
+        return f"marts.{self.name}"
+
+    @property
+    def sql_name(self) -> str:
+        return f"marts/{self.name}"
+
+
+# in dependency order
+MARTS: tuple[Mart, ...] = (
+    Mart("dim_school", "学校维度 Schools of the registry in force (R0): district, type, category from the code, "
+         "validity, whether an annual report is owed, predecessor by name, and how many versions were received.",
+         ("school_registry",)),
+    Mart("dim_school_history", "学校名录历史 Every accepted version of every registry entry, in arrival order, with "
+         "when it was superseded and what changed.", ("school_registry",)),
+    Mart("fct_shs_stage_events", "科学高中阶段事件 The stage history in force of every science-high-school candidate "
+         "(R1), ordered, with the step from the previous event.", ("shs_stage_events", "marts/dim_school")),
+    Mart("fct_shs_school_year", "科学高中年度状态 Where each candidate stood at the end of each year: named (from "
+         "验收命名 until a later 退出), pipeline stage, furthest stage since any withdrawal.",
+         ("marts/fct_shs_stage_events",)),
+    Mart("fct_base_year", "领航学科基地年度状态 Every base for every year from its first report to the as-of year, "
+         "with the status of its newest report for a year up to that one (carried forward).",
+         ("flagship_base_reports", "marts/dim_school")),
+    Mart("fct_yip_participants", "青少年科创计划学员 Rosters in force (R3) by cohort: keyed hashes only, mentors as "
+         "booleans, term end and whether the programme has ended; one counted row per student and cohort.",
+         ("yip_participants", "marts/dim_school"), private_columns=("student_key",)),
+    Mart("fct_alliance_membership", "联盟成员 The alliance register in force (R4), one row per member.",
+         ("alliance_members",)),
+    Mart("fct_alliance_member_year", "联盟成员年度 Members at the end of each year (joined by 31 December, not left "
+         "by then).", ("marts/fct_alliance_membership",)),
+    Mart("fct_school_annual_report", "学校科技教育年报 Annual reports in force (R5), one per school and year, with "
+         "the school's district and type.", ("school_annual_reports", "marts/dim_school")),
+    Mart("fct_annual_report_obligation", "年报应报 Which schools owe an annual report for which year, and whether "
+         "an accepted one is in force.", ("marts/dim_school", "marts/fct_school_annual_report")),
+)
+MARTS_BY_NAME = {m.name: m for m in MARTS}
+
+
+def scalar(con: duckdb.DuckDBPyConnection, query: str, params: dict | None = None):
+    """The single value of a query (DuckDB 2 relations have no fetchone())."""
+    rows = con.execute(query, params).fetchall() if params else con.sql(query).fetchall()
+    return rows[0][0] if rows else None
+
+
+def newest_arrival(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """The as-of of everything derived: the newest arrival among the submissions in the warehouse."""
+    return scalar(con, "select max(arrived_at) from raw.submissions")
+
+
+def bound(sql_text: str, params: dict) -> dict:
+    """The parameters a statement refers to (DuckDB rejects unused ones)."""
+    used = set(_PARAM.findall(sql_text))
+    missing = used - params.keys()
+    if missing:
+        raise KeyError(f"SQL needs parameters {sorted(missing)}")
+    return {k: v for k, v in params.items() if k in used}
+
+
+def run_select_into(con: duckdb.DuckDBPyConnection, table: str, sql_name: str, params: dict) -> None:
+    """`create or replace table <table> as <sql/<sql_name>.sql>`; the table name is a constant."""
+    text = warehouse.sql(sql_name)
+    con.execute(f"create or replace table {table} as {text}", bound(text, params))
+
+
+def build_mart(con: duckdb.DuckDBPyConnection, mart: Mart, as_of: datetime | None) -> int:
+    run_select_into(con, mart.table, mart.sql_name, {"as_of": as_of})
+    return scalar(con, f"select count(*) from {mart.table}")
+
+
+def build_marts(con: duckdb.DuckDBPyConnection, as_of: datetime | None = None) -> dict[str, int]:
+    """Rebuild every mart in one transaction (tests and scripts; the Dagster assets do one each)."""
+    as_of = as_of or newest_arrival(con)
+    con.execute("begin transaction")
+    try:
+        counts = {m.name: build_mart(con, m, as_of) for m in MARTS}
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return counts
+
+
+def markdown_table(frame: pl.DataFrame, limit: int = 20) -> str:
+    """A small Markdown table for asset metadata."""
+    if frame.is_empty():
+        return "(none)"
+    head = frame.head(limit)
+    lines = ["| " + " | ".join(head.columns) + " |", "|" + "---|" * head.width]
+    lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in head.iter_rows()]
+    if frame.height > limit:
+        lines.append(f"\n… {frame.height - limit} more rows")
+    return "\n".join(lines)

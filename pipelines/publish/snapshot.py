@@ -1,0 +1,159 @@
+"""The published snapshot: a read-only DuckDB file that dashboards and exports read instead of
+the warehouse.
+
+DuckDB 2 lets no other process open a file a writer holds, and a reader holding a file blocks
+writers. So the pipeline never writes the file readers open: it ATTACHes a new file under a
+temporary name, copies the published tables into it (CREATE TABLE ... AS SELECT), DETACHes it,
+and os.replace()s it onto `published/current.duckdb`. A reader that has the old file open keeps
+reading the old file; the next open sees the new one. A copy per as-of is kept in
+`published/history/<as-of>.duckdb` for exports "as of" a date.
+
+What is published: ref.*, marts.*, indicators.*, raw.submissions, raw.issues (values of private
+columns are masked at intake) and the staging rows in force of R0, R1, R2, R4 and R5 — not R3:
+of the youth programme only what marts.fct_yip_participants keeps (keyed hashes, no names).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+from pipelines.intake.schema import REPORT_TYPES
+from pipelines.marts.build import newest_arrival
+
+CURRENT = "current.duckdb"
+HISTORY = "history"
+PUBLISHED_SCHEMAS = ("ref", "marts", "indicators")
+PUBLISHED_TABLES = ("raw.submissions", "raw.issues",
+                    *(f"{REPORT_TYPES[c].table}_in_force" for c in ("R0", "R1", "R2", "R4", "R5")))
+STAMP_FORMAT = "%Y-%m-%dT%H%M%S"
+
+
+@dataclass
+class Published:
+    path: Path
+    history_path: Path | None
+    as_of: datetime | None
+    published_at: datetime
+    tables: dict[str, int] = field(default_factory=dict)
+
+
+def history_name(as_of: datetime) -> str:
+    return f"{as_of.strftime(STAMP_FORMAT)}.duckdb"
+
+
+def tables_to_publish(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Tables of the warehouse that go into the snapshot (schema.table), in a stable order."""
+    found = con.execute(
+        """select schema_name || '.' || table_name from duckdb_tables()
+           where database_name = current_database() and not temporary
+             and (list_contains($schemas, schema_name) or list_contains($tables, schema_name || '.' || table_name))
+           order by 1""",
+        {"schemas": list(PUBLISHED_SCHEMAS), "tables": list(PUBLISHED_TABLES)},
+    ).fetchall()
+    return [r[0] for r in found]
+
+
+def _write_snapshot(con: duckdb.DuckDBPyConnection, path: Path, as_of: datetime | None,
+                    published_at: datetime) -> dict[str, int]:
+    tables = tables_to_publish(con)
+    counts: dict[str, int] = {}
+    con.execute("attach $path as published_snapshot", {"path": str(path)})
+    try:
+        for schema in sorted({t.split(".")[0] for t in tables} | {"meta"}):
+            con.execute(f"create schema if not exists published_snapshot.{schema}")
+        for table in tables:  # names come from the catalog of our own warehouse, filtered by constants
+            con.execute(f"create table published_snapshot.{table} as select * from {table}")
+            counts[table] = con.sql(f"select count(*) from published_snapshot.{table}").fetchall()[0][0]
+        con.execute(
+            "create table published_snapshot.meta.snapshot as "
+            "select $as_of::timestamp as as_of, $published_at::timestamp as published_at, $tables::integer as table_count",
+            {"as_of": as_of, "published_at": published_at, "tables": len(tables)},
+        )
+        con.execute("create table published_snapshot.meta.snapshot_tables (table_name varchar, row_count bigint)")
+        con.executemany("insert into published_snapshot.meta.snapshot_tables values (?, ?)", list(counts.items()))
+        con.execute("checkpoint published_snapshot")
+    finally:
+        con.execute("detach published_snapshot")
+    return counts
+
+
+def _verify(path: Path, as_of: datetime | None, counts: dict[str, int]) -> None:
+    """The new file opens read-only and holds what was written, before anyone can see it."""
+    check = duckdb.connect(str(path), read_only=True)
+    try:
+        stamped = check.sql("select as_of from meta.snapshot").fetchall()
+        written = dict(check.sql("select table_name, row_count from meta.snapshot_tables").fetchall())
+    finally:
+        check.close()
+    if stamped != [(as_of,)] or written != counts:
+        raise RuntimeError(f"snapshot {path} does not hold what was written; not published")
+
+
+def _replace(src: Path, dst: Path) -> None:
+    os.replace(src, dst)
+    wal = Path(str(src) + ".wal")
+    if wal.exists():  # detach checkpoints; a leftover WAL would be stale
+        wal.unlink()
+
+
+def publish_snapshot(con: duckdb.DuckDBPyConnection, published_dir: Path,
+                     published_at: datetime | None = None) -> Published:
+    """Write the snapshot beside, check it, keep a copy per as-of, then swap it in atomically."""
+    published_dir = Path(published_dir)
+    history_dir = published_dir / HISTORY
+    history_dir.mkdir(parents=True, exist_ok=True)
+    as_of = newest_arrival(con)
+    published_at = published_at or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    token = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    tmp = published_dir / f".{CURRENT}.{token}.tmp"
+    try:
+        counts = _write_snapshot(con, tmp, as_of, published_at)
+        _verify(tmp, as_of, counts)
+        history_path = None
+        if as_of is not None:
+            history_path = history_dir / history_name(as_of)
+            hist_tmp = history_dir / f".{history_path.name}.{token}.tmp"
+            shutil.copyfile(tmp, hist_tmp)
+            os.replace(hist_tmp, history_path)
+        _replace(tmp, published_dir / CURRENT)
+    finally:
+        for leftover in published_dir.glob(f".{CURRENT}.{token}.tmp*"):
+            leftover.unlink()
+    return Published(published_dir / CURRENT, history_path, as_of, published_at, counts)
+
+
+def snapshot_for(published_dir: Path, as_of_date: date | None = None) -> Path:
+    """The snapshot to read: the current one, or the newest whose as-of falls on or before a date."""
+    published_dir = Path(published_dir)
+    if as_of_date is None:
+        path = published_dir / CURRENT
+        if not path.exists():
+            raise FileNotFoundError(f"no published snapshot at {path}: run `kejiao materialize` first")
+        return path
+    best: tuple[datetime, Path] | None = None
+    for path in (published_dir / HISTORY).glob("*.duckdb"):
+        try:
+            stamp = datetime.strptime(path.stem, STAMP_FORMAT)
+        except ValueError:
+            continue
+        if stamp.date() <= as_of_date and (best is None or stamp > best[0]):
+            best = (stamp, path)
+    if best is None:
+        raise FileNotFoundError(f"no snapshot in {published_dir / HISTORY} with data as of {as_of_date} or earlier")
+    return best[1]
+
+
+def read_stamp(path: Path) -> tuple[datetime | None, datetime | None]:
+    """(as_of, published_at) of a snapshot file, opened read-only."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.sql("select as_of, published_at from meta.snapshot").fetchall()[0]
+    finally:
+        con.close()
