@@ -109,6 +109,18 @@ def demo_data(out: Annotated[Path, typer.Option(help="输出目录 / output fold
     typer.echo(f"{out}: {expected.get('files', {})}")
 
 
+@app.command()
+def briefing(out: Annotated[Path, typer.Option("--out", help="输出 PDF 文件 / output PDF file")],
+             as_of: Annotated[str | None, typer.Option("--as-of", help="简报日期 YYYY-MM-DD（默认今天）/ as-of date")] = None,
+             snapshot: Annotated[Path | None, typer.Option(
+                 "--snapshot", help="发布快照 / published snapshot (default: DATA_DIR/published/current.duckdb)")] = None,
+             ) -> None:
+    """生成《天津市科技教育2030目标进展简报》PDF / Produce the monthly briefing as a PDF."""
+    from pipelines.operations.briefing.command import briefing_command
+
+    raise typer.Exit(briefing_command(out, as_of, snapshot, typer.echo))
+
+
 SnapshotOpt = Annotated[Path | None, typer.Option(
     "--snapshot", help="发布快照 / published snapshot (default: DATA_DIR/published/current.duckdb)")]
 

@@ -9,6 +9,14 @@ from pipelines.indicators.checks import indicator_checks
 from pipelines.intake.assets import submissions
 from pipelines.marts.assets import mart_assets
 from pipelines.marts.checks import mart_checks
+from pipelines.operations.definitions import (
+    BRIEFING_GROUP,
+    OPERATIONS_ASSETS,
+    OPERATIONS_CHECKS,
+    WRITER_RETRY_POLICY,
+    apply_operations_policy,
+    operations_definitions,
+)
 from pipelines.publish.assets import published_snapshot
 from pipelines.reference.assets import reference_data
 from pipelines.resources import default_resources
@@ -16,21 +24,22 @@ from pipelines.staging.assets import staging_assets
 from pipelines.staging.checks import staging_checks
 
 ALL_ASSETS = [reference_data, submissions, *staging_assets, *mart_assets, indicator_values, shs_forecast,
-              published_snapshot]
-ALL_CHECKS = [*staging_checks, *mart_checks, *indicator_checks]
+              published_snapshot, *OPERATIONS_ASSETS]
+ALL_CHECKS = [*staging_checks, *mart_checks, *indicator_checks, *OPERATIONS_CHECKS]
 
 refresh_all = define_asset_job(
     "refresh_all",
-    selection=AssetSelection.all(),
+    selection=AssetSelection.all() - AssetSelection.groups(BRIEFING_GROUP),
     description="Inbox → submissions → staging (→ marts → indicators → published snapshot).",
     tags={"kejiao/writes_warehouse": "true"},
+    op_retry_policy=WRITER_RETRY_POLICY,
 )
 
-defs = Definitions(
+defs = apply_operations_policy(Definitions.merge(Definitions(
     assets=ALL_ASSETS,
     asset_checks=ALL_CHECKS,
     jobs=[refresh_all],
     resources=default_resources(),
     # measured here: the multiprocess executor costs ~2.5 s a step; one writer anyway
     executor=in_process_executor,
-)
+), operations_definitions()))
