@@ -1,37 +1,90 @@
-"""科教2030 仪表盘 — first page: what was ingested and rejected (read-only)."""
+"""科教2030 仪表盘 — the dashboard the commission's staff open every morning.
+
+Entry point: the shared sidebar (language, year, district, where the data comes from), then
+`st.navigation` over the pages in app_pages/. Reads only the published snapshot, read-only.
+Run with `streamlit run dashboards/streamlit_app.py`.
+"""
 
 from __future__ import annotations
 
-import duckdb
 import streamlit as st
 
-from pipelines.settings import get_settings
+from dashboards import data, ui
+from dashboards import format as fmt
+from dashboards.i18n import DEFAULT_LANG, LANGUAGES, t
 
-st.set_page_config(page_title="科教2030", layout="wide")
-st.title("科教2030 · 报送情况 Submissions")
+# url paths are the files' stems (AppTest.switch_page finds a page by its file)
+PAGES = [
+    ("app_pages/overview.py", "page_overview", "overview", ":material/dashboard:"),
+    ("app_pages/science_high_schools.py", "page_shs", "science_high_schools", ":material/school:"),
+    ("app_pages/flagship_bases.py", "page_flb", "flagship_bases", ":material/science:"),
+    ("app_pages/youth_programme.py", "page_yip", "youth_programme", ":material/groups:"),
+    ("app_pages/everyone.py", "page_everyone", "everyone", ":material/diversity_3:"),
+    ("app_pages/reporting.py", "page_reporting", "reporting", ":material/inbox:"),
+    ("app_pages/methodology.py", "page_method", "methodology", ":material/menu_book:"),
+    ("app_pages/export.py", "page_export", "export", ":material/download:"),
+]
+
+st.set_page_config(page_title="科教2030", page_icon=":material/school:", layout="wide")
 
 
-@st.cache_resource
-def connection() -> duckdb.DuckDBPyConnection | None:
-    settings = get_settings()
-    for path in (settings.published_dir / "current.duckdb", settings.warehouse_path):
-        if path.exists():
-            try:
-                return duckdb.connect(str(path), read_only=True)
-            except duckdb.Error:
-                continue
-    return None
+def filter_select(name: str, label: str, options: list, format_func) -> None:
+    """A sidebar filter whose choice outlives a change of language.
+
+    The choice lives in `st.session_state[name]` (what pages read); the widget showing it is one per
+    language, so that its words are redrawn in the new language while the choice stays."""
+    widget = f"_{name}_widget_{ui.lang()}"
+    if st.session_state.get(name) not in options:
+        st.session_state[name] = options[0]
+    st.session_state[widget] = st.session_state[name]
+    st.selectbox(label, options=options, key=widget, format_func=format_func,
+                 on_change=lambda: st.session_state.update({name: st.session_state[widget]}))
 
 
-con = connection()
-if con is None:
-    st.warning("尚无数据：请先运行 `kejiao materialize`。 No data yet: run `kejiao materialize` first.")
-    st.stop()
-st.dataframe(
-    con.sql(
-        "select original_name as 文件, report_type as 报表, status as 状态, row_count as 行数, "
-        "error_count as 错误, warning_count as 提示, arrived_at as 到达时间, message_zh as 说明 "
-        "from raw.submissions order by arrived_at"
-    ).pl(),
-    hide_index=True,
-)
+if "lang" not in st.session_state:
+    st.session_state["lang"] = DEFAULT_LANG
+
+with st.sidebar:
+    st.segmented_control(
+        "语言 / Language", options=list(LANGUAGES), format_func=LANGUAGES.get, key="lang",
+        selection_mode="single", required=True,
+    )
+lang = ui.lang()
+
+navigation = st.navigation([
+    st.Page(path, title=t(title_key, lang), url_path=url_path, icon=icon, default=(i == 0))
+    for i, (path, title_key, url_path, icon) in enumerate(PAGES)
+])
+
+snap = data.current_snapshot()
+st.session_state["_snapshot"] = snap
+if snap is not None:
+    try:
+        years = data.periods(snap)
+        district_frame = data.districts(snap)
+    except data.SnapshotUnavailable:
+        st.session_state["_snapshot"] = None
+        years = []
+    else:
+        st.session_state["_years"] = years
+        with st.sidebar:
+            if not years:
+                st.warning(t("no_years", lang))
+            else:
+                filter_select("year", t("year_label", lang), years[::-1], lambda y: fmt.fmt_year(y, lang))
+                names = dict(zip(
+                    district_frame["district_code"].to_list(),
+                    district_frame["district_name_zh" if lang == "zh" else "district_name_en"].to_list(),
+                ))
+                filter_select("district", t("district_label", lang), [data.CITY, *names],
+                              lambda code: t("whole_city", lang) if code == data.CITY else names[code])
+            meta = data.snapshot_meta(snap)
+            st.divider()
+            st.caption(t("sidebar_as_of", lang, as_of=fmt.fmt_datetime(meta.get("as_of"), lang),
+                         snapshot=snap.name, published_at=fmt.fmt_datetime(meta.get("published_at"), lang)))
+            if st.button(t("reload", lang), icon=":material/refresh:", key="reload"):
+                st.rerun()
+        if not years:
+            st.session_state["_snapshot"] = None
+
+navigation.run()

@@ -1,0 +1,55 @@
+"""导出 Export: the files of `kejiao export` (indicators as CSV, Excel and Parquet) for the current
+snapshot or any earlier published one, chosen by its as-of."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboards import data, ui
+from dashboards import format as fmt
+from dashboards.ui import tr
+
+ctx = ui.context()
+ui.page_header(ctx, "export_title", "export_intro")
+
+labels = {}
+snapshots, seen = [], set()
+for snap in data.history_snapshots():  # the current one first; an archived copy of it is not listed twice
+    meta = data.snapshot_meta(snap)
+    if meta.get("as_of") in seen:
+        continue
+    seen.add(meta.get("as_of"))
+    snapshots.append(snap)
+    kind = tr("export_current") if snap.name == data.CURRENT_NAME else tr("export_archived")
+    labels[snap] = tr("export_snapshot_option", as_of=fmt.fmt_datetime(meta.get("as_of"), ctx.lang), kind=kind,
+                      name=snap.name)
+chosen = st.selectbox(tr("export_choose"), options=snapshots, format_func=labels.get,
+                      key=f"export_snapshot_{ctx.lang}")  # one widget per language: its labels are words
+if chosen is None:
+    ui.no_data()
+    st.stop()
+
+files = data.export_files(chosen)
+meta = data.snapshot_meta(chosen)
+st.markdown(tr("export_chosen", as_of=fmt.fmt_datetime(meta.get("as_of"), ctx.lang),
+               published_at=fmt.fmt_datetime(meta.get("published_at"), ctx.lang), name=chosen.name))
+columns = st.columns(max(1, len(files.files)))
+for column, (name, payload) in zip(columns, files.files.items()):
+    with column:
+        st.download_button(tr("export_download", name=name), data=payload, file_name=name,
+                           key=f"export_{name}", icon=":material/download:", type="primary")
+        st.caption(tr("export_size", size=fmt.fmt_number(len(payload) / 1024)))
+st.caption(tr("export_made_by_cli") if files.made_by == "cli" else tr("export_made_here"))
+
+st.warning(tr("export_small_counts_warning"), icon=":material/shield_person:")
+
+with st.expander(tr("export_preview", n=fmt.fmt_int(files.preview.height))):
+    # what the dashboard shows follows its own rule: counts of students under 5 are not displayed
+    preview = files.preview.head(200).with_columns(
+        pl.when(pl.col("indicator_id").str.starts_with("YIP_")
+                & (((pl.col("unit") == "students") & pl.col("value").is_between(1, 4))
+                   | pl.col("denominator").is_between(1, 4)))
+        .then(pl.lit(fmt.SUPPRESSED)).otherwise(pl.col(c).cast(pl.String)).alias(c)
+        for c in ("value", "numerator", "denominator"))
+    st.dataframe(preview, hide_index=True, key="table_export_preview")

@@ -1,0 +1,178 @@
+"""青少年科创计划 Youth S&T programme: each cohort against 100, host universities, districts of
+origin (share of participants against share of pupils), dual-mentor coverage and completion.
+
+Participants are minors: any count of students from 1 to 4 is shown as "<5" (and a second cell
+where the first could be worked out from a total), and a share is not shown when it rests on
+fewer than 5 students.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboards import charts, data, ui
+from dashboards import format as fmt
+from dashboards.ui import tr
+
+ctx = ui.context()
+ui.page_header(ctx, "yip_title", "yip_intro")
+st.caption(tr("yip_suppression_note"))
+
+target = ui.target_row(ctx, "YIP_ENROLLED")
+quota = target["target_value"] if target else 100
+enrolled = data.indicator(ctx.snap, "YIP_ENROLLED", district=ctx.district).filter(pl.col("period") <= ctx.year)
+dual = data.indicator(ctx.snap, "YIP_DUAL_MENTOR", district=ctx.district).filter(pl.col("period") <= ctx.year)
+completion = data.indicator(ctx.snap, "YIP_COMPLETION", district=ctx.district).filter(pl.col("period") <= ctx.year)
+if enrolled.is_empty():
+    ui.no_data()
+    st.stop()
+place = ui.place_name(ctx, ctx.district)
+
+
+def share_text(row: dict | None) -> str:
+    """A share, unless it rests on fewer than 5 students."""
+    if row is None or row["value"] is None:
+        return fmt.MISSING
+    if fmt.is_small(row["denominator"]):
+        return fmt.SUPPRESSED + " " + tr("students_word")
+    return fmt.fmt_pct(row["value"])
+
+
+def row_at(frame: pl.DataFrame, year: int) -> dict | None:
+    rows = frame.filter(pl.col("period") == year)
+    return None if rows.is_empty() else rows.row(0, named=True)
+
+
+# ---------------------------------------------------------------- this cohort
+this = row_at(enrolled, ctx.year)
+c1, c2, c3 = st.columns(3)
+if this is None:
+    c1.metric(tr("yip_cohort_metric", year=ctx.year, place=place), fmt.MISSING)
+else:
+    shown_count = fmt.fmt_count_suppressed(this["value"])
+    c1.metric(tr("yip_cohort_metric", year=ctx.year, place=place),
+              f"{shown_count} / {fmt.fmt_int(quota)} " + ui.unit_word("students")
+              if ctx.district is None else f"{shown_count} " + ui.unit_word("students"))
+    if ctx.district is None:
+        c1.markdown(ui.status_badge(this["status"]), unsafe_allow_html=True)
+c2.metric(tr("yip_dual_metric", year=ctx.year), share_text(row_at(dual, ctx.year)))
+ended = row_at(completion, ctx.year)
+c3.metric(tr("yip_completion_metric", year=ctx.year), share_text(ended))
+if ended is None or not ended["denominator"]:
+    c3.caption(tr("yip_no_completion_yet"))
+if ctx.district is not None:
+    st.caption(tr("yip_quota_city_note", quota=fmt.fmt_int(quota)))
+
+# ---------------------------------------------------------------- each cohort against the quota
+st.subheader(tr("yip_cohorts_title", quota=fmt.fmt_int(quota)))
+city_enrolled = data.indicator(ctx.snap, "YIP_ENROLLED").filter(pl.col("period") <= ctx.year).sort("period")
+labels = [tr("cohort_label", year=y) for y in city_enrolled["period"].to_list()]
+statuses = city_enrolled["status"].to_list()
+fig = charts.status_bar(labels, city_enrolled["value"].to_list(), statuses, [ui.status_word(s) for s in statuses],
+                        title=tr("yip_cohorts_chart", quota=fmt.fmt_int(quota)), x_title=tr("axis_cohort"),
+                        y_title=tr("axis_students"), target=quota,
+                        target_label=tr("yip_quota_line", quota=fmt.fmt_int(quota)))
+table = pl.DataFrame({
+    tr("col_cohort"): labels,
+    tr("col_selected"): [fmt.fmt_count_suppressed(v) for v in city_enrolled["value"].to_list()],
+    tr("col_quota"): [fmt.fmt_int(quota)] * city_enrolled.height,
+    tr("col_status"): [ui.status_word(s) for s in statuses],
+})
+ui.chart_with_table(fig, table, "yip_cohorts", download=city_enrolled.select("period", "value", "target", "status"))
+
+# ---------------------------------------------------------------- host universities
+st.subheader(tr("yip_hosts_title", year=ctx.year, place=place))
+hosts = data.indicator(ctx.snap, "YIP_ENROLLED", district=ctx.district, period=ctx.year, dimension="host_university")
+hosts = hosts.filter(pl.col("value") > 0).sort("value", descending=True)
+if hosts.is_empty():
+    ui.no_data()
+else:
+    counts = hosts["value"].to_list()
+    hidden = fmt.suppress_counts(counts)
+    names = [ui.school_name(ctx, code) for code in hosts["breakdown_value"].to_list()]
+    fig = charts.bars(names, [None if h else v for v, h in zip(counts, hidden)], horizontal=True,
+                      text=[fmt.fmt_count_suppressed(v, h) for v, h in zip(counts, hidden)],
+                      title=tr("yip_hosts_chart", year=ctx.year, place=place),
+                      x_title=tr("axis_students"), y_title=tr("axis_university"),
+                      height=max(300, 80 + 40 * len(names)))
+    table = pl.DataFrame({tr("col_university"): names,
+                          tr("col_students"): [fmt.fmt_count_suppressed(v, h) for v, h in zip(counts, hidden)]})
+    ui.chart_with_table(fig, table, f"yip_hosts_{ctx.year}", download=table)
+
+# ---------------------------------------------------------------- districts of origin: equity
+st.subheader(tr("yip_equity_title", year=ctx.year))
+origin = data.yip_by_district(ctx.snap, ctx.year)
+if origin.is_empty() or origin["participants"].sum() == 0:
+    ui.no_data()
+else:
+    names = ui.district_names(ctx)
+    participants = origin["participants"].to_list()
+    pupils = origin["pupils"].to_list()
+    total_participants, total_pupils = sum(participants), sum(pupils)
+    hidden = fmt.suppress_counts(participants)
+    share_participants = [None if h else 100 * n / total_participants for n, h in zip(participants, hidden)]
+    share_pupils = [100 * p / total_pupils if total_pupils else None for p in pupils]
+    ratio = [None if sp is None or not pp else sp / pp for sp, pp in zip(share_participants, share_pupils)]
+    labels = [names.get(g, g) + (" ◀" if g == ctx.district else "") for g in origin["district_code"].to_list()]
+    fig = charts.grouped_bars(
+        labels,
+        {tr("legend_share_participants"): share_participants, tr("legend_share_pupils"): share_pupils},
+        notes=[fmt.SUPPRESSED if h else None for h in hidden],
+        title=tr("yip_equity_chart", year=ctx.year), x_title=tr("axis_district"), y_title=tr("axis_percent_share"),
+    )
+    table = pl.DataFrame({
+        tr("col_district"): [names.get(g, g) for g in origin["district_code"].to_list()],
+        tr("col_participants"): [fmt.fmt_count_suppressed(n, h) for n, h in zip(participants, hidden)],
+        tr("col_share_participants"): [fmt.SUPPRESSED if h else fmt.fmt_pct(s)
+                                       for s, h in zip(share_participants, hidden)],
+        tr("col_pupils"): [fmt.fmt_int(p) for p in pupils],
+        tr("col_share_pupils"): [fmt.fmt_pct(s) for s in share_pupils],
+        tr("col_representation"): [fmt.MISSING if r is None else f"{r:.2f}" for r in ratio],
+    })
+    ui.chart_with_table(fig, table, f"yip_equity_{ctx.year}", download=table)
+    st.caption(tr("yip_equity_note"))
+
+# ---------------------------------------------------------------- mentors and completion per cohort
+st.subheader(tr("yip_quality_title", place=place))
+left, right = st.columns(2)
+for column, frame, key, title_key in ((left, dual, "dual", "yip_dual_chart"),
+                                      (right, completion, "completion", "yip_completion_chart")):
+    with column:
+        frame = frame.sort("period")
+        if frame.is_empty():
+            ui.no_data()
+            continue
+        rows = frame.to_dicts()
+        values = [None if fmt.is_small(r["denominator"]) else r["value"] for r in rows]
+        labels = [tr("cohort_label", year=r["period"]) for r in rows]
+        fig = charts.bars(labels, values, colour=charts.OKABE_ITO["bluish_green"] if key == "dual"
+                          else charts.OKABE_ITO["sky_blue"], text=[share_text(r) for r in rows],
+                          title=tr(title_key, place=place), x_title=tr("axis_cohort"), y_title=tr("axis_percent"),
+                          target=100 if key == "dual" else None,
+                          target_label=tr("yip_dual_target") if key == "dual" else None)
+        fig.update_yaxes(range=[0, 110])
+        table = pl.DataFrame({
+            tr("col_cohort"): labels,
+            tr(f"col_{key}_numerator"): [fmt.fmt_count_suppressed(r["numerator"]) for r in rows],
+            tr(f"col_{key}_denominator"): [fmt.fmt_count_suppressed(r["denominator"]) for r in rows],
+            tr("col_share"): [share_text(r) for r in rows],
+        })
+        ui.chart_with_table(fig, table, f"yip_{key}", download=table)
+st.caption(tr("yip_completion_note"))
+
+# ---------------------------------------------------------------- gender
+genders = data.indicator(ctx.snap, "YIP_ENROLLED", district=ctx.district, period=ctx.year, dimension="gender")
+genders = genders.filter(pl.col("value") > 0)
+if not genders.is_empty():
+    st.subheader(tr("yip_gender_title", year=ctx.year, place=place))
+    counts = genders["value"].to_list()
+    hidden = fmt.suppress_counts(counts)
+    labels = [ui.code_label(ctx, "gender", g) for g in genders["breakdown_value"].to_list()]
+    fig = charts.bars(labels, [None if h else v for v, h in zip(counts, hidden)],
+                      text=[fmt.fmt_count_suppressed(v, h) for v, h in zip(counts, hidden)],
+                      colour=charts.OKABE_ITO["reddish_purple"], title=tr("yip_gender_chart", year=ctx.year, place=place),
+                      x_title=tr("axis_gender"), y_title=tr("axis_students"), height=320)
+    table = pl.DataFrame({tr("col_gender"): labels,
+                          tr("col_students"): [fmt.fmt_count_suppressed(v, h) for v, h in zip(counts, hidden)]})
+    ui.chart_with_table(fig, table, f"yip_gender_{ctx.year}", download=table)

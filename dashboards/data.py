@@ -1,0 +1,730 @@
+"""Every query of the dashboard, against the published snapshot only, read-only.
+
+The snapshot (`$KEJIAO_DATA_DIR/published/current.duckdb`) is replaced by a rename when
+`kejiao materialize` publishes a new one. A `Snapshot` names the file *and* its inode, mtime and
+size: the connection is cached per `Snapshot` (so a new file gets a new connection, while
+sessions still reading the old one keep their open handle on the old inode), and every query
+takes the `Snapshot` as its first argument, so cached results never outlive the file they came
+from. Queries take the widget values (year, district, …) as arguments and return Polars frames.
+
+SQL here reads the published tables (ref.*, marts.*, indicators.*, raw.submissions, raw.issues,
+meta.snapshot); values are bound parameters, never interpolated.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+from pipelines.settings import get_settings
+
+CITY = "120000"
+TTL = "10m"
+CURRENT_NAME = "current.duckdb"
+# the snapshot file is attached under the catalog name `snapshot`, then made the default
+ATTACH = "attach $path as snapshot (read_only)"
+USE = "use snapshot"
+
+
+class Snapshot(NamedTuple):
+    """One published snapshot file as it is now: a new file under the same name is a new key."""
+
+    path: str
+    inode: int
+    mtime_ns: int
+    size: int
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+
+def published_dir() -> Path:
+    return get_settings().published_dir
+
+
+def stamp(path: Path) -> Snapshot | None:
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return Snapshot(str(path), info.st_ino, info.st_mtime_ns, info.st_size)
+
+
+def current_snapshot() -> Snapshot | None:
+    """The snapshot currently published (None before the first `kejiao materialize`)."""
+    return stamp(published_dir() / CURRENT_NAME)
+
+
+def history_snapshots() -> list[Snapshot]:
+    """The current snapshot and every archived one (published/history/<as-of>.duckdb), newest first."""
+    found = []
+    current = current_snapshot()
+    if current is not None:
+        found.append(current)
+    history = published_dir() / "history"
+    if history.is_dir():
+        for path in sorted(history.glob("*.duckdb"), reverse=True):
+            snap = stamp(path)
+            if snap is not None:
+                found.append(snap)
+    return found
+
+
+class SnapshotUnavailable(RuntimeError):
+    """The snapshot could not be opened (e.g. replaced at that very moment); try again."""
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _connection(snap: Snapshot) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to one snapshot file.
+
+    The file is ATTACHed to a fresh in-memory database rather than opened with
+    `duckdb.connect(path)`: DuckDB keeps one database per path and process, so connecting by path
+    while an older connection is open would hand back the *old* file after a rename. A few
+    attempts ride over a rename in flight."""
+    last_error: Exception | None = None
+    for attempt in range(5):
+        con = duckdb.connect()
+        try:
+            con.execute(ATTACH, {"path": snap.path})
+            return con
+        except duckdb.Error as exc:  # e.g. the file is being replaced right now
+            con.close()
+            last_error = exc
+            time.sleep(0.2 * (attempt + 1))
+    raise SnapshotUnavailable(str(last_error))
+
+
+def _query(snap: Snapshot, sql: str, params: dict | None = None) -> pl.DataFrame:
+    """Run one read on its own cursor (DuckDB connections are not shared between threads)."""
+    cursor = _connection(snap).cursor()
+    try:
+        cursor.execute(USE)
+        return cursor.sql(sql, params=params or None).pl()
+    finally:
+        cursor.close()
+
+
+def _geo(district: str | None) -> str:
+    return district or CITY
+
+
+# ---------------------------------------------------------------- the snapshot and reference data
+
+SNAPSHOT_META = """
+select as_of, published_at from meta.snapshot order by published_at desc limit 1
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def snapshot_meta(snap: Snapshot) -> dict:
+    """as_of (newest arrival among the data) and published_at of a snapshot."""
+    row = _query(snap, SNAPSHOT_META)
+    if row.is_empty():
+        return {"as_of": None, "published_at": None}
+    return row.row(0, named=True)
+
+
+TABLES = """
+select table_schema || '.' || table_name as name from information_schema.tables where table_catalog = 'snapshot'
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def tables(snap: Snapshot) -> set[str]:
+    return set(_query(snap, TABLES)["name"].to_list())
+
+
+PERIODS = """
+select distinct period from indicators.indicator_values order by period
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def periods(snap: Snapshot) -> list[int]:
+    return [int(p) for p in _query(snap, PERIODS)["period"].to_list()]
+
+
+DISTRICTS = """
+select district_code, district_name_zh, district_name_en from ref.districts order by district_code
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def districts(snap: Snapshot) -> pl.DataFrame:
+    return _query(snap, DISTRICTS)
+
+
+CODE_LABELS = """
+select code_list, code, label_zh, label_en, sort_order from ref.code_labels order by code_list, sort_order
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def code_labels(snap: Snapshot) -> pl.DataFrame:
+    return _query(snap, CODE_LABELS)
+
+
+SCHOOL_NAMES = """
+select school_code, school_name, district_code, school_type from marts.dim_school
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def school_names(snap: Snapshot) -> dict[str, str]:
+    frame = _query(snap, SCHOOL_NAMES)
+    return dict(zip(frame["school_code"].to_list(), frame["school_name"].to_list()))
+
+
+TARGETS = """
+select indicator_id, target_value, target_year, kind, direction, unit, deadline_assumed,
+    label_zh, label_en, source_quote_zh, source
+from ref.targets
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def targets(snap: Snapshot) -> pl.DataFrame:
+    return _query(snap, TARGETS)
+
+
+DEFINITIONS = """
+select indicator_id, indicator_group, group_name_zh, name_zh, name_en, unit, value_kind, has_districts,
+    is_additive, breakdown_dimensions, definition_zh, definition_en, sort_order
+from indicators.indicator_definitions
+order by sort_order
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def definitions(snap: Snapshot) -> pl.DataFrame:
+    return _query(snap, DEFINITIONS)
+
+
+# ---------------------------------------------------------------- indicators
+
+INDICATOR = """
+select indicator_id, period, geo_code, breakdown, breakdown_dimension, breakdown_value, value, numerator,
+    denominator, unit, target, target_year, status, progress_ratio, as_of, submission_count
+from indicators.indicator_values
+where indicator_id = $indicator_id
+    and ($geo_code is null or geo_code = $geo_code)
+    and ($period is null or period = $period)
+    and (($dimension is null and breakdown = '') or breakdown_dimension = $dimension)
+order by period, geo_code, breakdown
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def indicator(snap: Snapshot, indicator_id: str, *, district: str | None = None, period: int | None = None,
+              dimension: str | None = None, all_geos: bool = False) -> pl.DataFrame:
+    """Values of one indicator: the totals (or one breakdown `dimension`), for the city or a
+    district (or every place with `all_geos`), for one year or all."""
+    return _query(snap, INDICATOR, {
+        "indicator_id": indicator_id,
+        "geo_code": None if all_geos else _geo(district),
+        "period": period,
+        "dimension": dimension,
+    })
+
+
+ALL_VALUES = """
+select * exclude (submission_ids) from indicators.indicator_values order by indicator_id, period, geo_code, breakdown
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def indicator_values(snap: Snapshot) -> pl.DataFrame:
+    return _query(snap, ALL_VALUES)
+
+
+SHS_FORECAST = """
+select as_of, deadline_year, target, stage, stage_order, candidates, transitions_observed, withdrawals_observed,
+    still_in_stage, transition_rate, median_days_to_next, is_pooled, probability_named, median_days_to_named,
+    expected_named_by_deadline, named_now, projected_named_by_deadline, linear_projection_by_deadline,
+    method_zh, method_en
+from indicators.shs_forecast
+order by stage_order
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def shs_forecast(snap: Snapshot) -> pl.DataFrame:
+    return _query(snap, SHS_FORECAST)
+
+
+# ---------------------------------------------------------------- science high schools
+
+SHS_SCHOOLS = """
+with years as (
+    select * from marts.fct_shs_school_year where period = $period
+),
+
+histories as (
+    select school_code, list({'stage': stage, 'event_date': event_date} order by event_sequence) as history
+    from marts.fct_shs_stage_events
+    where year(event_date) <= $period
+    group by school_code
+),
+
+final as (
+    select
+        years.school_code,
+        schools.school_name,
+        years.district_code,
+        years.pipeline_stage,
+        years.latest_stage,
+        years.latest_event_date,
+        years.is_named,
+        years.named_since_date,
+        years.is_candidate,
+        years.is_under_rectification,
+        years.is_withdrawn,
+        histories.history
+    from years
+    left join marts.dim_school as schools using (school_code)
+    left join histories using (school_code)
+    where $district is null or years.district_code = $district
+)
+
+select * from final
+order by is_named desc, school_code
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def shs_schools(snap: Snapshot, period: int, district: str | None) -> pl.DataFrame:
+    """Every candidate school as it stood at the end of `period`, with its stage history so far."""
+    return _query(snap, SHS_SCHOOLS, {"period": period, "district": district})
+
+
+# ---------------------------------------------------------------- flagship bases
+
+BASES = """
+select
+    base_years.base_code,
+    base_years.period,
+    base_years.base_status,
+    base_years.is_active,
+    base_years.is_carried_forward,
+    base_years.status_report_year,
+    base_years.discipline,
+    base_years.host_school_code,
+    base_years.host_school_name,
+    base_years.district_code,
+    base_years.students_served,
+    base_years.schools_reached,
+    base_years.courses_offered,
+    base_years.teacher_training_hours
+from marts.fct_base_year as base_years
+where ($period is null or base_years.period = $period)
+    and ($district is null or base_years.district_code = $district)
+order by base_years.period, base_years.base_code
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def bases(snap: Snapshot, period: int | None, district: str | None) -> pl.DataFrame:
+    """Each base in each year (its newest status up to that year, carried forward)."""
+    return _query(snap, BASES, {"period": period, "district": district})
+
+
+BASE_ANNUAL = """
+select
+    period as report_year,
+    count(*) as bases_reporting,
+    sum(students_served)::bigint as students_served,
+    sum(schools_reached)::bigint as schools_reached,
+    sum(courses_offered)::bigint as courses_offered,
+    sum(teacher_training_hours)::double as teacher_training_hours
+from marts.fct_base_year
+where not is_carried_forward
+    and ($district is null or district_code = $district)
+group by period
+order by period
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def base_annual_figures(snap: Snapshot, district: str | None) -> pl.DataFrame:
+    """What the bases reported for each year (reports of the year itself, nothing carried)."""
+    return _query(snap, BASE_ANNUAL, {"district": district})
+
+
+# ---------------------------------------------------------------- youth programme
+
+YIP_BY_DISTRICT = """
+with participants as (
+    select district_code, count(*) as participants
+    from marts.fct_yip_participants
+    where is_counted and cohort_year = $period
+    group by district_code
+),
+
+pupils as (
+    select district_code, sum(enrolled_students)::bigint as pupils
+    from marts.dim_school
+    where school_type in ('junior_secondary', 'nine_year', 'complete_secondary', 'senior_secondary', 'twelve_year')
+        and coalesce(valid_from_date <= make_date($period, 12, 31), true)
+        and coalesce(valid_to_date >= make_date($period, 1, 1), true)
+    group by district_code
+),
+
+final as (
+    select
+        districts.district_code,
+        coalesce(participants.participants, 0) as participants,
+        coalesce(pupils.pupils, 0) as pupils
+    from ref.districts as districts
+    left join participants using (district_code)
+    left join pupils using (district_code)
+)
+
+select * from final order by district_code
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def yip_by_district(snap: Snapshot, period: int) -> pl.DataFrame:
+    """Participants of a cohort by district of their school, beside the district's secondary pupils
+    (registry enrolment of the schools with secondary grades open that year)."""
+    return _query(snap, YIP_BY_DISTRICT, {"period": period})
+
+
+# ---------------------------------------------------------------- S&T education for everyone
+
+SCHOOL_REPORTS = """
+with reports as (
+    select * from marts.fct_school_annual_report where report_year = $period
+),
+
+district_rates as (
+    select district_code,
+        100.0 * sum(students_in_st_activities) / nullif(sum(enrolled_students), 0) as district_participation_percent,
+        100.0 * avg(has_science_vice_principal::integer) as district_vice_principal_percent
+    from reports
+    group by district_code
+),
+
+final as (
+    select
+        reports.school_code,
+        reports.school_name,
+        reports.district_code,
+        reports.school_type,
+        reports.enrolled_students,
+        reports.students_in_st_activities,
+        reports.st_activity_percent,
+        reports.science_vice_principals,
+        reports.has_science_vice_principal,
+        reports.st_clubs,
+        reports.labs,
+        district_rates.district_participation_percent,
+        district_rates.district_vice_principal_percent,
+        reports.st_activity_percent - district_rates.district_participation_percent as difference_points
+    from reports
+    left join district_rates using (district_code)
+    where $district is null or reports.district_code = $district
+)
+
+select * from final order by district_code, school_code
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def school_reports(snap: Snapshot, period: int, district: str | None) -> pl.DataFrame:
+    """Each school's accepted annual report of the year, beside its district's rates."""
+    return _query(snap, SCHOOL_REPORTS, {"period": period, "district": district})
+
+
+# ---------------------------------------------------------------- reporting
+
+SUBMISSIONS = """
+select
+    submission_id,
+    original_name,
+    file_format,
+    report_type,
+    status,
+    arrived_at,
+    row_count,
+    error_count,
+    warning_count,
+    message_zh,
+    message_en
+from raw.submissions
+where ($report_type is null or report_type = $report_type)
+    and ($year is null or year(arrived_at) = $year)
+order by arrived_at desc, original_name desc
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def submissions(snap: Snapshot, report_type: str | None, year: int | None) -> pl.DataFrame:
+    """Files received (each distinct content once), newest first; `year` is the year of arrival."""
+    return _query(snap, SUBMISSIONS, {"report_type": report_type, "year": year})
+
+
+ISSUES = """
+select
+    issues.submission_id,
+    submissions.original_name,
+    issues.severity,
+    issues.rule_code,
+    issues.sheet_name,
+    issues.row_number,
+    issues.column_letter,
+    issues.column_header,
+    -- values of the roster (minors) are never shown; elsewhere the intake already masked private columns
+    case when submissions.report_type = 'R3' then null else issues.value_seen end as value_seen,
+    issues.message_zh,
+    issues.message_en
+from raw.issues as issues
+inner join raw.submissions as submissions using (submission_id)
+where submissions.status = 'rejected'
+    and issues.severity = 'error'
+    and ($report_type is null or submissions.report_type = $report_type)
+    and ($year is null or year(submissions.arrived_at) = $year)
+order by submissions.arrived_at desc, issues.sheet_name, issues.row_number, issues.column_letter
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def rejection_errors(snap: Snapshot, report_type: str | None, year: int | None) -> pl.DataFrame:
+    """The blocking errors of rejected files (no personal data)."""
+    return _query(snap, ISSUES, {"report_type": report_type, "year": year})
+
+
+R5_OBLIGATIONS = """
+select
+    obligations.school_code,
+    obligations.school_name,
+    obligations.district_code,
+    obligations.school_type,
+    obligations.has_report,
+    obligations.reported_at
+from marts.fct_annual_report_obligation as obligations
+where obligations.report_year = $period
+    and ($district is null or obligations.district_code = $district)
+order by obligations.has_report, obligations.district_code, obligations.school_code
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def r5_obligations(snap: Snapshot, period: int, district: str | None) -> pl.DataFrame:
+    """Who owes the school annual report of the year and whether it is in."""
+    return _query(snap, R5_OBLIGATIONS, {"period": period, "district": district})
+
+
+R2_OBLIGATIONS = """
+with this_year as (
+    select * from marts.fct_base_year where period = $period
+),
+
+last_year as (
+    select base_code, base_status from marts.fct_base_year where period = $period - 1
+),
+
+final as (
+    select
+        this_year.base_code,
+        this_year.host_school_code as school_code,
+        this_year.host_school_name as school_name,
+        this_year.district_code,
+        this_year.discipline,
+        not this_year.is_carried_forward as has_report,
+        this_year.status_report_year
+    from this_year
+    left join last_year using (base_code)
+    -- a base owes the report of a year unless it was revoked before it
+    where not this_year.is_carried_forward or coalesce(last_year.base_status, '') <> 'revoked'
+)
+
+select * from final
+where $district is null or district_code = $district
+order by has_report, district_code, base_code
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def r2_obligations(snap: Snapshot, period: int, district: str | None) -> pl.DataFrame:
+    """Bases expected to report for the year (all but those revoked by the year before)."""
+    return _query(snap, R2_OBLIGATIONS, {"period": period, "district": district})
+
+
+R3_OBLIGATIONS = """
+with rosters as (
+    select cohort_year, host_university_code, host_university_name, count(*) as participants,
+        max(submission_id) as submission_id
+    from marts.fct_yip_participants
+    where is_counted
+    group by cohort_year, host_university_code, host_university_name
+),
+
+hosts as (
+    select distinct host_university_code, host_university_name
+    from rosters
+    where cohort_year in ($period, $period - 1)
+),
+
+final as (
+    select
+        hosts.host_university_code as school_code,
+        hosts.host_university_name as school_name,
+        schools.district_code,
+        this_year.host_university_code is not null as has_report,
+        this_year.participants
+    from hosts
+    left join rosters as this_year
+        on this_year.host_university_code = hosts.host_university_code and this_year.cohort_year = $period
+    left join marts.dim_school as schools on schools.school_code = hosts.host_university_code
+)
+
+select * from final
+where $district is null or district_code = $district
+order by has_report, school_code
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def r3_obligations(snap: Snapshot, period: int, district: str | None) -> pl.DataFrame:
+    """Host universities of the cohort or of the previous one, and whether this cohort's roster is in."""
+    return _query(snap, R3_OBLIGATIONS, {"period": period, "district": district})
+
+
+SUPERSEDED = """
+with accepted as (
+    select submission_id, report_type, original_name, arrived_at, row_count
+    from raw.submissions
+    where status = 'accepted' and report_type = $report_type
+),
+
+rows_in_force as (
+    select submission_id, count(*) as rows_in_force from marts.dim_school
+    where $report_type = 'R0' group by submission_id
+    union all
+    select submission_id, count(*) from marts.fct_shs_stage_events
+    where $report_type = 'R1' group by submission_id
+    union all
+    select submission_id, count(distinct (base_code, status_report_year)) from marts.fct_base_year
+    where $report_type = 'R2' group by submission_id
+    union all
+    select submission_id, count(*) from marts.fct_yip_participants
+    where $report_type = 'R3' group by submission_id
+    union all
+    select submission_id, count(*) from marts.fct_alliance_membership
+    where $report_type = 'R4' group by submission_id
+    union all
+    select submission_id, count(*) from marts.fct_school_annual_report
+    where $report_type = 'R5' group by submission_id
+),
+
+final as (
+    select
+        accepted.original_name,
+        accepted.arrived_at,
+        accepted.row_count,
+        coalesce(rows_in_force.rows_in_force, 0) as rows_in_force,
+        greatest(accepted.row_count - coalesce(rows_in_force.rows_in_force, 0), 0) as rows_replaced
+    from accepted
+    left join rows_in_force using (submission_id)
+)
+
+select * from final
+where $year is null or year(arrived_at) = $year
+order by arrived_at desc
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def accepted_versions(snap: Snapshot, report_type: str, year: int | None) -> pl.DataFrame:
+    """Accepted files of a report type: how many of their rows are still in force, how many a later
+    file (a correction, or for R1 a newer stage history) has replaced."""
+    return _query(snap, SUPERSEDED, {"report_type": report_type, "year": year})
+
+
+LAST_ARRIVALS = """
+select report_type, max(arrived_at) as last_arrived_at,
+    max(arrived_at) filter (where status = 'accepted') as last_accepted_at,
+    count(*) as files,
+    count(*) filter (where status = 'accepted') as accepted,
+    count(*) filter (where status = 'rejected') as rejected
+from raw.submissions
+where report_type is not null and ($year is null or year(arrived_at) = $year)
+group by report_type
+order by report_type
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def last_arrivals(snap: Snapshot, year: int | None) -> pl.DataFrame:
+    return _query(snap, LAST_ARRIVALS, {"year": year})
+
+
+# ---------------------------------------------------------------- exports
+
+EXPORT_FRAME = """
+select
+    values.indicator_id,
+    definitions.name_zh as indicator_name_zh,
+    definitions.name_en as indicator_name_en,
+    values.period,
+    values.geo_code,
+    coalesce(districts.district_name_zh, '天津市') as geo_name_zh,
+    coalesce(districts.district_name_en, 'Tianjin') as geo_name_en,
+    values.breakdown,
+    values.breakdown_dimension,
+    values.breakdown_value,
+    values.value,
+    values.numerator,
+    values.denominator,
+    values.unit,
+    values.target,
+    values.target_year,
+    values.status,
+    values.progress_ratio,
+    values.as_of,
+    values.submission_count
+from indicators.indicator_values as values
+left join indicators.indicator_definitions as definitions using (indicator_id)
+left join ref.districts as districts on districts.district_code = values.geo_code
+order by definitions.sort_order, values.period, values.geo_code, values.breakdown
+"""
+
+
+class ExportFiles(NamedTuple):
+    files: dict[str, bytes]  # file name -> content
+    preview: pl.DataFrame
+    made_by: str  # "cli": the export module's own files; "dashboard": built here from indicator_values
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=8)
+def export_files(snap: Snapshot) -> ExportFiles:
+    """The files of `kejiao export` for one snapshot: made by the export module itself when it is
+    installed (the same bytes as the command line writes), else built here from indicator_values."""
+    import io
+    import tempfile
+
+    preview = _query(snap, EXPORT_FRAME)
+    try:
+        from pipelines.exports.indicators_export import export_indicators
+    except ImportError:
+        export_indicators = None
+    if export_indicators is not None:
+        with tempfile.TemporaryDirectory(prefix="kejiao-export-") as out:
+            written = export_indicators(Path(snap.path), Path(out))
+            files = {Path(p).name: Path(p).read_bytes() for p in written.values()}
+        return ExportFiles(files, preview, "cli")
+    csv = ("\ufeff" + preview.write_csv()).encode("utf-8")
+    xlsx, parquet = io.BytesIO(), io.BytesIO()
+    preview.write_excel(xlsx, worksheet="indicators")
+    preview.write_parquet(parquet)
+    return ExportFiles({"indicators.csv": csv, "indicators.xlsx": xlsx.getvalue(),
+                        "indicators.parquet": parquet.getvalue()}, preview, "dashboard")

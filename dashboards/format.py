@@ -1,0 +1,133 @@
+"""Numbers, dates and small counts the way an official Chinese document writes them.
+
+Pure functions, no Streamlit: thousands separators (1,234), shares with one decimal and a per
+cent sign (12.3%), changes of shares in percentage points (个百分点), dates as 2026年11月30日,
+and counts under 5 suppressed as "<5" (with a second cell suppressed where the first could be
+worked out from a total), as official statistics on minors do.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, timezone
+
+MISSING = "—"
+BEIJING = timezone(timedelta(hours=8), "北京时间")
+SMALL_COUNT = 5  # cells with fewer students than this are shown as "<5"
+SUPPRESSED = f"<{SMALL_COUNT}"
+
+
+def _is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt_int(value) -> str:
+    """1234.0 → '1,234'; None → '—'."""
+    if _is_missing(value):
+        return MISSING
+    return f"{round(value):,}"
+
+
+def fmt_number(value, decimals: int = 1) -> str:
+    """A count, or a non-integer figure with `decimals` places; always with separators."""
+    if _is_missing(value):
+        return MISSING
+    if float(value).is_integer():
+        return fmt_int(value)
+    return f"{value:,.{decimals}f}"
+
+
+def fmt_pct(value, decimals: int = 1) -> str:
+    """A share already in per cent (0–100): 12.345 → '12.3%'."""
+    if _is_missing(value):
+        return MISSING
+    return f"{value:,.{decimals}f}%"
+
+
+def fmt_value(value, unit: str) -> str:
+    """A figure in its unit: shares as per cent, counts with separators."""
+    return fmt_pct(value) if unit == "%" else fmt_number(value)
+
+
+def fmt_change(value, unit: str, lang: str = "zh") -> str:
+    """A change since last year: '+3', '−1.2个百分点' / '−1.2 pp'."""
+    if _is_missing(value):
+        return MISSING
+    sign = "+" if value > 0 else ("−" if value < 0 else "±")
+    magnitude = abs(value)
+    if unit == "%":
+        text = f"{magnitude:,.1f}"
+        return f"{sign}{text}个百分点" if lang == "zh" else f"{sign}{text} pp"
+    return f"{sign}{fmt_number(magnitude)}"
+
+
+def fmt_ratio(value) -> str:
+    """The progress ratio R of the linear method: two decimals."""
+    if _is_missing(value):
+        return MISSING
+    return f"{value:.2f}"
+
+
+def fmt_date(value, lang: str = "zh") -> str:
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if lang == "zh":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+
+
+def to_beijing(value: datetime) -> datetime:
+    """The warehouse stores `*_at` timestamps in UTC without a zone; staff read Beijing time."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(BEIJING)
+
+
+def fmt_datetime(value, lang: str = "zh") -> str:
+    """A UTC timestamp of the warehouse, in Beijing time: '2026年11月30日 16:00'."""
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        return fmt_date(value, lang)
+    local = to_beijing(value)
+    return f"{fmt_date(local, lang)} {local.hour:02d}:{local.minute:02d}"
+
+
+def fmt_year(value, lang: str = "zh") -> str:
+    if _is_missing(value):
+        return MISSING
+    return f"{int(value)}年" if lang == "zh" else str(int(value))
+
+
+def is_small(count) -> bool:
+    """True for a count of people that must not be published (1–4). Zero is not disclosive."""
+    return not _is_missing(count) and 0 < count < SMALL_COUNT
+
+
+def suppress_counts(counts: Sequence, has_total: bool = True) -> list[bool]:
+    """Which cells of one set of counts to suppress.
+
+    Primary suppression: every count from 1 to 4. Secondary: when a total is published and
+    exactly one cell would be hidden, the smallest other non-zero cell is hidden too, so the
+    hidden one cannot be worked out by subtraction.
+    """
+    hide = [is_small(c) for c in counts]
+    if has_total and sum(hide) == 1:
+        others = [(c, i) for i, c in enumerate(counts) if not hide[i] and not _is_missing(c) and c > 0]
+        if others:
+            hide[min(others)[1]] = True
+    return hide
+
+
+def fmt_count_suppressed(value, hidden: bool | None = None) -> str:
+    """A count of students, '<5' when hidden (by default: when it is 1–4)."""
+    if _is_missing(value):
+        return MISSING
+    if hidden is None:
+        hidden = is_small(value)
+    return SUPPRESSED if hidden else fmt_int(value)

@@ -1,0 +1,191 @@
+"""What every page shares: the filters' current values, the page header with the data's as-of
+and snapshot, labels of codes, status badges, and charts that always come with their table."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboards import charts, data
+from dashboards import format as fmt
+from dashboards.i18n import DEFAULT_LANG, t
+
+CITY = data.CITY
+
+
+@dataclass(frozen=True)
+class Context:
+    """The filters and the snapshot a page is drawn from."""
+
+    snap: data.Snapshot
+    lang: str
+    year: int
+    district: str | None  # None: the whole city
+    years: tuple[int, ...]
+
+    @property
+    def geo(self) -> str:
+        return self.district or CITY
+
+
+def lang() -> str:
+    return st.session_state.get("lang", DEFAULT_LANG)
+
+
+def tr(key: str, **values) -> str:
+    """Translate into the language chosen in the sidebar."""
+    return t(key, lang(), **values)
+
+
+def context() -> Context:
+    """The shared sidebar's values (set by streamlit_app.py before the page runs)."""
+    snap = st.session_state.get("_snapshot")
+    if snap is None:
+        st.warning(tr("no_snapshot"))
+        st.stop()
+    district = st.session_state.get("district") or CITY
+    return Context(
+        snap=snap,
+        lang=lang(),
+        year=int(st.session_state["year"]),
+        district=None if district == CITY else district,
+        years=tuple(st.session_state.get("_years", ())),
+    )
+
+
+def page_header(ctx: Context, title_key: str, intro_key: str | None = None) -> None:
+    """Title, scope (year and place) and the data's provenance, on every page."""
+    st.title(tr(title_key))
+    st.caption(provenance(ctx))
+    if intro_key:
+        st.markdown(tr(intro_key))
+
+
+def provenance(ctx: Context) -> str:
+    meta = data.snapshot_meta(ctx.snap)
+    return tr(
+        "provenance",
+        as_of=fmt.fmt_datetime(meta.get("as_of"), ctx.lang),
+        snapshot=ctx.snap.name,
+        published_at=fmt.fmt_datetime(meta.get("published_at"), ctx.lang),
+        year=fmt.fmt_year(ctx.year, ctx.lang),
+        place=place_name(ctx, ctx.district),
+    )
+
+
+# ---------------------------------------------------------------- labels of codes and places
+
+def place_name(ctx: Context, geo: str | None) -> str:
+    if geo in (None, "", CITY):
+        return tr("whole_city")
+    frame = data.districts(ctx.snap).filter(pl.col("district_code") == geo)
+    if frame.is_empty():
+        return str(geo)
+    return frame.item(0, "district_name_zh" if ctx.lang == "zh" else "district_name_en")
+
+
+def district_names(ctx: Context) -> dict[str, str]:
+    frame = data.districts(ctx.snap)
+    column = "district_name_zh" if ctx.lang == "zh" else "district_name_en"
+    return dict(zip(frame["district_code"].to_list(), frame[column].to_list()))
+
+
+def code_label(ctx: Context, code_list: str, code: str | None) -> str:
+    """The label of a code (stage, discipline, school type, …) in the chosen language."""
+    if code is None:
+        return fmt.MISSING
+    labels = code_labels(ctx, code_list)
+    if code in labels:
+        return labels[code]
+    return tr("unknown") if code == "unknown" else str(code)
+
+
+def code_labels(ctx: Context, code_list: str) -> dict[str, str]:
+    frame = data.code_labels(ctx.snap).filter(pl.col("code_list") == code_list)
+    column = "label_zh" if ctx.lang == "zh" else "label_en"
+    return dict(zip(frame["code"].to_list(), frame[column].to_list()))
+
+
+def code_order(ctx: Context, code_list: str) -> list[str]:
+    frame = data.code_labels(ctx.snap).filter(pl.col("code_list") == code_list).sort("sort_order")
+    return frame["code"].to_list()
+
+
+def school_name(ctx: Context, code: str | None) -> str:
+    if code is None:
+        return fmt.MISSING
+    return data.school_names(ctx.snap).get(code, code)
+
+
+def target_row(ctx: Context, indicator_id: str) -> dict | None:
+    frame = data.targets(ctx.snap).filter(pl.col("indicator_id") == indicator_id)
+    return None if frame.is_empty() else frame.row(0, named=True)
+
+
+def indicator_name(ctx: Context, indicator_id: str) -> str:
+    frame = data.definitions(ctx.snap).filter(pl.col("indicator_id") == indicator_id)
+    if frame.is_empty():
+        return indicator_id
+    return frame.item(0, "name_zh" if ctx.lang == "zh" else "name_en")
+
+
+def unit_word(unit: str) -> str:
+    """'所', 'schools', … for a count unit ('' for %)."""
+    return "" if unit == "%" else tr(f"unit_{unit}")
+
+
+# ---------------------------------------------------------------- status
+
+def status_word(status: str | None) -> str:
+    return tr(f"status_{status}") if status else tr("status_none")
+
+
+def status_badge(status: str | None) -> str:
+    """HTML of a status: its word on its colour (Okabe–Ito), so it reads without colour too."""
+    key = status or "insufficient_data"
+    background = charts.STATUS_COLOURS.get(key, charts.OKABE_ITO["grey"])
+    colour = charts.STATUS_TEXT_COLOURS.get(key, "#000000")
+    return (f'<span class="kj-status" data-status="{html.escape(key)}" style="background:{background};'
+            f'color:{colour};padding:2px 10px;border-radius:10px;font-weight:600;white-space:nowrap">'
+            f"{html.escape(status_word(status))}</span>")
+
+
+# ---------------------------------------------------------------- charts and their tables
+
+def chart_with_table(fig: go.Figure, table: pl.DataFrame, key: str, *, download: pl.DataFrame | None = None) -> None:
+    """A chart, and below it (folded) the table it was drawn from, with a CSV to download.
+
+    `table` is what the reader sees (formatted the Chinese way); `download` the raw figures
+    (defaults to `table`). CSV in UTF-8 with BOM so that Excel opens the Chinese correctly.
+    """
+    st.plotly_chart(fig, key=f"chart_{key}", config={"displaylogo": False})
+    with st.expander(tr("chart_table")):
+        st.dataframe(table, hide_index=True, key=f"table_{key}")
+        st.download_button(tr("download_csv"), data=csv_bytes(download if download is not None else table),
+                           file_name=f"{key}.csv", mime="text/csv", key=f"download_{key}",
+                           icon=":material/download:")
+
+
+def csv_bytes(frame: pl.DataFrame) -> bytes:
+    """CSV in UTF-8 with BOM (Excel then opens the Chinese correctly); lists become '; '-joined text."""
+    nested = [name for name, dtype in frame.schema.items() if dtype.is_nested()]
+    if nested:
+        frame = frame.with_columns(
+            pl.col(name).map_elements(lambda v: "; ".join(str(x) for x in v) if v is not None else None,
+                                      return_dtype=pl.String) for name in nested)
+    return ("\ufeff" + frame.write_csv()).encode("utf-8")
+
+
+def table_with_download(table: pl.DataFrame, key: str, *, download: pl.DataFrame | None = None,
+                        height: int | str = "auto") -> None:
+    st.dataframe(table, hide_index=True, key=f"table_{key}", height=height)
+    st.download_button(tr("download_csv"), data=csv_bytes(download if download is not None else table),
+                       file_name=f"{key}.csv", mime="text/csv", key=f"download_{key}", icon=":material/download:")
+
+
+def no_data(what_key: str = "no_data") -> None:
+    st.info(tr(what_key))
