@@ -22,14 +22,15 @@ import duckdb
 import polars as pl
 import streamlit as st
 
+from dashboards.scope import ScopedSnapshot, open_scoped
+from pipelines.access.roles import Role
 from pipelines.settings import get_settings
 
 CITY = "120000"
 TTL = "10m"
 CURRENT_NAME = "current.duckdb"
 # the snapshot file is attached under the catalog name `snapshot`, then made the default
-ATTACH = "attach $path as snapshot (read_only)"
-USE = "use snapshot"
+USE = "use memory"  # the scoped views of dashboards/scope.py, not the attached file
 
 
 class Snapshot(NamedTuple):
@@ -81,28 +82,25 @@ class SnapshotUnavailable(RuntimeError):
     """The snapshot could not be opened (e.g. replaced at that very moment); try again."""
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _connection(snap: Snapshot) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to one snapshot file.
-
-    The file is ATTACHed to a fresh in-memory database rather than opened with
-    `duckdb.connect(path)`: DuckDB keeps one database per path and process, so connecting by path
-    while an older connection is open would hand back the *old* file after a rename. A few
-    attempts ride over a rename in flight."""
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _connection(snap: ScopedSnapshot) -> duckdb.DuckDBPyConnection:
+    """A connection to one snapshot file as one viewer's scope may see it: a fresh in-memory
+    database that ATTACHes the file read-only (never `duckdb.connect(path)`, which would hand back
+    the old file after a rename) and offers its tables as views holding only the scope's rows
+    (dashboards/scope.py). A few attempts ride over a rename in flight."""
+    if not isinstance(snap, ScopedSnapshot):
+        raise TypeError("every query takes the viewer's scope: pass a ScopedSnapshot (dashboards.scope.scoped)")
     last_error: Exception | None = None
     for attempt in range(5):
-        con = duckdb.connect()
         try:
-            con.execute(ATTACH, {"path": snap.path})
-            return con
+            return open_scoped(snap.path, snap.scope)
         except duckdb.Error as exc:  # e.g. the file is being replaced right now
-            con.close()
             last_error = exc
             time.sleep(0.2 * (attempt + 1))
     raise SnapshotUnavailable(str(last_error))
 
 
-def _query(snap: Snapshot, sql: str, params: dict | None = None) -> pl.DataFrame:
+def _query(snap: ScopedSnapshot, sql: str, params: dict | None = None) -> pl.DataFrame:
     """Run one read on its own cursor (DuckDB connections are not shared between threads)."""
     cursor = _connection(snap).cursor()
     try:
@@ -124,7 +122,7 @@ select as_of, published_at from meta.snapshot order by published_at desc limit 1
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def snapshot_meta(snap: Snapshot) -> dict:
+def snapshot_meta(snap: ScopedSnapshot) -> dict:
     """as_of (newest arrival among the data) and published_at of a snapshot."""
     row = _query(snap, SNAPSHOT_META)
     if row.is_empty():
@@ -133,12 +131,14 @@ def snapshot_meta(snap: Snapshot) -> dict:
 
 
 TABLES = """
-select table_schema || '.' || table_name as name from information_schema.tables where table_catalog = 'snapshot'
+-- the viewer's scoped views live in the session's own catalog, over the attached snapshot
+select table_schema || '.' || table_name as name from information_schema.tables
+where table_catalog = current_database()
 """
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def tables(snap: Snapshot) -> set[str]:
+def tables(snap: ScopedSnapshot) -> set[str]:
     return set(_query(snap, TABLES)["name"].to_list())
 
 
@@ -148,7 +148,7 @@ select distinct period from indicators.indicator_values order by period
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def periods(snap: Snapshot) -> list[int]:
+def periods(snap: ScopedSnapshot) -> list[int]:
     return [int(p) for p in _query(snap, PERIODS)["period"].to_list()]
 
 
@@ -158,7 +158,7 @@ select district_code, district_name_zh, district_name_en from ref.districts orde
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def districts(snap: Snapshot) -> pl.DataFrame:
+def districts(snap: ScopedSnapshot) -> pl.DataFrame:
     return _query(snap, DISTRICTS)
 
 
@@ -168,7 +168,7 @@ select code_list, code, label_zh, label_en, sort_order from ref.code_labels orde
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def code_labels(snap: Snapshot) -> pl.DataFrame:
+def code_labels(snap: ScopedSnapshot) -> pl.DataFrame:
     return _query(snap, CODE_LABELS)
 
 
@@ -178,7 +178,7 @@ select school_code, school_name, district_code, school_type from marts.dim_schoo
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def school_names(snap: Snapshot) -> dict[str, str]:
+def school_names(snap: ScopedSnapshot) -> dict[str, str]:
     frame = _query(snap, SCHOOL_NAMES)
     return dict(zip(frame["school_code"].to_list(), frame["school_name"].to_list()))
 
@@ -191,7 +191,7 @@ from ref.targets
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def targets(snap: Snapshot) -> pl.DataFrame:
+def targets(snap: ScopedSnapshot) -> pl.DataFrame:
     return _query(snap, TARGETS)
 
 
@@ -204,7 +204,7 @@ order by sort_order
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def definitions(snap: Snapshot) -> pl.DataFrame:
+def definitions(snap: ScopedSnapshot) -> pl.DataFrame:
     return _query(snap, DEFINITIONS)
 
 
@@ -223,7 +223,7 @@ order by period, geo_code, breakdown
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def indicator(snap: Snapshot, indicator_id: str, *, district: str | None = None, period: int | None = None,
+def indicator(snap: ScopedSnapshot, indicator_id: str, *, district: str | None = None, period: int | None = None,
               dimension: str | None = None, all_geos: bool = False) -> pl.DataFrame:
     """Values of one indicator: the totals (or one breakdown `dimension`), for the city or a
     district (or every place with `all_geos`), for one year or all."""
@@ -241,7 +241,7 @@ select * exclude (submission_ids) from indicators.indicator_values order by indi
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def indicator_values(snap: Snapshot) -> pl.DataFrame:
+def indicator_values(snap: ScopedSnapshot) -> pl.DataFrame:
     return _query(snap, ALL_VALUES)
 
 
@@ -256,7 +256,7 @@ order by stage_order
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def shs_forecast(snap: Snapshot) -> pl.DataFrame:
+def shs_forecast(snap: ScopedSnapshot) -> pl.DataFrame:
     return _query(snap, SHS_FORECAST)
 
 
@@ -300,7 +300,7 @@ order by is_named desc, school_code
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def shs_schools(snap: Snapshot, period: int, district: str | None) -> pl.DataFrame:
+def shs_schools(snap: ScopedSnapshot, period: int, district: str | None) -> pl.DataFrame:
     """Every candidate school as it stood at the end of `period`, with its stage history so far."""
     return _query(snap, SHS_SCHOOLS, {"period": period, "district": district})
 
@@ -331,7 +331,7 @@ order by base_years.period, base_years.base_code
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def bases(snap: Snapshot, period: int | None, district: str | None) -> pl.DataFrame:
+def bases(snap: ScopedSnapshot, period: int | None, district: str | None) -> pl.DataFrame:
     """Each base in each year (its newest status up to that year, carried forward)."""
     return _query(snap, BASES, {"period": period, "district": district})
 
@@ -353,7 +353,7 @@ order by period
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def base_annual_figures(snap: Snapshot, district: str | None) -> pl.DataFrame:
+def base_annual_figures(snap: ScopedSnapshot, district: str | None) -> pl.DataFrame:
     """What the bases reported for each year (reports of the year itself, nothing carried)."""
     return _query(snap, BASE_ANNUAL, {"district": district})
 
@@ -392,7 +392,7 @@ select * from final order by district_code
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def yip_by_district(snap: Snapshot, period: int) -> pl.DataFrame:
+def yip_by_district(snap: ScopedSnapshot, period: int) -> pl.DataFrame:
     """Participants of a cohort by district of their school, beside the district's secondary pupils
     (registry enrolment of the schools with secondary grades open that year)."""
     return _query(snap, YIP_BY_DISTRICT, {"period": period})
@@ -439,7 +439,7 @@ select * from final order by district_code, school_code
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def school_reports(snap: Snapshot, period: int, district: str | None) -> pl.DataFrame:
+def school_reports(snap: ScopedSnapshot, period: int, district: str | None) -> pl.DataFrame:
     """Each school's accepted annual report of the year, beside its district's rates."""
     return _query(snap, SCHOOL_REPORTS, {"period": period, "district": district})
 
@@ -467,7 +467,7 @@ order by arrived_at desc, original_name desc
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def submissions(snap: Snapshot, report_type: str | None, year: int | None) -> pl.DataFrame:
+def submissions(snap: ScopedSnapshot, report_type: str | None, year: int | None) -> pl.DataFrame:
     """Files received (each distinct content once), newest first; `year` is the year of arrival."""
     return _query(snap, SUBMISSIONS, {"report_type": report_type, "year": year})
 
@@ -497,7 +497,7 @@ order by submissions.arrived_at desc, issues.sheet_name, issues.row_number, issu
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def rejection_errors(snap: Snapshot, report_type: str | None, year: int | None) -> pl.DataFrame:
+def rejection_errors(snap: ScopedSnapshot, report_type: str | None, year: int | None) -> pl.DataFrame:
     """The blocking errors of rejected files (no personal data)."""
     return _query(snap, ISSUES, {"report_type": report_type, "year": year})
 
@@ -518,7 +518,7 @@ order by obligations.has_report, obligations.district_code, obligations.school_c
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def r5_obligations(snap: Snapshot, period: int, district: str | None) -> pl.DataFrame:
+def r5_obligations(snap: ScopedSnapshot, period: int, district: str | None) -> pl.DataFrame:
     """Who owes the school annual report of the year and whether it is in."""
     return _query(snap, R5_OBLIGATIONS, {"period": period, "district": district})
 
@@ -554,7 +554,7 @@ order by has_report, district_code, base_code
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def r2_obligations(snap: Snapshot, period: int, district: str | None) -> pl.DataFrame:
+def r2_obligations(snap: ScopedSnapshot, period: int, district: str | None) -> pl.DataFrame:
     """Bases expected to report for the year (all but those revoked by the year before)."""
     return _query(snap, R2_OBLIGATIONS, {"period": period, "district": district})
 
@@ -594,7 +594,7 @@ order by has_report, school_code
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def r3_obligations(snap: Snapshot, period: int, district: str | None) -> pl.DataFrame:
+def r3_obligations(snap: ScopedSnapshot, period: int, district: str | None) -> pl.DataFrame:
     """Host universities of the cohort or of the previous one, and whether this cohort's roster is in."""
     return _query(snap, R3_OBLIGATIONS, {"period": period, "district": district})
 
@@ -644,7 +644,7 @@ order by arrived_at desc
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def accepted_versions(snap: Snapshot, report_type: str, year: int | None) -> pl.DataFrame:
+def accepted_versions(snap: ScopedSnapshot, report_type: str, year: int | None) -> pl.DataFrame:
     """Accepted files of a report type: how many of their rows are still in force, how many a later
     file (a correction, or for R1 a newer stage history) has replaced."""
     return _query(snap, SUPERSEDED, {"report_type": report_type, "year": year})
@@ -664,7 +664,7 @@ order by report_type
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def last_arrivals(snap: Snapshot, year: int | None) -> pl.DataFrame:
+def last_arrivals(snap: ScopedSnapshot, year: int | None) -> pl.DataFrame:
     return _query(snap, LAST_ARRIVALS, {"year": year})
 
 
@@ -706,7 +706,7 @@ class ExportFiles(NamedTuple):
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=8)
-def export_files(snap: Snapshot) -> ExportFiles:
+def export_files(snap: ScopedSnapshot) -> ExportFiles:
     """The files of `kejiao export` for one snapshot: made by the export module itself when it is
     installed (the same bytes as the command line writes), else built here from indicator_values."""
     import io
@@ -717,7 +717,8 @@ def export_files(snap: Snapshot) -> ExportFiles:
         from pipelines.exports.indicators_export import export_indicators
     except ImportError:
         export_indicators = None
-    if export_indicators is not None:
+    # the export module reads the whole snapshot file: only for the city-wide roles
+    if export_indicators is not None and snap.scope.is_city_wide:
         with tempfile.TemporaryDirectory(prefix="kejiao-export-") as out:
             written = export_indicators(Path(snap.path), Path(out))
             files = {Path(p).name: Path(p).read_bytes() for p in written.values()}
@@ -726,5 +727,128 @@ def export_files(snap: Snapshot) -> ExportFiles:
     xlsx, parquet = io.BytesIO(), io.BytesIO()
     preview.write_excel(xlsx, worksheet="indicators")
     preview.write_parquet(parquet)
-    return ExportFiles({"indicators.csv": csv, "indicators.xlsx": xlsx.getvalue(),
-                        "indicators.parquet": parquet.getvalue()}, preview, "dashboard")
+    stem = "indicators" if snap.scope.is_city_wide else f"indicators_{'_'.join(snap.districts or snap.schools)}"
+    return ExportFiles({f"{stem}.csv": csv, f"{stem}.xlsx": xlsx.getvalue(),
+                        f"{stem}.parquet": parquet.getvalue()}, preview, "dashboard")
+
+
+# ---------------------------------------------------------------- a school's own page (scoped: its own rows only)
+
+MY_SCHOOLS = """
+select school_code, school_name, district_code, school_type from marts.dim_school order by school_code
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def my_schools(snap: ScopedSnapshot) -> pl.DataFrame:
+    """The schools of the viewer's scope as the registry names them."""
+    return _query(snap, MY_SCHOOLS)
+
+
+MY_SUBMISSIONS = """
+select
+    submission_id,
+    original_name,
+    inbox_path,
+    report_type,
+    status,
+    arrived_at,
+    row_count,
+    error_count,
+    warning_count,
+    message_zh,
+    message_en
+from raw.submissions
+order by arrived_at desc, original_name desc
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def my_submissions(snap: ScopedSnapshot) -> pl.DataFrame:
+    """The files of the viewer's scope (raw.submissions holds nothing else for a school)."""
+    return _query(snap, MY_SUBMISSIONS)
+
+
+MY_ISSUES = """
+select
+    issues.submission_id,
+    submissions.original_name,
+    issues.severity,
+    issues.sheet_name,
+    issues.row_number,
+    issues.column_letter,
+    issues.column_header,
+    case when submissions.report_type = 'R3' then null else issues.value_seen end as value_seen,
+    issues.message_zh,
+    issues.message_en
+from raw.issues as issues
+inner join raw.submissions as submissions using (submission_id)
+where issues.severity in ('error', 'warning')
+order by submissions.arrived_at desc, issues.sheet_name, issues.row_number, issues.column_letter
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def my_issues(snap: ScopedSnapshot) -> pl.DataFrame:
+    """Errors and warnings of the viewer's files, each with its sheet, row and column."""
+    return _query(snap, MY_ISSUES)
+
+
+MY_ANNUAL_REPORTS = """
+select report_year, school_code, school_name, enrolled_students, students_in_st_activities, st_activity_percent,
+    science_vice_principals, science_teachers, labs, maker_spaces, st_clubs, awards_city_or_above, reported_at
+from marts.fct_school_annual_report
+order by school_code, report_year desc
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def my_annual_reports(snap: ScopedSnapshot) -> pl.DataFrame:
+    return _query(snap, MY_ANNUAL_REPORTS)
+
+
+MY_BASES = """
+select period, base_code, host_school_code, discipline, base_status, is_active, is_carried_forward, students_served,
+    schools_reached, courses_offered
+from marts.fct_base_year
+order by period desc, base_code
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def my_bases(snap: ScopedSnapshot) -> pl.DataFrame:
+    return _query(snap, MY_BASES)
+
+
+MY_SHS_EVENTS = """
+select school_code, event_sequence, stage, event_date, approval_doc_no
+from marts.fct_shs_stage_events
+order by school_code, event_sequence
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def my_shs_events(snap: ScopedSnapshot) -> pl.DataFrame:
+    return _query(snap, MY_SHS_EVENTS)
+
+
+MY_YIP = """
+select
+    cohort_year,
+    case when host_university_code in (select school_code from access.scope_schools) then 'hosted' else 'pupils' end
+        as relation,
+    participant_status,
+    count(*) as participants,
+    count(*) filter (where has_both_mentors) as with_both_mentors
+from marts.fct_yip_participants
+where is_counted
+group by all
+order by cohort_year desc, relation, participant_status
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def my_yip(snap: ScopedSnapshot) -> pl.DataFrame:
+    """Youth-programme participants by cohort and status: those a university hosts, or a school's
+    own pupils (counts only; small counts are suppressed where shown)."""
+    return _query(snap, MY_YIP)

@@ -9,6 +9,8 @@ test that opens every page in both languages finds any gap.
 
 from __future__ import annotations
 
+from dashboards.access_text import ACCESS_TEXT
+
 DEFAULT_LANG = "zh"
 LANGUAGES = {"zh": "中文", "en": "English"}
 
@@ -552,6 +554,9 @@ def _merge_other_tables() -> None:
 
 
 _merge_other_tables()
+
+
+TEXT.update(ACCESS_TEXT)  # sign-in, upload, my school, audit, role assignments
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **values) -> str:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import data, ui
+from dashboards import auth, data, scope, ui
 from dashboards import format as fmt
 from dashboards.i18n import DEFAULT_LANG, LANGUAGES, t
+from pipelines.access.roles import Permission
 
 # url paths are the files' stems (AppTest.switch_page finds a page by its file)
 PAGES = [
+    ("app_pages/my_school.py", "page_my_school", "my_school", ":material/home:"),  # a school lands here
     ("app_pages/overview.py", "page_overview", "overview", ":material/dashboard:"),
     ("app_pages/science_high_schools.py", "page_shs", "science_high_schools", ":material/school:"),
     ("app_pages/flagship_bases.py", "page_flb", "flagship_bases", ":material/science:"),
@@ -23,6 +25,9 @@ PAGES = [
     ("app_pages/reporting.py", "page_reporting", "reporting", ":material/inbox:"),
     ("app_pages/methodology.py", "page_method", "methodology", ":material/menu_book:"),
     ("app_pages/export.py", "page_export", "export", ":material/download:"),
+    ("app_pages/upload.py", "page_upload", "upload", ":material/upload_file:"),
+    ("app_pages/audit.py", "page_audit", "audit", ":material/policy:"),
+    ("app_pages/access.py", "page_access", "access", ":material/admin_panel_settings:"),
 ]
 
 st.set_page_config(page_title="科教2030", page_icon=":material/school:", layout="wide")
@@ -51,14 +56,18 @@ with st.sidebar:
     )
 lang = ui.lang()
 
+# nobody gets further without a viewer: the sign-in (or demo refusal) page stops the script here
+viewer = auth.require_viewer()
+pages = [page for page in PAGES if scope.may_open(viewer.scope, page[2])]  # pages by role, deny by default
 navigation = st.navigation([
     st.Page(path, title=t(title_key, lang), url_path=url_path, icon=icon, default=(i == 0))
-    for i, (path, title_key, url_path, icon) in enumerate(PAGES)
+    for i, (path, title_key, url_path, icon) in enumerate(pages)
 ])
 
-snap = data.current_snapshot()
+published = data.current_snapshot()
+snap = scope.scoped(published, viewer.scope) if published is not None else None
 st.session_state["_snapshot"] = snap
-if snap is not None:
+if snap is not None and viewer.scope.may(Permission.CITY_FIGURES):  # a school has no filters
     try:
         years = data.periods(snap)
         district_frame = data.districts(snap)
@@ -76,7 +85,7 @@ if snap is not None:
                     district_frame["district_code"].to_list(),
                     district_frame["district_name_zh" if lang == "zh" else "district_name_en"].to_list(),
                 ))
-                filter_select("district", t("district_label", lang), [data.CITY, *names],
+                filter_select("district", t("district_label", lang), [data.CITY, *(names if viewer.scope.is_city_wide else viewer.scope.districts)],
                               lambda code: t("whole_city", lang) if code == data.CITY else names[code])
             meta = data.snapshot_meta(snap)
             st.divider()
@@ -87,4 +96,5 @@ if snap is not None:
         if not years:
             st.session_state["_snapshot"] = None
 
+auth.sidebar(viewer)  # who is signed in (or the demo switcher), below the filters
 navigation.run()

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboards import charts, data
+from dashboards import auth, charts, data
 from dashboards import format as fmt
 from dashboards.i18n import DEFAULT_LANG, t
 
@@ -48,6 +48,8 @@ def context() -> Context:
         st.warning(tr("no_snapshot"))
         st.stop()
     district = st.session_state.get("district") or CITY
+    if not snap.scope.is_city_wide and district not in snap.districts:
+        district = CITY  # a district bureau's filter holds the city and its own district, nothing else
     return Context(
         snap=snap,
         lang=lang(),
@@ -167,7 +169,7 @@ def chart_with_table(fig: go.Figure, table: pl.DataFrame, key: str, *, download:
         st.dataframe(table, hide_index=True, key=f"table_{key}")
         st.download_button(tr("download_csv"), data=csv_bytes(download if download is not None else table),
                            file_name=f"{key}.csv", mime="text/csv", key=f"download_{key}",
-                           icon=":material/download:")
+                           icon=":material/download:", on_click=auth.record_download, args=(f"{key}.csv",))
 
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:
@@ -184,7 +186,8 @@ def table_with_download(table: pl.DataFrame, key: str, *, download: pl.DataFrame
                         height: int | str = "auto") -> None:
     st.dataframe(table, hide_index=True, key=f"table_{key}", height=height)
     st.download_button(tr("download_csv"), data=csv_bytes(download if download is not None else table),
-                       file_name=f"{key}.csv", mime="text/csv", key=f"download_{key}", icon=":material/download:")
+                       file_name=f"{key}.csv", mime="text/csv", key=f"download_{key}", icon=":material/download:",
+                       on_click=auth.record_download, args=(f"{key}.csv",))
 
 
 def no_data(what_key: str = "no_data") -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import data, ui
+from dashboards import auth, data, scope, ui
 from dashboards import format as fmt
 from dashboards.ui import tr
 
@@ -15,7 +15,7 @@ ui.page_header(ctx, "export_title", "export_intro")
 
 labels = {}
 snapshots, seen = [], set()
-for snap in data.history_snapshots():  # the current one first; an archived copy of it is not listed twice
+for snap in [scope.scoped(s, ctx.snap.scope) for s in data.history_snapshots()]:  # the current one first; an archived copy of it is not listed twice
     meta = data.snapshot_meta(snap)
     if meta.get("as_of") in seen:
         continue
@@ -38,7 +38,8 @@ columns = st.columns(max(1, len(files.files)))
 for column, (name, payload) in zip(columns, files.files.items()):
     with column:
         st.download_button(tr("export_download", name=name), data=payload, file_name=name,
-                           key=f"export_{name}", icon=":material/download:", type="primary")
+                           key=f"export_{name}", icon=":material/download:", type="primary",
+                           on_click=auth.record_download, args=(name, f"export {chosen.name}"))
         st.caption(tr("export_size", size=fmt.fmt_number(len(payload) / 1024)))
 st.caption(tr("export_made_by_cli") if files.made_by == "cli" else tr("export_made_here"))
 

@@ -10,6 +10,7 @@ from dashboards import charts, data, ui
 from dashboards import format as fmt
 from dashboards.i18n import t
 from dashboards.ui import tr
+from pipelines.access.roles import Permission
 
 REPORT_TYPES = ("R5", "R2", "R3", "R1", "R4", "R0")
 OBLIGATIONS = {"R5": data.r5_obligations, "R2": data.r2_obligations, "R3": data.r3_obligations}
@@ -121,6 +122,8 @@ else:
                            download=rejected.select("original_name", "arrived_at", "error_count", "message_zh",
                                                     "message_en"))
     errors = data.rejection_errors(ctx.snap, report_type, ctx.year)
+    if not ctx.snap.scope.may(Permission.REJECTION_ERRORS):
+        st.caption(tr("reporting_errors_data_team_only"))
     with st.expander(tr("reporting_errors_expander", n=fmt.fmt_int(errors.height))):
         st.caption(tr("reporting_errors_privacy"))
         detail = pl.DataFrame({

@@ -9,6 +9,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from pipelines.intake.ingest import ingest
 from pipelines.resources import ProjectPaths, Warehouse
 from pipelines.settings import pseudonym_key
+from pipelines.upload import inbox_senders
 
 
 @asset(group_name="intake", kinds={"duckdb", "polars"}, deps=["reference_data"])
@@ -18,7 +19,10 @@ def submissions(context: AssetExecutionContext, paths: ProjectPaths, warehouse: 
     Accepted rows go to staging; all of it in one transaction."""
     settings = paths.settings()
     with warehouse.get_connection() as con:
-        summary = ingest(con, paths.inbox(), settings.archive_dir, pseudonym_key(settings), today=date.today())
+        inbox = paths.inbox()
+        # files sent on the dashboard's upload page carry their sender in a sidecar (pipelines/upload.py)
+        summary = ingest(con, inbox, settings.archive_dir, pseudonym_key(settings), today=date.today(),
+                         senders=inbox_senders(inbox))
         totals = con.sql(
             "select status, count(*) as files, sum(row_count) as data_rows from raw.submissions group by all order by 1"
         ).pl()

@@ -9,7 +9,15 @@ import duckdb
 import polars as pl
 
 import warehouse
-from pipelines.intake.ingest import RunContext, Verdict, judge_batch, load_context, parse
+from pipelines.intake.ingest import (
+    RunContext,
+    Verdict,
+    districts_index,
+    judge_batch,
+    load_context,
+    names_index,
+    parse,
+)
 from pipelines.reference.load import load_reference
 from pipelines.settings import pseudonym_key
 
@@ -32,6 +40,8 @@ def reference_context(warehouse_file: Path | None, key: bytes | None = None) -> 
         except duckdb.Error:
             continue  # held by a writer: try the next
         try:
+            if path.parent.name == "published" or _is_snapshot(con):
+                return snapshot_context(con, key, date.today())
             return load_context(con, key, date.today())
         except duckdb.Error:
             continue
@@ -42,15 +52,33 @@ def reference_context(warehouse_file: Path | None, key: bytes | None = None) -> 
     return load_context(con, key, date.today())
 
 
+def _is_snapshot(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.sql("select 1 from duckdb_tables() where schema_name = 'meta' and table_name = 'snapshot'")
+                .fetchall())
+
+
+def snapshot_context(con: duckdb.DuckDBPyConnection, key: bytes, today: date) -> RunContext:
+    """The same context from a published snapshot (read-only), which keeps the rows in force
+    (`staging.*_in_force`) rather than every version: the upload page reads this, never the
+    live warehouse."""
+    schools = con.sql(
+        "select school_code, school_name, school_type, district_code, aliases from staging.r0_schools_in_force"
+    ).pl()
+    previous = con.sql(
+        "select school_code, report_year::bigint as report_year, enrolled_students, students_in_st_activities "
+        "from staging.r5_school_annual_reports_in_force"
+    ).pl()
+    return RunContext(schools=schools, names=names_index(schools), districts=districts_index(con),
+                      previous_r5=previous, key=key, today=today)
+
+
 def check_many(items: list[tuple[str, bytes]], ctx: RunContext) -> list[Verdict]:
     """Judge files in the order ingest would: registry files first, each teaching the next."""
     parsed = [parse(data, name) for name, data in items]
     registry = [i for i, p in enumerate(parsed) if "R0" in p.report_types]
     others = [i for i, p in enumerate(parsed) if "R0" not in p.report_types]
     verdicts = dict(zip(registry, judge_batch([parsed[i] for i in registry], ctx)))
-    for i in registry:
-        if verdicts[i].status == "accepted":
-            ctx.accept(verdicts[i])
+    ctx.accept_many([verdicts[i] for i in registry if verdicts[i].status == "accepted"])
     verdicts.update(zip(others, judge_batch([parsed[i] for i in others], ctx)))
     return [verdicts[i] for i in range(len(parsed))]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from pipelines.intake.schema import REPORT_TYPES, Column, ReportType
 
@@ -14,6 +14,7 @@ _UNIT = re.compile(r"\([^()]*\)$")  # a unit in brackets at the end: 在校生�
 _NOISE = re.compile(r"[\s*＊:：#.。、_\-]+")
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_header(text: str | None) -> str:
     """Fold a header cell to a comparable key: NFKC (full-width → half-width), no spaces, no
     `*` marks or punctuation, no trailing unit in brackets, lower case."""

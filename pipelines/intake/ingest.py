@@ -10,6 +10,8 @@ import hashlib
 import logging
 import os
 import shutil
+import stat
+import string
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,7 +21,7 @@ import polars as pl
 
 from pipelines.intake import headers
 from pipelines.intake.in_force import in_force_sql
-from pipelines.intake.messages import render
+from pipelines.intake.messages import RULES
 from pipelines.intake.readers import Grid, NotAReport, read_file
 from pipelines.intake.schema import REPORT_TYPES
 from pipelines.intake.validate import ISSUE_SCHEMA, Context, SheetInput, validate_batch
@@ -62,7 +64,11 @@ class Verdict:
     def row_count(self) -> int:
         return sum(df.height for df in self.rows.values())
 
+    counts: dict[str, int] | None = None  # issues by severity, when known
+
     def count(self, severity: str) -> int:
+        if self.counts is not None:
+            return self.counts.get(severity, 0)
         return int((self.issues["severity"] == severity).sum()) if self.issues.height else 0
 
 
@@ -91,35 +97,57 @@ def parse(data: bytes, name: str) -> Parsed:
     return parsed
 
 
+def _template(text: str) -> pl.Expr:
+    """A message template ({column}, {value}, {detail}) as one string expression over the
+    issue columns, rendered as `str.format` would (placeholders filled once, never re-read)."""
+    fields = {"column": "column_header", "value": "value_seen", "detail": "detail"}
+    parts: list[pl.Expr] = []
+    for literal, name, _, _ in string.Formatter().parse(text):
+        if literal:
+            parts.append(pl.lit(literal))
+        if name is not None:
+            parts.append(pl.col(fields[name]).fill_null(""))
+    return pl.concat_str(parts) if parts else pl.lit("")
+
+
+def _messages(lang: str) -> pl.Expr:
+    expr = None
+    for code, rule in RULES.items():
+        text = getattr(rule, lang)
+        expr = (pl.when(pl.col("rule_code") == code) if expr is None
+                else expr.when(pl.col("rule_code") == code)).then(_template(text))
+    return expr.otherwise(None)
+
+
 def with_messages(issues: pl.DataFrame) -> pl.DataFrame:
+    """The issues with the message of each (zh, en), rendered in one vectorised pass."""
     if issues.is_empty():
-        return pl.DataFrame(schema={**ISSUE_SCHEMA, "message_zh": pl.String, "message_en": pl.String})
-    rendered = [
-        render(r["rule_code"], r["column_header"] or "", r["value_seen"] or "", r["detail"] or "")
-        for r in issues.select("rule_code", "column_header", "value_seen", "detail").iter_rows(named=True)
-    ]
-    return issues.with_columns(
-        message_zh=pl.Series([z for z, _ in rendered], dtype=pl.String),
-        message_en=pl.Series([e for _, e in rendered], dtype=pl.String),
-    )
+        return issues.with_columns(message_zh=pl.lit(None, dtype=pl.String), message_en=pl.lit(None, dtype=pl.String))
+    unknown = set(issues["rule_code"].unique().to_list()) - RULES.keys()
+    if unknown:
+        raise KeyError(min(unknown))
+    return issues.with_columns(message_zh=_messages("zh"), message_en=_messages("en"))
 
 
-def _verdict(parsed: Parsed, rows: dict[str, pl.DataFrame], issues: pl.DataFrame) -> Verdict:
+def _file_issues(i: int, parsed: Parsed) -> list[dict]:
+    """Issues of a file that validation does not see: not a report, sheets skipped."""
+    if parsed.not_a_report:
+        return [{"_file": i, "severity": "error", "rule_code": "not_a_report", "sheet_name": None, "row_number": None,
+                 "column_letter": None, "column_name": None, "column_header": None, "value_seen": None,
+                 "detail": parsed.not_a_report[0]}]
+    return [{"_file": i, "severity": "info", "rule_code": "sheet_skipped", "sheet_name": s, "row_number": None,
+             "column_letter": None, "column_name": None, "column_header": None, "value_seen": None, "detail": s}
+            for s in parsed.skipped]
+
+
+def _verdict(parsed: Parsed, rows: dict[str, pl.DataFrame], issues: pl.DataFrame, counts: dict[str, int]) -> Verdict:
+    """`issues`: every issue of the file, with messages; `counts`: of them by severity (see judge_batch)."""
     if parsed.not_a_report:
         zh, en = parsed.not_a_report
-        issues = pl.DataFrame([{
-            "severity": "error", "rule_code": "not_a_report", "sheet_name": None, "row_number": None,
-            "column_letter": None, "column_name": None, "column_header": None, "value_seen": None, "detail": zh,
-        }], schema=ISSUE_SCHEMA)
-        return Verdict(parsed.name, parsed.file_format, "not_a_report", None, {}, with_messages(issues), [],
-                       parsed.skipped, zh, en)
-    skipped = pl.DataFrame([{
-        "severity": "info", "rule_code": "sheet_skipped", "sheet_name": s, "row_number": None, "column_letter": None,
-        "column_name": None, "column_header": None, "value_seen": None, "detail": s} for s in parsed.skipped],
-        schema=ISSUE_SCHEMA)
-    issues = with_messages(pl.concat([issues, skipped]))
-    errors = int((issues["severity"] == "error").sum())
-    warnings = int((issues["severity"] == "warning").sum())
+        return Verdict(parsed.name, parsed.file_format, "not_a_report", None, {}, issues, [],
+                       parsed.skipped, zh, en, counts)
+    errors = counts.get("error", 0)
+    warnings = counts.get("warning", 0)
     n = sum(df.height for df in rows.values())
     if errors:
         zh = f"退回：发现 {errors} 处错误（另有 {warnings} 处提示），请按错误清单修改后重新报送整个文件"
@@ -129,22 +157,31 @@ def _verdict(parsed: Parsed, rows: dict[str, pl.DataFrame], issues: pl.DataFrame
         en = f"Accepted: {n} rows" + (f", {warnings} warnings to check" if warnings else "")
     return Verdict(parsed.name, parsed.file_format, "rejected" if errors else "accepted",
                    ",".join(parsed.report_types) or None, rows, issues,
-                   [g.name for g, _, _ in parsed.sheets], parsed.skipped, zh, en)
+                   [g.name for g, _, _ in parsed.sheets], parsed.skipped, zh, en, counts)
 
 
 def judge_batch(parsed: list[Parsed], ctx: Context) -> list[Verdict]:
     """Verdicts on many files, validated together (see validate.py); the list is in arrival
-    order, which decides which of two files of one batch is last year's."""
+    order, which decides which of two files of one batch is last year's. Messages are rendered
+    once for the whole batch, then split by file."""
     sheets = [SheetInput(i, grid, idx, match) for i, p in enumerate(parsed) for grid, idx, match in p.sheets]
     result = validate_batch(sheets, ctx)
     rows_by_file: dict[int, dict[str, pl.DataFrame]] = {}
     for code, frame in result.rows.items():
         table = REPORT_TYPES[code].table
-        for (i,), part in frame.partition_by("_file", as_dict=True).items():
-            rows_by_file.setdefault(i, {})[table] = part.drop("_file")
-    issues_by_file = {i: part.drop("_file") for (i,), part in result.issues.partition_by("_file", as_dict=True).items()}
-    empty = pl.DataFrame(schema=ISSUE_SCHEMA)
-    return [_verdict(p, rows_by_file.get(i, {}), issues_by_file.get(i, empty)) for i, p in enumerate(parsed)]
+        for (i,), part in frame.partition_by("_file", as_dict=True, include_key=False).items():
+            rows_by_file.setdefault(i, {})[table] = part
+    extra = pl.DataFrame([row for i, p in enumerate(parsed) for row in _file_issues(i, p)],
+                         schema={"_file": pl.Int32, **ISSUE_SCHEMA})
+    issues = with_messages(pl.concat([result.issues.cast({"_file": pl.Int32}), extra]))
+    by_file = {i: part for (i,), part in issues.partition_by("_file", as_dict=True, include_key=False).items()} \
+        if issues.height else {}
+    counts: dict[int, dict[str, int]] = {}
+    for i, severity, n in issues.group_by("_file", "severity").len().iter_rows():
+        counts.setdefault(i, {})[severity] = n
+    empty = with_messages(pl.DataFrame(schema=ISSUE_SCHEMA))
+    return [_verdict(p, rows_by_file.get(i, {}), by_file.get(i, empty), counts.get(i, {}))
+            for i, p in enumerate(parsed)]
 
 
 def judge(parsed: Parsed, ctx: Context) -> Verdict:
@@ -189,15 +226,22 @@ class RunContext(Context):
     """A Context that learns from files accepted before: the registry and last year's figures."""
 
     def accept(self, verdict: Verdict) -> None:
-        r0 = verdict.rows.get(REPORT_TYPES["R0"].table)
-        if r0 is not None and r0.height:
+        self.accept_many([verdict])
+
+    def accept_many(self, verdicts: list[Verdict]) -> None:
+        """Learn from accepted files, in order (a later file's row of a school wins); the name
+        index is rebuilt once, not once per file."""
+        r0 = [v.rows[REPORT_TYPES["R0"].table] for v in verdicts
+              if v.rows.get(REPORT_TYPES["R0"].table) is not None and v.rows[REPORT_TYPES["R0"].table].height]
+        if r0:
             cols = ["school_code", "school_name", "school_type", "district_code", "aliases"]
-            self.schools = pl.concat([self.schools, r0.select(cols)], how="diagonal_relaxed").unique(
+            self.schools = pl.concat([self.schools, *(f.select(cols) for f in r0)], how="diagonal_relaxed").unique(
                 "school_code", keep="last", maintain_order=True)
             self.names = names_index(self.schools)
-        r5 = verdict.rows.get(REPORT_TYPES["R5"].table)
-        if r5 is not None and r5.height:
-            self.previous_r5 = pl.concat([self.previous_r5, r5.select(self.previous_r5.columns)],
+        r5 = [v.rows[REPORT_TYPES["R5"].table] for v in verdicts
+              if v.rows.get(REPORT_TYPES["R5"].table) is not None and v.rows[REPORT_TYPES["R5"].table].height]
+        if r5:
+            self.previous_r5 = pl.concat([self.previous_r5, *(f.select(self.previous_r5.columns) for f in r5)],
                                          how="vertical_relaxed").unique(["school_code", "report_year"], keep="last",
                                                                         maintain_order=True)
 
@@ -253,16 +297,77 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def scan_inbox(inbox: Path) -> list[InboxFile]:
+Seen = dict[tuple[str, int, datetime], str]  # (inbox path, size, modified_at) -> sha256 observed
+
+
+def scan_inbox(inbox: Path, seen: Seen | None = None) -> list[InboxFile]:
+    """Every file of the inbox with its content hash. A file whose path, size and modification
+    time are those of an earlier observation (`seen`) is not read again: its hash is the one
+    observed. Any change of size or time (a file rewritten, touched, copied in again) means the
+    file is read and hashed, so the same bytes under a new time are still recognised by content."""
+    seen = seen or {}
     files = []
-    for path in sorted(inbox.rglob("*")):
-        rel = path.relative_to(inbox)
-        if not path.is_file() or any(part.startswith(SKIP_PREFIXES) for part in rel.parts):
-            continue
-        st = path.stat()
-        files.append(InboxFile(path, rel.as_posix(), st.st_size,
-                               datetime.fromtimestamp(st.st_mtime, UTC).replace(tzinfo=None), sha256_of(path)))
+    for folder, dirs, names in os.walk(inbox):  # os.walk: sorting Path objects costs more than the walk
+        dirs[:] = sorted(d for d in dirs if not d.startswith(SKIP_PREFIXES))
+        base = Path(folder)
+        prefix = base.relative_to(inbox).as_posix()
+        for name in sorted(names):
+            if name.startswith(SKIP_PREFIXES):
+                continue
+            path = base / name
+            try:
+                st = path.stat()
+            except OSError:  # gone since listed, or a dangling link
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            rel_text = name if prefix == "." else f"{prefix}/{name}"
+            modified = datetime.fromtimestamp(st.st_mtime, UTC).replace(tzinfo=None)
+            sha = seen.get((rel_text, st.st_size, modified)) or sha256_of(path)
+            files.append(InboxFile(path, rel_text, st.st_size, modified, sha))
     return files
+
+
+def observed_files(con: duckdb.DuckDBPyConnection) -> Seen:
+    """(path, size, time) -> hash of the files observed before; ambiguous keys are left out."""
+    rows = con.sql(
+        "select inbox_path, size_bytes, modified_at, min(submission_id) from raw.file_observations "
+        "group by all having count(distinct submission_id) = 1"
+    ).fetchall()
+    return {(path, size, modified): sha for path, size, modified, sha in rows}
+
+
+# --- parsing many files: in worker processes when it pays ------------------------------
+
+PARALLEL_MIN_FILES = 500
+PARALLEL_MIN_BYTES = 32 << 20
+
+
+def intake_workers(n_files: int, n_bytes: int) -> int:
+    """Processes to parse with: `KEJIAO_INTAKE_WORKERS` if set, else one per usable core when
+    the batch is big enough to repay starting them (~0.5 s each), else 1 (in this process)."""
+    env = os.environ.get("KEJIAO_INTAKE_WORKERS")
+    if env:
+        return max(1, int(env))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if n_files < PARALLEL_MIN_FILES and n_bytes < PARALLEL_MIN_BYTES:
+        return 1
+    return max(1, min(cores, n_files))
+
+
+def parse_all(files: list[InboxFile]) -> list[Parsed]:
+    """Read and recognise files (the costliest step of intake, and independent per file), in
+    order. Many files are dealt to worker processes (pipelines/intake/workers.py); should a
+    worker fail, the files are parsed here instead."""
+    workers = intake_workers(len(files), sum(f.size for f in files))
+    if workers > 1:
+        from pipelines.intake.workers import parse_in_workers
+
+        try:
+            return parse_in_workers([(str(f.path), f.path.name) for f in files], [f.size for f in files], workers)
+        except (OSError, RuntimeError) as exc:
+            log.warning("parsing in worker processes failed, parsing here: %s", exc)
+    return [parse(f.path.read_bytes(), f.path.name) for f in files]
 
 
 def archive_path(file: InboxFile, archive_dir: Path) -> Path:
@@ -300,7 +405,7 @@ def ingest(con: duckdb.DuckDBPyConnection, inbox: Path, archive_dir: Path, key: 
     now = now or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     today = today or date.today()
     summary = IntakeSummary()
-    files = scan_inbox(inbox) if inbox.exists() else []
+    files = scan_inbox(inbox, observed_files(con)) if inbox.exists() else []
     summary.files_seen = len(files)
     known = {r[0] for r in con.sql("select submission_id from raw.submissions").fetchall()}
     observed = set(con.sql("select inbox_path, submission_id from raw.file_observations").fetchall())
@@ -318,7 +423,7 @@ def ingest(con: duckdb.DuckDBPyConnection, inbox: Path, archive_dir: Path, key: 
         else:
             new_files[f.sha256] = f
 
-    parsed = {h: parse(f.path.read_bytes(), f.path.name) for h, f in new_files.items()}
+    parsed = dict(zip(new_files, parse_all(list(new_files.values()))))
     for f in new_files.values():
         archive(f, archive_dir)
     arrival = sorted(new_files, key=lambda h: (min(new_files[h].modified_at, now), new_files[h].relative))
@@ -327,35 +432,49 @@ def ingest(con: duckdb.DuckDBPyConnection, inbox: Path, archive_dir: Path, key: 
     others = [h for h in arrival if "R0" not in parsed[h].report_types]
     ctx = load_context(con, key, today)
     verdicts = dict(zip(registry, judge_batch([parsed[h] for h in registry], ctx)))
-    for h in registry:
-        if verdicts[h].status == "accepted":
-            ctx.accept(verdicts[h])
+    ctx.accept_many([verdicts[h] for h in registry if verdicts[h].status == "accepted"])
     verdicts.update(zip(others, judge_batch([parsed[h] for h in others], ctx)))
 
     submissions, issues, rows = [], [], {}
     for h in registry + others:
         f, verdict = new_files[h], verdicts[h]
         submissions.append(_submission_row(f, verdict, archive_dir, now, (senders or {}).get(f.relative)))
-        issues.append(verdict.issues.with_columns(submission_id=pl.lit(h)).drop("detail"))
+        issues.append((h, verdict.issues))
         if verdict.status == "accepted":
             for table, frame in verdict.rows.items():
-                rows.setdefault(table, []).append(frame.with_columns(submission_id=pl.lit(h)))
+                rows.setdefault(table, []).append((h, frame))
         _summarise(summary, f, verdict)
 
+    _write(con, observations, submissions,
+           _tagged(issues).drop("detail") if issues else None,
+           {table: _tagged(frames) for table, frames in rows.items()})
+    summary.new_submissions = len(new_files)
+    return summary
+
+
+def _tagged(frames: list[tuple[str, pl.DataFrame]]) -> pl.DataFrame:
+    """The frames of many files as one, each row with its file's submission_id."""
+    ids = pl.DataFrame({"submission_id": [h for h, _ in frames], "_n": [f.height for _, f in frames]},
+                       schema={"submission_id": pl.String, "_n": pl.Int64})
+    tags = ids.select(pl.col("submission_id").repeat_by("_n").explode(empty_as_null=False)).to_series()
+    return pl.concat([f for _, f in frames], how="diagonal_relaxed").hstack([tags])
+
+
+def _write(con: duckdb.DuckDBPyConnection, observations: list[dict], submissions: list[dict],
+           issues: pl.DataFrame | None, rows: dict[str, pl.DataFrame]) -> None:
+    """Everything a run learnt, in one transaction."""
     con.execute("begin transaction")
     try:
         _insert(con, "raw.file_observations", pl.DataFrame(observations, schema=OBSERVATION_SCHEMA))
         _insert(con, "raw.submissions", pl.DataFrame(submissions, schema=SUBMISSION_SCHEMA))
-        if issues:
-            _insert(con, "raw.issues", pl.concat(issues))
-        for table, frames in rows.items():
-            _insert(con, table, pl.concat(frames, how="diagonal_relaxed"))
+        if issues is not None:
+            _insert(con, "raw.issues", issues)
+        for table, frame in rows.items():
+            _insert(con, table, frame)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    summary.new_submissions = len(new_files)
-    return summary
 
 
 OBSERVATION_SCHEMA = {"inbox_path": pl.String, "submission_id": pl.String, "size_bytes": pl.Int64,

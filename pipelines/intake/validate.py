@@ -99,14 +99,18 @@ def staging_name(col: Column) -> str:
 
 
 def pseudonymise(values: pl.Series, key: bytes) -> pl.Series:
-    """Keyed hash (HMAC-SHA256) of identifiers; the same identifier always gives the same key."""
-    def one(v: str | None) -> str | None:
-        if v is None:
-            return None
-        return hmac.new(key, v.upper().encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+    """Keyed hash (HMAC-SHA256) of identifiers; the same identifier always gives the same key.
+    Each distinct identifier is hashed once, from a keyed state prepared once."""
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
 
-    return pl.Series(values.name, [one(v) for v in values.to_list()], dtype=pl.String)
+    def one(v: str) -> str:
+        h = keyed.copy()
+        h.update(v.upper().encode("utf-8"))
+        return h.hexdigest()[:32]
 
+    distinct = values.drop_nulls().unique().to_list()
+    mapping = {v: one(v) for v in distinct}
+    return values.replace_strict(mapping, default=None, return_dtype=pl.String).alias(values.name)
 
 
 def _issue_frame(file: int, sheet: int | None, rule: str, row: int | None, column: str | None,
@@ -126,45 +130,84 @@ class _Batch:
         self.report = report
         self.ctx = ctx
         self.issues: list[pl.DataFrame] = []
-        frames, sheet_rows, col_rows = [], [], []
+        bodies, sheet_rows, col_rows = [], [], []
         self.present: dict[str, list[int]] = {c.name: [] for c in report.columns}
         for uid, s in enumerate(sheets):
             header = s.grid.frame.row(s.header_idx)
             positions = {col.name: pos for pos, col in s.match.columns.items()}
-            sheet_rows.append({"_sheet": uid, "_file": s.file, "sheet_name": s.grid.name})
+            sheet_rows.append({"_sheet": uid, "_file": s.file, "sheet_name": s.grid.name,
+                               "_first_row": s.header_idx + 2})
             for name, pos in positions.items():
                 self.present[name].append(uid)
                 col_rows.append({"_sheet": uid, "column_name": name, "column_header": str(header[pos]).strip(),
                                  "column_letter": s.grid.letters[pos]})
             self._file_level(uid, s, positions)
-            frames.append(self._body(s, positions, uid))
-        self.sheets = pl.DataFrame(sheet_rows, schema={"_sheet": pl.Int32, "_file": pl.Int32, "sheet_name": pl.String})
+            bodies.append(self._body(s, positions))
+        self.sheets = pl.DataFrame(sheet_rows, schema={"_sheet": pl.Int32, "_file": pl.Int32, "sheet_name": pl.String,
+                                                       "_first_row": pl.Int32})
         self.columns = pl.DataFrame(col_rows, schema={"_sheet": pl.Int32, "column_name": pl.String,
                                                       "column_header": pl.String, "column_letter": pl.String})
-        # one query for all sheets: per-sheet collects would cost more than the work itself
-        self.df = pl.concat(frames, how="diagonal_relaxed").collect()
+        self.df = self._rows(self.sheets, bodies)
+        self.sheets = self.sheets.drop("_first_row")
         for uid in set(range(len(sheets))) - set(self.df["_sheet"].unique().to_list()):
             self.issues.append(_issue_frame(sheets[uid].file, uid, "no_rows", sheets[uid].header_idx + 1, None))
         missing = [f"t_{c.name}" for c in report.columns if f"t_{c.name}" not in self.df.columns and not c.private]
         self.df = self.df.with_columns([pl.lit(None, dtype=pl.String).alias(m) for m in missing])
 
     @staticmethod
-    def _body(s: SheetInput, positions: dict[str, int], uid: int) -> pl.LazyFrame:
-        """The data rows of a sheet: below the header, without blank, note and total rows."""
+    def _body(s: SheetInput, positions: dict[str, int]) -> tuple[int, dict[str, pl.Series]]:
+        """The cells below the header of one sheet, as they are: mapped columns as `r_<name>`,
+        the first three columns as `f_0`..`f_2` (where notes and totals stand). Zero-copy slices
+        of the sheet's columns: no query per sheet; `_rows` does the work for all at once."""
         frame = s.grid.frame
-        body = frame.lazy().slice(s.header_idx + 1).with_row_index("row_number", offset=s.header_idx + 2)
-        # notes and totals stand in the first columns (填表人…, 合计) or in a mapped one
-        looked_at = sorted({*range(min(3, frame.width)), *positions.values()})
-        footer = pl.any_horizontal([pl.col(f"c{j}").str.strip_chars().str.contains(FOOTER).fill_null(False)
-                                    for j in looked_at])
-        mapped = [V.clean(pl.col(f"c{p}")).alias(f"t_{name}") for name, p in positions.items()]
-        blank = pl.all_horizontal([pl.col(f"t_{name}").is_null() for name in positions]) if positions else pl.lit(True)
-        return body.filter(~footer).select(
-            pl.lit(s.file, dtype=pl.Int32).alias("_file"),
-            pl.lit(uid, dtype=pl.Int32).alias("_sheet"),
-            pl.col("row_number").cast(pl.Int32),
-            *mapped,
-        ).filter(~blank)
+        start = s.header_idx + 1
+        n = max(0, frame.height - start)
+        wanted = {f"f_{j}": f"c{j}" for j in range(min(3, frame.width))}
+        wanted.update({f"r_{name}": f"c{p}" for name, p in positions.items()})
+        return n, {target: frame.get_column(source).slice(start, n) for target, source in wanted.items()}
+
+    @staticmethod
+    def _rows(sheets: pl.DataFrame, bodies: list[tuple[int, dict[str, pl.Series]]]) -> pl.DataFrame:
+        """The data rows of all sheets in one query: without note and total rows (合计, 填表人…,
+        in the first columns or a mapped one) and without blank rows; mapped cells cleaned (`t_`)."""
+        lengths = [n for n, _ in bodies]
+        keys = sheets.select("_file", "_sheet", "_first_row").with_columns(_n=pl.Series(lengths, dtype=pl.Int32))
+        keys = keys.select(
+            pl.col("_file").repeat_by("_n").explode(empty_as_null=False).cast(pl.Int32),
+            pl.col("_sheet").repeat_by("_n").explode(empty_as_null=False).cast(pl.Int32),
+            pl.int_ranges("_first_row", pl.col("_first_row") + pl.col("_n"), dtype=pl.Int32)
+            .explode(empty_as_null=False).alias("row_number"),
+        ) if bodies else pl.DataFrame(schema={"_file": pl.Int32, "_sheet": pl.Int32, "row_number": pl.Int32})
+        # sheets with the same columns are stacked column by column (no per-sheet query), the
+        # few distinct column sets then diagonally; rows end in sheet order, as the sheets came
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for i, (n, cols) in enumerate(bodies):
+            if n:
+                groups.setdefault(tuple(cols), []).append(i)
+        frames = []
+        for names, members in groups.items():
+            order = pl.DataFrame({"i": members, "n": [bodies[i][0] for i in members]},
+                                 schema={"i": pl.Int32, "n": pl.Int32})
+            frames.append(pl.DataFrame(
+                [pl.concat([bodies[i][1][t] for i in members], rechunk=True).cast(pl.String).alias(t) for t in names]
+            ).hstack([order.select(pl.col("i").repeat_by("n").explode(empty_as_null=False).alias("_order")).to_series()]))
+        if frames:
+            cells = pl.concat(frames, how="diagonal_relaxed").sort("_order", maintain_order=True).drop("_order")
+        else:
+            cells = pl.DataFrame()
+        stacked = keys.hstack(cells.get_columns())
+        raw = [c for c in stacked.columns if c.startswith(("f_", "r_"))]
+        mapped = [c for c in stacked.columns if c.startswith("r_")]
+        # a column absent from a sheet is null there, so looking at every stacked column is
+        # looking at that sheet's first three and mapped columns
+        footer = pl.any_horizontal([pl.col(c).str.strip_chars().str.contains(FOOTER).fill_null(False) for c in raw]) \
+            if raw else pl.lit(False)
+        cleaned = [V.clean(pl.col(c)).alias("t_" + c.removeprefix("r_")) for c in mapped]
+        blank = pl.all_horizontal([pl.col("t_" + c.removeprefix("r_")).is_null() for c in mapped]) \
+            if mapped else pl.lit(True)
+        return (stacked.lazy().filter(~footer)
+                .select("_file", "_sheet", "row_number", *cleaned)
+                .filter(~blank).collect())
 
     def _file_level(self, uid: int, s: SheetInput, positions: dict[str, int]) -> None:
         row = s.header_idx + 1
@@ -208,34 +251,40 @@ class _Batch:
 
     # --- parsing -----------------------------------------------------------------------
     def parse(self) -> None:
+        """Every column typed and checked in one parallel pass over the frame; then the issues."""
+        exprs: list[pl.Expr] = []
+        errors: list[tuple[str, pl.Expr | None]] = []
         for col in self.report.columns:
             if col.private:
                 continue
             text = pl.col(f"t_{col.name}")
-            error = None
+            error, detail = None, None
             if col.kind == "int":
                 value, error = V.parse_int(text)
             elif col.kind == "float":
                 value, error = V.parse_float(text)
             elif col.kind == "date":
                 value, precision, error = V.parse_date(text)
-                self.df = self.df.with_columns(precision.alias(f"p_{col.name}"))
+                exprs.append(precision.alias(f"p_{col.name}"))
             elif col.kind == "bool":
                 value, error = V.parse_bool(text)
             elif col.kind == "code":
                 value, error = V.parse_code(text, col.code_list)
-                options = "、".join(zh for zh, _, _ in CODE_LISTS[col.code_list].values())
-                self.add_issues(col.name, error, detail=pl.lit(options))
-                error = None
+                detail = pl.lit("、".join(zh for zh, _, _ in CODE_LISTS[col.code_list].values()))
             elif col.kind == "grade":
                 value, error = V.parse_grade(text)
             elif col.kind == "list":
                 value = V.parse_list(text)
             else:  # text, school and district are resolved below
                 value = text
-            self.df = self.df.with_columns(value.alias(f"v_{col.name}"))
+            exprs.append(value.alias(f"v_{col.name}"))
             if error is not None:
-                self.add_issues(col.name, error)
+                exprs.append(error.alias(f"_e_{col.name}"))
+                errors.append((col.name, detail))
+        self.df = self.df.lazy().with_columns(exprs).collect()
+        for name, detail in errors:
+            self.add_issues(name, pl.col(f"_e_{name}"), detail=detail)
+        self.df = self.df.drop([f"_e_{name}" for name, _ in errors])
         self.resolve_districts()
         self.resolve_schools()
 

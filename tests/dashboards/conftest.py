@@ -10,9 +10,20 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import streamlit as st
 
 from pipelines.settings import DEMO_DIR
 from tests.dashboards.dashboard_support import build_demo_snapshot
+
+
+@pytest.fixture(autouse=True)
+def _demo_runs_on_loopback():
+    """The app runs as `make demo` starts it, on 127.0.0.1: without an identity provider the demo
+    refuses any other address (dashboards/auth.py)."""
+    previous = st.get_option("server.address")
+    st.config.set_option("server.address", "127.0.0.1")
+    yield
+    st.config.set_option("server.address", previous)
 
 
 @pytest.fixture(scope="session")

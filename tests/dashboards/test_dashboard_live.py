@@ -15,6 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards import data
 from dashboards import format as fmt
+from dashboards.scope import scoped
+from pipelines.access.roles import Role, Scope
 from pipelines.settings import PROJECT_ROOT
 from tests.conftest import put
 from tests.dashboards.dashboard_support import APP, DEMO_KEY, PAGES
@@ -35,14 +37,14 @@ def test_a_snapshot_replaced_by_rename_is_a_new_key_and_old_readers_keep_reading
     published = tmp_path / "published"
     published.mkdir()
     _write_snapshot(published / "current.duckdb", datetime(2026, 11, 1, 8, 0))
-    old = data.current_snapshot()
+    old = scoped(data.current_snapshot(), Scope(Role.DATA_TEAM))
     assert data.snapshot_meta(old)["as_of"] == datetime(2026, 11, 1, 8, 0)  # opens and caches a connection
 
     # the publisher writes aside and renames onto current.duckdb while that connection is open
     _write_snapshot(published / ".current.duckdb.tmp", datetime(2026, 11, 2, 8, 0))
     os.replace(published / ".current.duckdb.tmp", published / "current.duckdb")
 
-    new = data.current_snapshot()
+    new = scoped(data.current_snapshot(), Scope(Role.DATA_TEAM))
     assert new != old and new.inode != old.inode
     assert data.snapshot_meta(new)["as_of"] == datetime(2026, 11, 2, 8, 0)
     # a session still holding the old snapshot reads the old file, unharmed by the rename

@@ -12,6 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards import format as fmt
 from dashboards.i18n import t
+from dashboards.scope import scoped
+from pipelines.access.roles import Role, Scope
 from pipelines.indicators.catalog import STATUS_LABELS
 from tests.dashboards.dashboard_support import APP, PAGES
 
@@ -359,7 +361,7 @@ def test_export_offers_the_export_modules_files_for_a_chosen_snapshot(demo_env, 
     from dashboards import data
     from pipelines.exports.indicators_export import export_indicators
 
-    snap = data.current_snapshot()
+    snap = scoped(data.current_snapshot(), Scope(Role.DATA_TEAM))
     offered = data.export_files(snap).files
     written = export_indicators(demo_data_dir / "published" / "current.duckdb", tmp_path)
     assert offered["indicators.csv"] == written["csv"].read_bytes()

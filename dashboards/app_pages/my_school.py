@@ -1,0 +1,134 @@
+"""本校 My school: a school's or university's own files (status, every error with its row and
+column) and its own figures as the warehouse holds them. The data are the scope's only: the
+connection behind these queries holds no other school's rows."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboards import auth, data, scope, ui
+from dashboards import format as fmt
+from dashboards.ui import tr
+from pipelines.access.roles import Permission
+
+viewer = auth.current_viewer()
+if viewer is None or not viewer.scope.may(Permission.OWN_FIGURES):
+    auth.refuse_page(viewer)
+
+published = data.current_snapshot()  # not the sidebar's: a school has no indicator years
+snap = scope.scoped(published, viewer.scope) if published is not None else None
+lang = ui.lang()
+if snap is None:
+    st.title(tr("my_title"))
+    st.warning(tr("no_snapshot"))
+    st.stop()
+
+labels = data.code_labels(snap)
+label_column = "label_zh" if lang == "zh" else "label_en"
+
+
+def label(code_list: str, code: str | None) -> str:
+    rows = labels.filter((pl.col("code_list") == code_list) & (pl.col("code") == code))
+    return rows.item(0, label_column) if rows.height else (code or fmt.MISSING)
+
+
+schools = data.my_schools(snap)
+names = "、".join(f"{n}（{c}）" for c, n in zip(schools["school_code"].to_list(), schools["school_name"].to_list()))
+st.title(tr("my_title"))
+st.caption(tr("my_caption", schools=names or "、".join(viewer.scope.schools)))
+
+# ---------------------------------------------------------------- files
+st.subheader(tr("my_files_title"))
+files = data.my_submissions(snap)
+if files.is_empty():
+    st.info(tr("my_no_files"))
+else:
+    c1, c2, c3 = st.columns(3)
+    c1.metric(tr("my_files"), fmt.fmt_int(files.height))
+    c2.metric(tr("col_accepted"), fmt.fmt_int(files.filter(pl.col("status") == "accepted").height))
+    c3.metric(tr("col_rejected"), fmt.fmt_int(files.filter(pl.col("status") != "accepted").height))
+    shown = pl.DataFrame({
+        tr("col_file"): files["original_name"].to_list(),
+        tr("col_report"): [tr(f"report_{r}") if r else fmt.MISSING for r in files["report_type"].to_list()],
+        tr("col_arrived"): [fmt.fmt_datetime(v, lang) for v in files["arrived_at"].to_list()],
+        tr("my_col_status"): [tr(f"my_status_{s}") for s in files["status"].to_list()],
+        tr("col_errors"): [fmt.fmt_int(v) for v in files["error_count"].to_list()],
+        tr("my_col_warnings"): [fmt.fmt_int(v) for v in files["warning_count"].to_list()],
+        tr("col_reason"): files["message_zh" if lang == "zh" else "message_en"].to_list(),
+    })
+    ui.table_with_download(shown, "my_files", download=files.drop("submission_id", "inbox_path"))
+    issues = data.my_issues(snap)
+    if not issues.is_empty():
+        st.markdown("#### " + tr("my_issues_title"))
+        detail = pl.DataFrame({
+            tr("col_file"): issues["original_name"].to_list(),
+            tr("col_severity"): [tr(f"severity_{s}") for s in issues["severity"].to_list()],
+            tr("col_sheet"): issues["sheet_name"].to_list(),
+            tr("col_row"): [fmt.fmt_int(v) if v is not None else fmt.MISSING for v in issues["row_number"].to_list()],
+            tr("col_column"): [f"{c or ''} {h or ''}".strip() for c, h in zip(issues["column_letter"].to_list(),
+                                                                              issues["column_header"].to_list())],
+            tr("col_value_seen"): [v or "" for v in issues["value_seen"].to_list()],
+            tr("col_message"): issues["message_zh" if lang == "zh" else "message_en"].to_list(),
+        })
+        ui.table_with_download(detail, "my_issues", download=issues.drop("submission_id"))
+
+# ---------------------------------------------------------------- figures
+st.subheader(tr("my_figures_title"))
+shown_any = False
+reports = data.my_annual_reports(snap)
+if not reports.is_empty():
+    shown_any = True
+    st.markdown("#### " + tr("report_R5"))
+    table = pl.DataFrame({
+        tr("col_year"): [fmt.fmt_year(v, lang) for v in reports["report_year"].to_list()],
+        tr("col_school"): reports["school_name"].to_list(),
+        tr("col_enrolled"): [fmt.fmt_int(v) for v in reports["enrolled_students"].to_list()],
+        tr("col_students_active"): [fmt.fmt_int(v) for v in reports["students_in_st_activities"].to_list()],
+        tr("col_participation"): [fmt.fmt_pct(v) for v in reports["st_activity_percent"].to_list()],
+        tr("col_vp_count"): [fmt.fmt_int(v) for v in reports["science_vice_principals"].to_list()],
+    })
+    ui.table_with_download(table, "my_annual_reports", download=reports)
+
+bases = data.my_bases(snap)
+if not bases.is_empty():
+    shown_any = True
+    st.markdown("#### " + tr("report_R2"))
+    table = pl.DataFrame({
+        tr("col_year"): [fmt.fmt_year(v, lang) for v in bases["period"].to_list()],
+        tr("col_base_code"): bases["base_code"].to_list(),
+        tr("my_col_discipline"): [label("discipline", v) for v in bases["discipline"].to_list()],
+        tr("my_col_status"): [label("base_status", v) for v in bases["base_status"].to_list()],
+        tr("my_col_students_served"): [fmt.fmt_int(v) for v in bases["students_served"].to_list()],
+    })
+    ui.table_with_download(table, "my_bases", download=bases)
+
+events = data.my_shs_events(snap)
+if not events.is_empty():
+    shown_any = True
+    st.markdown("#### " + tr("report_R1"))
+    table = pl.DataFrame({
+        tr("my_col_stage"): [label("shs_stage", v) for v in events["stage"].to_list()],
+        tr("my_col_date"): [fmt.fmt_date(v, lang) for v in events["event_date"].to_list()],
+        tr("my_col_approval"): [v or "" for v in events["approval_doc_no"].to_list()],
+    })
+    ui.table_with_download(table, "my_shs_events", download=events)
+
+yip = data.my_yip(snap)
+if not yip.is_empty():
+    shown_any = True
+    st.markdown("#### " + tr("report_R3"))
+    st.caption(tr("my_yip_note"))
+    counts = yip["participants"].to_list()
+    hidden = fmt.suppress_counts(counts, has_total=False)
+    table = pl.DataFrame({
+        tr("my_col_cohort"): [tr("cohort_label", year=v) for v in yip["cohort_year"].to_list()],
+        tr("my_col_relation"): [tr(f"my_relation_{r}") for r in yip["relation"].to_list()],
+        tr("my_col_status"): [label("yip_status", v) for v in yip["participant_status"].to_list()],
+        tr("my_col_participants"): [fmt.fmt_count_suppressed(v, h) for v, h in zip(counts, hidden)],
+    })
+    # what is downloaded is what is shown: suppressed counts stay suppressed
+    ui.table_with_download(table, "my_yip")
+
+if not shown_any:
+    st.info(tr("my_no_figures"))

@@ -1,0 +1,131 @@
+"""报送 Upload: drop a report, see at once the verdict `kejiao check` would give (every error with
+its sheet, row and column, in Chinese), and, if it passes and is the sender's to send, send it
+into the inbox, where the inbox sensor starts the intake.
+
+For schools, universities, district bureaus (for their schools) and the data team."""
+
+from __future__ import annotations
+
+import hashlib
+
+import polars as pl
+import streamlit as st
+
+from dashboards import auth, ui
+from dashboards import format as fmt
+from dashboards.ui import tr
+from pipelines import upload
+from pipelines.access.roles import Permission, Role
+from pipelines.intake.checking import check_many, format_verdict, reference_context
+from pipelines.settings import get_settings
+
+viewer = auth.current_viewer()
+if viewer is None or not viewer.scope.may(Permission.UPLOAD):
+    auth.refuse_page(viewer)
+
+settings = get_settings()
+limit_mb = upload.max_upload_bytes() / 1048576
+st.title(tr("upload_title"))
+st.markdown(tr("upload_intro", limit=fmt.fmt_number(limit_mb, 0 if limit_mb >= 1 else 2)))
+
+# what this sender may send for
+context = reference_context(settings.published_dir / "current.duckdb")
+registry = context.schools
+if viewer.role is Role.SCHOOL:
+    mine = registry.filter(pl.col("school_code").is_in(list(viewer.scope.schools)))
+    names = [f"{n}（{c}）" for c, n in zip(mine["school_code"].to_list(), mine["school_name"].to_list())]
+    st.info(tr("upload_scope_school", schools="、".join(names or list(viewer.scope.schools))))
+elif viewer.role is Role.DISTRICT:
+    mine = registry.filter(pl.col("district_code").is_in(list(viewer.scope.districts)))
+    st.info(tr("upload_scope_district", district=auth.scope_label(viewer), n=fmt.fmt_int(mine.height)))
+else:
+    st.info(tr("upload_scope_all"))
+if registry.is_empty():
+    st.warning(tr("upload_no_registry"))
+
+files = st.file_uploader(tr("upload_drop"), accept_multiple_files=True, key="upload_files")
+names_by_digest: dict[str, str] = st.session_state.setdefault("_upload_names", {})
+sent: dict[str, str] = st.session_state.setdefault("_upload_sent", {})
+recorded: set[str] = st.session_state.setdefault("_upload_recorded", set())
+
+
+def refuse(digest: str, original: str, code: str, reason_en: str, detail: dict | None = None) -> None:
+    """Record a refusal once per file and reason in this session."""
+    key = f"{digest}:{code}"
+    if key not in recorded:
+        auth.record("upload_refused", viewer, subject=original, outcome="refused",
+                    detail={"reason": code, "message": reason_en, "sha256": digest, **(detail or {})})
+        recorded.add(key)
+
+
+def issues_table(verdict) -> pl.DataFrame:
+    shown = verdict.issues.filter(pl.col("severity") != "info") if verdict.issues.height else verdict.issues
+    return pl.DataFrame({
+        tr("col_severity"): [tr(f"severity_{s}") for s in shown["severity"].to_list()],
+        tr("col_sheet"): shown["sheet_name"].to_list(),
+        tr("col_row"): [fmt.fmt_int(v) if v is not None else fmt.MISSING for v in shown["row_number"].to_list()],
+        tr("col_column"): [f"{c or ''} {h or ''}".strip() for c, h in zip(shown["column_letter"].to_list(),
+                                                                          shown["column_header"].to_list())],
+        tr("col_value_seen"): [v or "" for v in shown["value_seen"].to_list()],
+        tr("col_message"): shown["message_zh"].to_list(),
+        tr("col_message_en"): shown["message_en"].to_list(),
+    })
+
+
+for index, item in enumerate(files or []):
+    data = item.getvalue()
+    original = item.name
+    digest = hashlib.sha256(data).hexdigest()
+    with st.container(border=True, key=f"upload_item_{index}"):
+        st.markdown("**" + tr("upload_file_label") + "**")
+        st.text(original)
+        try:
+            file_format = upload.screen(data)
+        except upload.UploadRefused as refused:
+            st.error(f"{refused.zh} / {refused.en}", icon=":material/block:")
+            refuse(digest, original, refused.code, refused.en, {"size_bytes": len(data)})
+            continue
+        if digest not in names_by_digest:
+            names_by_digest[digest] = upload.generated_name(original, file_format)
+        name = names_by_digest[digest]
+        verdict = check_many([(name, data)], reference_context(settings.published_dir / "current.duckdb"))[0]
+        status_key = {"accepted": "upload_verdict_pass", "rejected": "upload_verdict_rejected",
+                      "not_a_report": "upload_verdict_not_report"}[verdict.status]
+        text = f"{tr(status_key)} — {verdict.report_type or '-'} · {verdict.message_zh} / {verdict.message_en}"
+        (st.success if verdict.status == "accepted" else st.error)(text)
+        table = issues_table(verdict)
+        if table.height:
+            st.dataframe(table, hide_index=True, key=f"upload_issues_{index}")
+            report = ui.csv_bytes(table)
+            st.download_button(tr("upload_error_report"), data=report, file_name=f"{name.rsplit('.', 1)[0]}_errors.csv",
+                               mime="text/csv", key=f"upload_report_{index}", icon=":material/download:",
+                               on_click=auth.record_download, args=(f"{name}_errors.csv", "upload error report"))
+        with st.expander(tr("upload_check_text")):
+            st.code(format_verdict(original, verdict), language=None)
+
+        if verdict.status != "accepted":
+            refuse(digest, original, "verdict", verdict.message_en,
+                   {"errors": verdict.count("error"), "report_type": verdict.report_type})
+            st.warning(tr("upload_fix_first"))
+            continue
+        reasons = upload.scope_refusals(verdict, viewer.scope, registry)
+        if reasons:
+            for zh, en in reasons:
+                st.error(f"{zh} / {en}", icon=":material/block:")
+            refuse(digest, original, "scope", "; ".join(en for _, en in reasons))
+            continue
+        if digest in sent:
+            st.success(tr("upload_sent", name=sent[digest]), icon=":material/check_circle:")
+            continue
+        if st.button(tr("upload_send"), key=f"upload_send_{index}", type="primary", icon=":material/send:"):
+            schools = sorted(set().union(*upload.sending_schools(verdict).values()))
+            districts = sorted({d for c, d in zip(registry["school_code"].to_list(), registry["district_code"].to_list())
+                                if c in schools})
+            sender = upload.Sender(identity=viewer.identity, role=viewer.role.value, schools=tuple(schools),
+                                   districts=tuple(districts), mode=viewer.mode)
+            delivered = upload.deliver(data, name, settings.inbox_dir, sender, original)
+            auth.record("upload_sent", viewer, subject=original,
+                        detail={"inbox_path": delivered.relative, "sha256": delivered.sha256,
+                                "report_type": verdict.report_type, "rows": verdict.row_count, "schools": schools})
+            sent[digest] = delivered.relative
+            st.success(tr("upload_sent", name=delivered.relative), icon=":material/check_circle:")

@@ -1,0 +1,262 @@
+"""The viewer's scope, enforced where the data is read.
+
+Every query of the dashboard runs on a connection made for one (snapshot, scope): an in-memory
+DuckDB database that attaches the published snapshot read-only and offers each of its tables
+as a view of the same name (`marts.dim_school`, `raw.submissions`, …) holding only the rows the
+scope may see. The queries of `dashboards/data.py` are unchanged SQL, yet a district bureau's
+connection simply has no row of another district's schools, whatever a filter, a URL or a page
+asks for. The scope's codes sit in small tables (`access.scope_districts`,
+`access.scope_schools`) that the views read: no value is ever written into SQL text.
+
+What each role's views hold:
+
+| table | data team | commission | district bureau | school / university |
+| --- | --- | --- | --- | --- |
+| ref.*, meta.*, indicator definitions | all | all | all | all |
+| indicators.indicator_values | all | all | city totals (no per-university rows of other districts) and its district | none |
+| indicators.shs_forecast | all | all | all (a city aggregate) | none |
+| indicators.value_lineage | all | all | its district's values | none |
+| school-level marts and staging rows | all | all | its district's schools | its own rows (a university: the roster it hosts) |
+| raw.submissions | all | all | files of its district's schools only | its own files only |
+| raw.issues (errors of files) | all | none | of those files | of those files |
+| a table this module does not know | all | all | by `district_code` / `geo_code` / `school_code` if it has one, else none | by `school_code`, else none |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import duckdb
+
+from pipelines.access.roles import CITY, Permission, Role, Scope
+
+SOURCE = "published_source"  # the attached snapshot's catalog name inside a scoped connection
+PUBLIC_SCHEMAS = ("ref", "meta")
+
+
+class ScopedSnapshot(NamedTuple):
+    """A published snapshot as one viewer may see it: the file (a new file under the same name
+    is a new key) and the scope. The first argument of every query in dashboards/data.py."""
+
+    path: str
+    inode: int
+    mtime_ns: int
+    size: int
+    role: str
+    districts: tuple[str, ...] = ()
+    schools: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(Role(self.role), self.districts, self.schools)
+
+
+def scoped(snap, scope: Scope) -> ScopedSnapshot:
+    """Bind a snapshot (anything with path, inode, mtime_ns, size) to a scope."""
+    return ScopedSnapshot(snap.path, snap.inode, snap.mtime_ns, snap.size, scope.role.value,
+                          tuple(scope.districts), tuple(scope.schools))
+
+
+# ---------------------------------------------------------------- row rules
+
+@dataclass(frozen=True)
+class Rule:
+    """Which rows of one table a scope may see: a SQL predicate per role kind (None: all rows)."""
+
+    district: str | None  # predicate for a district bureau
+    school: str | None  # predicate for a school
+    commission: str | None = None  # predicate for commission staff (None: all)
+
+
+NONE = "false"
+ALL = Rule(district=None, school=None)
+CITY_ONLY = Rule(district=NONE, school=NONE)
+
+IN_DISTRICTS = "{col} in (select district_code from access.scope_districts)"
+IN_SCHOOLS = "{col} in (select school_code from access.scope_schools)"
+VISIBLE_SUBMISSION = "submission_id in (select submission_id from access.visible_submissions)"
+
+
+def school_rule(school_col: str, district_col: str | None) -> Rule:
+    district = (IN_DISTRICTS.format(col=district_col) if district_col else IN_SCHOOLS.format(col=school_col))
+    return Rule(district=district, school=IN_SCHOOLS.format(col=school_col))
+
+
+RULES: dict[str, Rule] = {
+    "indicators.indicator_definitions": ALL,
+    "indicators.indicator_values": Rule(
+        district=("geo_code in (select district_code from access.scope_districts) or (geo_code = '" + CITY + "' and ("
+                  "breakdown_dimension is distinct from 'host_university' or "
+                  "breakdown_value in (select school_code from access.scope_schools)))"),
+        school=NONE),
+    "indicators.shs_forecast": Rule(district=None, school=NONE),
+    "indicators.value_lineage": Rule(district=IN_DISTRICTS.format(col="geo_code"), school=NONE),
+    "marts.dim_school": school_rule("school_code", "district_code"),
+    "marts.dim_school_history": school_rule("school_code", "district_code"),
+    "marts.fct_alliance_member_year": school_rule("member_code", "district_code"),
+    "marts.fct_alliance_membership": school_rule("member_code", "district_code"),
+    "marts.fct_annual_report_obligation": school_rule("school_code", "district_code"),
+    "marts.fct_base_year": school_rule("host_school_code", "district_code"),
+    "marts.fct_school_annual_report": school_rule("school_code", "district_code"),
+    "marts.fct_shs_school_year": school_rule("school_code", "district_code"),
+    "marts.fct_shs_stage_events": school_rule("school_code", "district_code"),
+    "marts.fct_yip_participants": Rule(
+        district=IN_DISTRICTS.format(col="district_code"),
+        school=(IN_SCHOOLS.format(col="school_code") + " or " + IN_SCHOOLS.format(col="host_university_code"))),
+    "raw.submissions": Rule(district=VISIBLE_SUBMISSION, school=VISIBLE_SUBMISSION),
+    "raw.issues": Rule(district=VISIBLE_SUBMISSION, school=VISIBLE_SUBMISSION, commission=NONE),
+    "staging.r0_schools_in_force": school_rule("school_code", "district_code"),
+    "staging.r1_shs_stage_events_in_force": school_rule("school_code", None),
+    "staging.r2_flagship_base_reports_in_force": school_rule("host_school_code", None),
+    "staging.r4_alliance_members_in_force": school_rule("member_code", "district_code"),
+    "staging.r5_school_annual_reports_in_force": school_rule("school_code", None),
+}
+
+
+def rule_for(table: str, columns: list[str]) -> Rule:
+    """The rule of a known table, else one from its columns (and none when unsure)."""
+    if table in RULES:
+        return RULES[table]
+    if table.split(".")[0] in PUBLIC_SCHEMAS:
+        return ALL
+    if "district_code" in columns:
+        school = next((c for c in ("school_code", "host_school_code", "member_code") if c in columns), None)
+        return Rule(district=IN_DISTRICTS.format(col="district_code"),
+                    school=IN_SCHOOLS.format(col=school) if school else NONE)
+    if "geo_code" in columns:
+        return Rule(district=IN_DISTRICTS.format(col="geo_code"), school=NONE)
+    if "school_code" in columns:
+        return school_rule("school_code", None)
+    return CITY_ONLY
+
+
+def predicate(rule: Rule, scope: Scope) -> str | None:
+    if scope.role is Role.DATA_TEAM:
+        return None
+    if scope.role is Role.COMMISSION:
+        return rule.commission
+    if scope.role is Role.DISTRICT:
+        return rule.district
+    return rule.school
+
+
+# ---------------------------------------------------------------- which submissions are whose
+
+# (table, the column naming the school that sent the rows): R1, R2, R3 and R5. The registry (R0)
+# and the alliance roster (R4) are the commission's own files: city-wide roles only.
+SENDING_ROWS = (
+    ("marts.fct_school_annual_report", "school_code"),
+    ("marts.fct_shs_stage_events", "school_code"),
+    ("marts.fct_base_year", "host_school_code"),
+    ("marts.fct_yip_participants", "host_university_code"),
+)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _qualified(table: str, catalog: str | None = None) -> str:
+    schema, name = table.split(".", 1)
+    prefix = f"{_quote(catalog)}." if catalog else ""
+    return f"{prefix}{_quote(schema)}.{_quote(name)}"
+
+
+def _links_sql(tables: set[str]) -> str:
+    """submission_id, school_code, district_code: whose rows each submission carries, and, for
+    files sent on the upload page, the schools its sender sent it for."""
+    parts = [f"select submission_id, {_quote(col)} as school_code from {_qualified(t, SOURCE)}"
+             for t, col in SENDING_ROWS if t in tables]
+    if "raw.submissions" in tables:
+        parts.append(
+            f"select submission_id, unnest(json_extract_string(sender, '$.schools[*]')) as school_code "
+            f"from {_qualified('raw.submissions', SOURCE)} where sender is not null and json_valid(sender)")
+    if not parts:
+        return "select null::varchar as submission_id, null::varchar as school_code, null::varchar as district_code where false"
+    registry = (_qualified("marts.dim_school", SOURCE) if "marts.dim_school" in tables
+                else _qualified("staging.r0_schools_in_force", SOURCE) if "staging.r0_schools_in_force" in tables
+                else None)
+    links = " union ".join(parts)
+    if registry is None:
+        return f"select links.*, null::varchar as district_code from ({links}) as links"
+    return (f"select links.submission_id, links.school_code, schools.district_code from ({links}) as links "
+            f"left join {registry} as schools using (school_code)")
+
+
+def open_scoped(path: str | Path, scope: Scope) -> duckdb.DuckDBPyConnection:
+    """An in-memory database whose tables are the snapshot's, as views limited to the scope."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"attach $path as {SOURCE} (read_only)", {"path": str(path)})
+        catalog = con.execute(
+            "select schema_name, table_name, list(column_name order by column_index) as columns "
+            "from duckdb_columns() where database_name = $db group by all order by all", {"db": SOURCE}).fetchall()
+        columns = {f"{s}.{t}": cols for s, t, cols in catalog}
+        con.execute("create schema access")
+        con.execute("create table access.scope_districts (district_code varchar primary key)")
+        con.execute("create table access.scope_schools (school_code varchar primary key)")
+        if scope.districts:
+            con.executemany("insert into access.scope_districts values (?)", [[d] for d in scope.districts])
+        if scope.role is Role.DISTRICT and "marts.dim_school" in columns:
+            con.execute(f"insert into access.scope_schools select distinct school_code from "
+                        f"{_qualified('marts.dim_school', SOURCE)} where district_code in "
+                        f"(select district_code from access.scope_districts)")
+        elif scope.schools:
+            con.executemany("insert into access.scope_schools values (?)", [[s] for s in scope.schools])
+        con.execute(f"create view access.submission_links as {_links_sql(set(columns))}")
+        if scope.role is Role.DISTRICT:
+            visible = ("select submission_id from access.submission_links group by submission_id having "
+                       "bool_and(coalesce(district_code in (select district_code from access.scope_districts), false))")
+        else:
+            visible = ("select submission_id from access.submission_links group by submission_id having "
+                       "bool_and(coalesce(school_code in (select school_code from access.scope_schools), false))")
+        con.execute(f"create view access.visible_submissions as {visible}")
+        for table, cols in columns.items():
+            schema = table.split(".")[0]
+            con.execute(f"create schema if not exists {_quote(schema)}")
+            where = predicate(rule_for(table, cols), scope)
+            body = f"select * from {_qualified(table, SOURCE)}" + (f" where {where}" if where else "")
+            con.execute(f"create view {_qualified(table)} as {body}")
+        con.execute("use memory")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+# ---------------------------------------------------------------- pages
+
+# url path of a page -> the permission it needs (None: every signed-in role)
+PAGE_PERMISSIONS: dict[str, Permission | None] = {
+    "overview": Permission.CITY_FIGURES,
+    "science_high_schools": Permission.CITY_FIGURES,
+    "flagship_bases": Permission.CITY_FIGURES,
+    "youth_programme": Permission.CITY_FIGURES,
+    "everyone": Permission.CITY_FIGURES,
+    "reporting": Permission.SCHOOL_TABLES,
+    "methodology": None,
+    "export": Permission.EXPORTS,
+    "my_school": Permission.OWN_FIGURES,
+    "upload": Permission.UPLOAD,
+    "audit": Permission.AUDIT,
+    "access": Permission.MANAGE_ROLES,
+}
+
+
+def may_open(scope: Scope, url_path: str) -> bool:
+    """Pages nobody listed here may open are closed (deny by default)."""
+    if url_path not in PAGE_PERMISSIONS:
+        return False
+    needed = PAGE_PERMISSIONS[url_path]
+    return needed is None or scope.may(needed)
+
+
+def allowed(pages: list, scope: Scope, url_path_of: Callable[[object], str]) -> list:
+    return [p for p in pages if may_open(scope, url_path_of(p))]
