@@ -5,7 +5,8 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from pipelines.indicators.compute import compute_indicators, headline
 from pipelines.indicators.forecast import compute_forecast
 from pipelines.marts.assets import mart_key
-from pipelines.marts.build import MARTS, markdown_table
+from pipelines.marts.build import MARTS
+from pipelines.metadata import markdown_table
 from pipelines.resources import Warehouse
 
 INDICATOR_VALUES = AssetKey(["indicators", "indicator_values"])

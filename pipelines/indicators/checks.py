@@ -6,7 +6,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue, asset_c
 
 from pipelines.indicators.assets import INDICATOR_VALUES
 from pipelines.marts.assets import mart_key
-from pipelines.marts.build import markdown_table
+from pipelines.metadata import markdown_table
 from pipelines.resources import Warehouse
 
 CITY_VS_DISTRICTS = """

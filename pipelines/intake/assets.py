@@ -3,10 +3,10 @@
 
 from datetime import date
 
-import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from pipelines.intake.ingest import ingest
+from pipelines.metadata import markdown_table
 from pipelines.resources import ProjectPaths, Warehouse
 from pipelines.settings import pseudonym_key
 from pipelines.upload import inbox_senders
@@ -36,16 +36,7 @@ def submissions(context: AssetExecutionContext, paths: ProjectPaths, warehouse: 
     return MaterializeResult(metadata={
         **{k: v for k, v in summary.as_metadata().items() if k != "rows"},
         "new rows by table": MetadataValue.json(summary.rows),
-        "all submissions by status": MetadataValue.md(_markdown(totals)),
-        "rejected and set-aside files": MetadataValue.md(_markdown(rejected)),
+        "all submissions by status": MetadataValue.md(markdown_table(totals)),
+        "rejected and set-aside files": MetadataValue.md(markdown_table(rejected)),
         "newly rejected": MetadataValue.json([{"file": f, "first_error": e} for f, e in summary.rejected]),
     })
-
-
-def _markdown(frame: pl.DataFrame, limit: int = 50) -> str:
-    if frame.is_empty():
-        return "(none)"
-    head = frame.head(limit)
-    lines = ["| " + " | ".join(head.columns) + " |", "|" + "---|" * head.width]
-    lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in head.iter_rows()]
-    return "\n".join(lines)

@@ -2,7 +2,8 @@
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
-from pipelines.marts.build import MARTS, Mart, build_mart, markdown_table, newest_arrival, scalar
+from pipelines.marts.build import MARTS, Mart, build_mart, newest_arrival, scalar
+from pipelines.metadata import markdown_table
 from pipelines.resources import Warehouse
 
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
-import polars as pl
 
 import warehouse
 
@@ -109,13 +108,3 @@ def build_marts(con: duckdb.DuckDBPyConnection, as_of: datetime | None = None) -
     return counts
 
 
-def markdown_table(frame: pl.DataFrame, limit: int = 20) -> str:
-    """A small Markdown table for asset metadata."""
-    if frame.is_empty():
-        return "(none)"
-    head = frame.head(limit)
-    lines = ["| " + " | ".join(head.columns) + " |", "|" + "---|" * head.width]
-    lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in head.iter_rows()]
-    if frame.height > limit:
-        lines.append(f"\n… {frame.height - limit} more rows")
-    return "\n".join(lines)

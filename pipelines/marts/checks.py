@@ -3,7 +3,7 @@
 from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity, MetadataValue, asset_check
 
 from pipelines.marts.assets import mart_key
-from pipelines.marts.build import markdown_table
+from pipelines.metadata import markdown_table
 from pipelines.resources import Warehouse
 
 UNIQUE_KEYS = {

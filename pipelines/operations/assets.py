@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 from dagster import AssetExecutionContext, Config, Failure, MaterializeResult, MetadataValue, asset
 
+from pipelines.metadata import markdown_table
 from pipelines.operations.briefing import BriefingError, briefing_path, make_briefing, snapshot_path
 from pipelines.operations.deadlines import load_deadlines, today_in_tianjin
 from pipelines.operations.deadlines import overdue_reports as find_overdue
@@ -35,15 +36,6 @@ def overdue_file(settings: Settings) -> Path:
     return ops_dir(settings) / OVERDUE_FILE
 
 
-def _markdown(frame: pl.DataFrame, limit: int = PREVIEW_ROWS) -> str:
-    if frame.is_empty():
-        return "(none)"
-    head = frame.head(limit)
-    lines = ["| " + " | ".join(head.columns) + " |", "|" + "---|" * head.width]
-    lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in head.iter_rows()]
-    if frame.height > limit:
-        lines.append(f"\n… {frame.height - limit} more in the CSV")
-    return "\n".join(lines)
 
 
 @asset(group_name="operations", kinds={"duckdb", "csv"}, deps=["submissions", "reference_data"])
@@ -71,12 +63,12 @@ def overdue_reports(context: AssetExecutionContext, config: AsOfConfig, paths: P
     return MaterializeResult(metadata={
         "as_of": as_of.isoformat(),
         "overdue": overdue.height,
-        "deadlines": MetadataValue.md(_markdown(pl.DataFrame(
+        "deadlines": MetadataValue.md(markdown_table(pl.DataFrame(
             [{"report_type": d.report_type, "due": f"{d.due_month:02d}-{d.due_day:02d}", "rule": d.label_zh}
              for d in deadlines.values()]))),
-        "by report and period": MetadataValue.md(_markdown(by_type)),
-        "by district": MetadataValue.md(_markdown(by_district)),
-        "who (first 50)": MetadataValue.md(_markdown(overdue.select(
+        "by report and period": MetadataValue.md(markdown_table(by_type, PREVIEW_ROWS)),
+        "by district": MetadataValue.md(markdown_table(by_district, PREVIEW_ROWS)),
+        "who (first 50)": MetadataValue.md(markdown_table(overdue.select(
             "report_type", "period", "due_date", "days_overdue", "sender_code", "sender_name", "district_name_zh",
             "entity_code"))),
         "file": MetadataValue.path(str(out)),

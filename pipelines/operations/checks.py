@@ -10,7 +10,8 @@ from dagster import (
     asset_check,
 )
 
-from pipelines.operations.assets import _markdown, overdue_file, overdue_reports
+from pipelines.metadata import markdown_table
+from pipelines.operations.assets import PREVIEW_ROWS, overdue_file, overdue_reports
 from pipelines.resources import ProjectPaths
 
 
@@ -31,8 +32,8 @@ def no_overdue_reports(context: AssetCheckExecutionContext, paths: ProjectPaths)
         metadata={
             "overdue": overdue.height,
             "senders": overdue["sender_code"].n_unique(),
-            "by report and period": MetadataValue.md(_markdown(by_type)),
-            "who (first 50)": MetadataValue.md(_markdown(who)),
+            "by report and period": MetadataValue.md(markdown_table(by_type, PREVIEW_ROWS)),
+            "who (first 50)": MetadataValue.md(markdown_table(who, PREVIEW_ROWS)),
             "examples": MetadataValue.json(who.head(5).to_dicts()),
         },
     )

@@ -3,9 +3,9 @@
 
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
-from pipelines.intake.assets import _markdown
 from pipelines.intake.in_force import in_force_sql
 from pipelines.intake.schema import REPORT_TYPES, ReportType
+from pipelines.metadata import markdown_table
 from pipelines.resources import Warehouse
 
 ASSET_NAMES = {
@@ -46,7 +46,7 @@ def _staging_asset(report: ReportType) -> AssetsDefinition:
             "rows in force": rows,
             "rows, all versions": versions,
             "submissions in force": submissions,
-            "preview": MetadataValue.md(_markdown(preview)),
+            "preview": MetadataValue.md(markdown_table(preview)),
         })
 
     return _asset

@@ -3,9 +3,9 @@
 
 from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity, MetadataValue, asset_check
 
-from pipelines.intake.assets import _markdown
 from pipelines.intake.schema import REPORT_TYPES, ReportType
 from pipelines.intake.validate import staging_name
+from pipelines.metadata import markdown_table
 from pipelines.resources import Warehouse
 from pipelines.staging.assets import ASSET_NAMES, in_force_table
 
@@ -31,7 +31,7 @@ def _unique_key_check(report: ReportType) -> AssetChecksDefinition:
         severity = AssetCheckSeverity.WARN if report.code == "R3" else AssetCheckSeverity.ERROR
         examples = dupes.drop("student_key") if "student_key" in dupes.columns else dupes
         return AssetCheckResult(passed=dupes.is_empty(), severity=severity, metadata={
-            "duplicate keys": dupes.height, "examples": MetadataValue.md(_markdown(examples, 10))})
+            "duplicate keys": dupes.height, "examples": MetadataValue.md(markdown_table(examples, 10))})
 
     return _check
 
@@ -53,7 +53,7 @@ def _school_reference_check(code: str, columns: list[str]) -> AssetChecksDefinit
                 f"where school_code not in (select school_code from {REGISTRY}) group by all order by n desc"
             ).pl()
         return AssetCheckResult(passed=missing.is_empty(), severity=AssetCheckSeverity.ERROR, metadata={
-            "unknown school codes": missing.height, "examples": MetadataValue.md(_markdown(missing, 10))})
+            "unknown school codes": missing.height, "examples": MetadataValue.md(markdown_table(missing, 10))})
 
     return _check
 
@@ -80,8 +80,8 @@ def annual_report_completeness(warehouse: Warehouse) -> AssetCheckResult:
         by_year = owing.group_by("report_year").len().sort("report_year")
     return AssetCheckResult(passed=owing.is_empty(), severity=AssetCheckSeverity.WARN, metadata={
         "missing reports": owing.height,
-        "missing by year": MetadataValue.md(_markdown(by_year)),
-        "examples": MetadataValue.md(_markdown(owing, 20)),
+        "missing by year": MetadataValue.md(markdown_table(by_year)),
+        "examples": MetadataValue.md(markdown_table(owing, 20)),
     })
 
 
