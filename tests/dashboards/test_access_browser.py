@@ -391,7 +391,8 @@ def test_data_team_sees_everything_with_errors_audit_and_role_assignments(browse
     actors = {r["actor"] for r in logged if r["event"] == "sign_in"}
     assert "admin@test.example" in actors
     open_path(page, url, "access")
-    assert "保存角色分配" in body(page)
+    # the editor and its button render after the page text: wait for the button itself
+    page.get_by_role("button", name="保存角色分配").wait_for(state="visible", timeout=60_000)
     open_path(page, url, "reporting")
     assert "逐格错误清单仅数据组" not in body(page)
     page.context.close()
