@@ -40,7 +40,9 @@ def reps_for(schools: int, heavy: bool, override: int | None) -> int:
     if override:
         return override
     if schools >= 100_000:
-        return 1 if heavy else 3
+        return 1 if heavy else 2
+    if schools >= 10_000:
+        return 2 if heavy else 3
     return 3 if heavy else 5
 
 
@@ -132,8 +134,13 @@ def bench_size(schools: int, years: int, seed: int, data_root: Path, reps: int |
     out["incremental"]["new_file"] = added.name
 
     log(f"  [{schools}] dashboard")
-    out["dashboard"] = run_case("dashboard", {"data_dir": str(base)})
-    log(f"    queries p95 max {out['dashboard']['query_p95_max_ms']:.1f} ms")
+    try:
+        out["dashboard"] = run_case("dashboard", {"data_dir": str(base)})
+        log(f"    queries p95 max {out['dashboard']['query_p95_max_ms']:.1f} ms")
+    except RuntimeError as exc:  # the dashboard is another team's moving target: report, go on
+        out["dashboard"] = {"error": str(exc)[-1500:], "queries": {}, "pages": {}, "query_p95_max_ms": None,
+                            "repeats": 0}
+        log(f"    dashboard failed: {str(exc).strip().splitlines()[-1]}")
     shutil.rmtree(work, ignore_errors=True)
     return out
 

@@ -24,7 +24,8 @@ def indicator_values(context: AssetExecutionContext, warehouse: Warehouse) -> Ma
     the city (120000) and each district where it makes sense, totals and breakdowns, with numerator
     and denominator of shares, target and progress status (ref.targets), as-of (the newest arrival
     in the warehouse, not the clock) and the submissions behind each value; the staging rows
-    behind each value go to indicators.value_lineage (`kejiao explain`)."""
+    behind each value: indicators.value_lineage (`kejiao explain`). The annual-report indicators
+    are recomputed only for the years new annual reports touch (compute.plan_periods)."""
     with warehouse.get_connection() as con:
         summary = compute_indicators(con)
         heads = headline(con)
@@ -37,7 +38,11 @@ def indicator_values(context: AssetExecutionContext, warehouse: Warehouse) -> Ma
     return MaterializeResult(metadata={
         "as_of": MetadataValue.text(str(summary.as_of)),
         "rows": summary.values,
-        "lineage rows": summary.lineage_rows,
+        "units": summary.units,
+        "staging rows behind the units": summary.lineage_rows,
+        "years recomputed": MetadataValue.text(
+            "all" if summary.recomputed_periods is None
+            else f"annual reports {summary.recomputed_periods or 'none'}; other indicators all"),
         "rows by indicator": MetadataValue.json(summary.by_indicator),
         "headline (latest year, city)": MetadataValue.md(markdown_table(heads.drop("as_of"), 20)),
         "city totals": MetadataValue.md(markdown_table(sample, 60)),

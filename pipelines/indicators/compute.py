@@ -7,8 +7,9 @@ The indicators are computed in three steps, all SQL over the marts (warehouse/sq
    staging rows behind it (`units_*.sql`);
 2. cells: each unit placed in the cells it counts toward (city and district, total and each
    breakdown) (`cells.sql`);
-3. values: cells summed (`rollup.sql`), and lineage: cells unnested to their staging rows
-   (`lineage.sql`).
+3. values: cells summed (`rollup.sql`). The units and the staging rows behind them are kept
+   (indicators.value_units, indicators.unit_sources); lineage is the view indicators.value_lineage
+   that places units in cells by the same rule as `cells.sql`.
 
 Targets (ref.targets) and progress status (progress.py) are then added in Python. Everything is
 stamped with `as_of`, the newest arrival in the warehouse, so that the same submissions always
@@ -17,6 +18,8 @@ give the same table.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -55,7 +58,9 @@ VALUE_COLUMNS = ["indicator_id", "period", "geo_code", "breakdown", "breakdown_d
 class ComputeSummary:
     as_of: datetime | None
     values: int = 0
-    lineage_rows: int = 0
+    lineage_rows: int = 0  # staging rows behind the units (indicators.unit_sources)
+    units: int = 0
+    recomputed_periods: list[int] | None = None  # annual-report years recomputed; None: everything
     by_indicator: dict[str, int] = field(default_factory=dict)
 
 
@@ -114,39 +119,156 @@ def with_targets(values: pl.DataFrame, targets: pl.DataFrame, as_of_year: int,
     return pl.DataFrame(rows, schema=out.schema)
 
 
-def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = None) -> ComputeSummary:
-    """Rebuild indicator_definitions, indicator_values and value_lineage in one transaction."""
+# the indicators computed from the annual reports (R5, units_annual_report.sql): the only family
+# large enough (one unit per school and year) to be worth recomputing year by year
+ANNUAL_REPORT_QUERY = "indicators/units_annual_report"
+ANNUAL_REPORT_INDICATORS = ("STE_VICE_PRINCIPAL", "STE_PARTICIPATION", "REPORTING_COMPLETENESS")
+RECIPE_SQL = ("indicators/periods", "indicators/cells", "indicators/rollup", *UNIT_QUERIES)
+
+
+def recipe(con: duckdb.DuckDBPyConnection) -> str:
+    """A fingerprint of everything the values are computed with beside the submissions: the SQL
+    of the marts and indicators, the definitions, districts and code lists. When it changes, the
+    next build recomputes every year."""
+    from pipelines.marts.build import MARTS
+
+    digest = hashlib.sha256()
+    for name in (*(m.sql_name for m in MARTS), *RECIPE_SQL):
+        digest.update(name.encode() + b"\0" + warehouse.sql(name).encode() + b"\0")
+    digest.update(json.dumps(definitions_rows(), sort_keys=True, default=str).encode())
+    for table in ("ref.districts", "ref.code_labels"):  # constants, not input
+        digest.update(str(con.sql(f"select * from {table} order by all").fetchall()).encode())
+    return digest.hexdigest()
+
+
+def plan_periods(con: duckdb.DuckDBPyConnection, as_of: datetime, annual_periods: list[int],
+                 fingerprint: str) -> list[int] | None:
+    """The years of the annual-report indicators to recompute, or None for all of everything.
+
+    Only the years are recomputed when all that arrived since the last build are accepted annual
+    reports (R5), the build recipe is the same, the as-of is in the same calendar year and the
+    annual-report years are the same: an R5 row counts toward its own report year only. Anything
+    else — a registry (R0) that moves a school to another district, a new year, changed SQL —
+    recomputes everything. The other indicator families are small and are always recomputed."""
+    state = con.sql("select recipe, as_of, periods from meta.indicator_build").fetchall()
+    if len(state) != 1:
+        return None
+    last_recipe, last_as_of, last_periods = state[0]
+    if last_recipe != fingerprint or last_as_of is None or last_as_of.year != as_of.year:
+        return None
+    if sorted(last_periods) != sorted(annual_periods):
+        return None
+    new = con.sql(
+        """select submission_id, report_type from raw.submissions
+           anti join meta.indicator_build_inputs using (submission_id)
+           where status = 'accepted'"""
+    ).fetchall()
+    if any(report_type != "R5" for _, report_type in new):
+        return None
+    if not new:
+        return []
+    con.register("_new_submissions", pl.DataFrame({"submission_id": [s for s, _ in new]}).to_arrow())
+    try:
+        years = con.sql(
+            """select distinct report_year from staging.r5_school_annual_reports
+               semi join _new_submissions using (submission_id) order by 1"""
+        ).fetchall()
+    finally:
+        con.unregister("_new_submissions")
+    return [y for (y,) in years]
+
+
+def _record_build(con: duckdb.DuckDBPyConnection, fingerprint: str, as_of: datetime | None,
+                  annual_periods: list[int]) -> None:
+    con.execute("delete from meta.indicator_build")
+    con.execute("insert into meta.indicator_build values ($r, $a, $p, now()::timestamp)",
+                {"r": fingerprint, "a": as_of, "p": annual_periods})
+    con.execute("delete from meta.indicator_build_inputs")
+    con.execute("insert into meta.indicator_build_inputs "
+                "select submission_id from raw.submissions where status = 'accepted'")
+
+
+def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = None,
+                       incremental: bool = True) -> ComputeSummary:
+    """Rebuild indicator_definitions and indicator_values, and the units and their staging rows
+    (indicators.value_units, indicators.unit_sources; lineage is the view value_lineage over them),
+    in one transaction.
+
+    With `incremental`, the annual-report indicators are recomputed only for the years that new
+    submissions touch (`plan_periods`); the result is the same as a full rebuild (tested)."""
     as_of = as_of or newest_arrival(con)
     summary = ComputeSummary(as_of=as_of)
     params = {"as_of": as_of}
     con.execute("begin transaction")
     try:
-        for table in ("indicators.indicator_values", "indicators.value_lineage", "indicators.indicator_definitions"):
-            con.execute(f"delete from {table}")
+        con.execute("delete from indicators.indicator_definitions")
         _insert_frame(con, "indicators.indicator_definitions", pl.DataFrame(definitions_rows()))
-        if as_of is not None:
+        fingerprint = recipe(con)
+        if as_of is None:
+            for table in ("indicators.indicator_values", "indicators.value_units", "indicators.unit_sources"):
+                con.execute(f"delete from {table}")
+            _record_build(con, fingerprint, None, [])
+        else:
             _temp_table(con, "indicator_periods", "indicators/periods", params)
-            con.execute(UNITS_DDL)
-            for name in UNIT_QUERIES:
-                text = warehouse.sql(name)
-                con.execute(f"insert into indicator_units by name {text}", bound(text, params))
-            _temp_table(con, "indicator_cells", "indicators/cells", params)
-            values = con.sql(warehouse.sql("indicators/rollup")).pl()
-            targets = con.sql("select * from ref.targets").pl()
             first_reported = dict(con.sql(
                 "select indicator_id, min(period) from indicator_periods where is_reported group by all"
             ).fetchall())
+            annual_ids = list(ANNUAL_REPORT_INDICATORS)
+            annual_periods = [p for (p,) in con.execute(
+                "select distinct period from indicator_periods where list_contains($ids, indicator_id) order by 1",
+                {"ids": annual_ids}).fetchall()]
+            periods = plan_periods(con, as_of, annual_periods, fingerprint) if incremental else None
+            summary.recomputed_periods = periods
+            if periods is None:
+                for table in ("indicators.value_units", "indicators.unit_sources"):
+                    con.execute(f"delete from {table}")
+            else:  # keep the annual-report years nobody touched; recompute the rest
+                con.execute("delete from indicator_periods where list_contains($ids, indicator_id) "
+                            "and not list_contains($periods, period)", {"ids": annual_ids, "periods": periods})
+                for table in ("indicators.value_units", "indicators.unit_sources"):
+                    con.execute(f"delete from {table} as t using indicator_periods as p "
+                                "where t.indicator_id = p.indicator_id and t.period = p.period")
+                    con.execute(f"delete from {table} where not list_contains($ids, indicator_id)",
+                                {"ids": annual_ids})
+            con.execute(UNITS_DDL)
+            for name in UNIT_QUERIES:
+                text = warehouse.sql(name)
+                query_params = bound(text, params)
+                if periods is not None and name == ANNUAL_REPORT_QUERY:
+                    text = f"select * from ({text}) where list_contains($periods, period)"
+                    query_params["periods"] = periods
+                con.execute(f"insert into indicator_units by name {text}", query_params)
+            con.execute(
+                """insert into indicators.value_units by name
+                   select indicator_id, period, unit_key, district_code, numerator, denominator, is_in_total, breakdowns
+                   from indicator_units""")
+            con.execute(
+                """insert into indicators.unit_sources by name
+                   select indicator_id, period, unit_key, unnest(source_rows, recursive := true)
+                   from indicator_units""")
+            _temp_table(con, "indicator_cells", "indicators/cells", params)
+            values = con.sql(warehouse.sql("indicators/rollup")).pl()
+            if periods is not None:  # the values of the years kept, as they were
+                kept = con.sql(
+                    f"""select {', '.join(values.columns)} from indicators.indicator_values
+                        anti join indicator_periods using (indicator_id, period)"""
+                ).pl()
+                values = pl.concat([kept, values.cast(kept.schema)]).sort(
+                    "indicator_id", "period", "geo_code", "breakdown")
+            targets = con.sql("select * from ref.targets").pl()
             values = with_targets(values, targets, as_of.year, first_reported).with_columns(
                 as_of=pl.lit(as_of, pl.Datetime("us")),
                 submission_count=pl.col("submission_ids").list.len().cast(pl.Int32),
             ).select(VALUE_COLUMNS)
+            con.execute("delete from indicators.indicator_values")
             _insert_frame(con, "indicators.indicator_values", values)
-            con.execute(f"insert into indicators.value_lineage by name {warehouse.sql('indicators/lineage')}")
             for table in ("indicator_cells", "indicator_units", "indicator_periods"):
                 con.execute(f"drop table if exists {table}")
+            _record_build(con, fingerprint, as_of, annual_periods)
             summary.values = values.height
             summary.by_indicator = dict(values.group_by("indicator_id").len().sort("indicator_id").iter_rows())
-            summary.lineage_rows = scalar(con, "select count(*) from indicators.value_lineage")
+        summary.units = scalar(con, "select count(*) from indicators.value_units")
+        summary.lineage_rows = scalar(con, "select count(*) from indicators.unit_sources")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -8,7 +8,8 @@ and os.replace()s it onto `published/current.duckdb`. A reader that has the old 
 reading the old file; the next open sees the new one. A copy per as-of is kept in
 `published/history/<as-of>.duckdb` for exports "as of" a date.
 
-What is published: ref.*, marts.*, indicators.*, raw.submissions, raw.issues (values of private
+What is published: ref.*, marts.*, indicators.* (tables, and views such as value_lineage over
+them), raw.submissions, raw.issues (values of private
 columns are masked at intake) and the staging rows in force of R0, R1, R2, R4 and R5 — not R3:
 of the youth programme only what marts.fct_yip_participants keeps (keyed hashes, no names).
 """
@@ -71,6 +72,7 @@ def _write_snapshot(con: duckdb.DuckDBPyConnection, path: Path, as_of: datetime 
         for table in tables:  # names come from the catalog of our own warehouse, filtered by constants
             con.execute(f"create table published_snapshot.{table} as select * from {table}")
             counts[table] = con.sql(f"select count(*) from published_snapshot.{table}").fetchall()[0][0]
+        _copy_views(con)
         con.execute(
             "create table published_snapshot.meta.snapshot as "
             "select $as_of::timestamp as as_of, $published_at::timestamp as published_at, $tables::integer as table_count",
@@ -82,6 +84,30 @@ def _write_snapshot(con: duckdb.DuckDBPyConnection, path: Path, as_of: datetime 
     finally:
         con.execute("detach published_snapshot")
     return counts
+
+
+def views_to_publish(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(schema.view, CREATE VIEW statement) of the published schemas' views (indicators.value_lineage)."""
+    return [(name, sql) for name, sql in con.execute(
+        """select schema_name || '.' || view_name, sql from duckdb_views()
+           where database_name = current_database() and not internal and not temporary
+             and list_contains($schemas, schema_name)
+           order by 1""", {"schemas": list(PUBLISHED_SCHEMAS)}).fetchall()]
+
+
+def _copy_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Views go over as their own CREATE VIEW statements, run with the snapshot as the current
+    database, so that they read the snapshot's tables (copied before)."""
+    views = views_to_publish(con)
+    if not views:
+        return
+    home = con.sql("select current_database()").fetchall()[0][0]
+    con.execute("use published_snapshot")
+    try:
+        for _, statement in views:  # statements from our own catalog, for our own schemas
+            con.execute(statement)
+    finally:
+        con.execute(f'use "{home.replace(chr(34), chr(34) * 2)}"')
 
 
 def _verify(path: Path, as_of: datetime | None, counts: dict[str, int]) -> None:

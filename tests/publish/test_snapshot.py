@@ -43,6 +43,9 @@ def _ask(proc: subprocess.Popen) -> str:
     return line
 
 
+LINEAGE = "select count(*), sum(hash(l::varchar)) from indicators.value_lineage l"
+
+
 def test_snapshot_holds_the_published_tables_only(con, tmp_path):
     w = Warehouse(con)
     w.submit("R0", "名录.xlsx", "2024-01-10T08:00:00", SCHOOLS)
@@ -57,13 +60,20 @@ def test_snapshot_holds_the_published_tables_only(con, tmp_path):
     snap = duckdb.connect(str(published.path), read_only=True)
     try:
         tables = {r[0] for r in snap.sql("select schema_name || '.' || table_name from duckdb_tables()").fetchall()}
+        views = {r[0] for r in snap.sql(
+            "select schema_name || '.' || view_name from duckdb_views() where not internal").fetchall()}
         stamp = snap.sql("select as_of, published_at from meta.snapshot").fetchall()
+        lineage = snap.sql(LINEAGE).fetchall()
     finally:
         snap.close()
     for table in ("ref.targets", "marts.dim_school", "marts.fct_yip_participants", "indicators.indicator_values",
-                  "indicators.value_lineage", "indicators.shs_forecast", "raw.submissions", "raw.issues",
-                  "staging.r0_schools_in_force", "staging.r5_school_annual_reports_in_force", "meta.snapshot"):
+                  "indicators.value_units", "indicators.unit_sources", "indicators.shs_forecast", "raw.submissions",
+                  "raw.issues", "staging.r0_schools_in_force", "staging.r5_school_annual_reports_in_force",
+                  "meta.snapshot"):
         assert table in tables, table
+    # the lineage view goes over as a view over the snapshot's own tables, and reads the same rows
+    assert views == {"indicators.value_lineage"}
+    assert lineage == con.sql(LINEAGE).fetchall() and lineage[0][0] > 0
     assert not [t for t in tables if t.startswith("staging.r3")]
     assert "staging.r0_schools" not in tables  # older versions stay in the warehouse
     assert stamp == [(datetime(2024, 10, 1, 8, 0), datetime(2026, 11, 1, 9, 0))]

@@ -10,7 +10,7 @@ definitions as (
     select * from indicators.indicator_definitions
 ),
 
-aggregated as (
+sums as (
     select
         indicator_id,
         period,
@@ -18,10 +18,35 @@ aggregated as (
         breakdown_dimension,
         breakdown_value,
         sum(numerator) as numerator,
-        sum(denominator) as denominator,
-        list_sort(list_distinct(flatten(list(list_transform(source_rows, lambda r: r.submission_id))))) as submission_ids
+        sum(denominator) as denominator
     from cells
     group by indicator_id, period, geo_code, breakdown_dimension, breakdown_value
+),
+
+unit_submissions as (
+    select distinct indicator_id, period, unit_key, submission_id
+    from indicators.unit_sources
+    semi join indicator_periods using (indicator_id, period)
+),
+
+cell_submissions as (
+    select distinct cells.indicator_id, cells.period, cells.geo_code, cells.breakdown_dimension, cells.breakdown_value,
+        unit_submissions.submission_id
+    from cells
+    inner join unit_submissions using (indicator_id, period, unit_key)
+),
+
+submission_lists as (
+    select indicator_id, period, geo_code, breakdown_dimension, breakdown_value,
+        list(submission_id order by submission_id) as submission_ids
+    from cell_submissions
+    group by indicator_id, period, geo_code, breakdown_dimension, breakdown_value
+),
+
+aggregated as (
+    select *
+    from sums
+    left join submission_lists using (indicator_id, period, geo_code, breakdown_dimension, breakdown_value)
 ),
 
 dimension_code_lists as (
