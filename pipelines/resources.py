@@ -11,7 +11,7 @@ from dagster import ConfigurableResource
 from dagster_duckdb import DuckDBResource
 
 import warehouse
-from pipelines.settings import Settings, get_settings
+from pipelines.settings import Settings, duckdb_memory_limit, get_settings
 
 
 class ProjectPaths(ConfigurableResource):
@@ -32,6 +32,7 @@ class Warehouse(ConfigurableResource):
     lock held by another process) and brought up to the latest migration."""
 
     path: str = ""
+    memory_limit: str = ""  # DuckDB's memory_limit; empty: KEJIAO_DUCKDB_MEMORY_LIMIT or 1GB
 
     def file(self) -> Path:
         return Path(self.path).resolve() if self.path else get_settings().warehouse_path
@@ -40,7 +41,11 @@ class Warehouse(ConfigurableResource):
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         path = self.file()
         path.parent.mkdir(parents=True, exist_ok=True)
+        limit = duckdb_memory_limit(self.memory_limit)
         with DuckDBResource(database=str(path)).get_connection() as con:
+            # a SET, not a connection config: another connection of this process to the same file
+            # with a different config would be refused
+            con.execute(f"set memory_limit = '{limit}'")
             warehouse.migrate(con)
             yield con
 
