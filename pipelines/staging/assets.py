@@ -1,6 +1,9 @@
 """Staging per report type: the rows in force (newest accepted version of each entity key)."""
 
 
+import hashlib
+
+import duckdb
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
 from pipelines.intake.in_force import in_force_sql
@@ -22,6 +25,38 @@ def in_force_table(report: ReportType) -> str:
     return f"{report.table}_in_force"
 
 
+def _fingerprint(con: duckdb.DuckDBPyConnection, report: ReportType) -> str:
+    """What the rows in force of a report type follow from: its accepted submissions (staging rows
+    are only ever added, by the submission they came in) and the SQL that picks the newest."""
+    accepted = con.execute(
+        "select coalesce(string_agg(submission_id, ',' order by submission_id), '') from raw.submissions "
+        "where status = 'accepted' and report_type = $code", {"code": report.code}).fetchall()[0][0]
+    return hashlib.sha256(f"{in_force_sql(report)}\0{accepted}".encode()).hexdigest()
+
+
+def refresh_in_force(con: duckdb.DuckDBPyConnection, report: ReportType, force: bool = False) -> bool:
+    """Rebuild `<table>_in_force` unless nothing it follows from has changed since the last build
+    (meta.staging_builds): a run that brings one annual report leaves the other five alone.
+    Returns whether the table was rebuilt."""
+    table = in_force_table(report)
+    fingerprint = _fingerprint(con, report)
+    exists = con.execute("select count(*) from duckdb_tables() where database_name = current_database() "
+                         "and schema_name || '.' || table_name = $t", {"t": table}).fetchall()[0][0] > 0
+    built = con.execute("select fingerprint from meta.staging_builds where table_name = $t", {"t": table}).fetchall()
+    if exists and not force and built == [(fingerprint,)]:
+        return False
+    con.execute("begin transaction")
+    try:
+        con.execute(f"create or replace table {table} as {in_force_sql(report)}")
+        con.execute("insert or replace into meta.staging_builds values ($t, $f, now()::timestamp)",
+                    {"t": table, "f": fingerprint})
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return True
+
+
 def _staging_asset(report: ReportType) -> AssetsDefinition:
     table = in_force_table(report)
 
@@ -35,14 +70,13 @@ def _staging_asset(report: ReportType) -> AssetsDefinition:
     )
     def _asset(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
         with warehouse.get_connection() as con:
-            con.execute("begin transaction")
-            con.execute(f"create or replace table {table} as {in_force_sql(report)}")
-            con.execute("commit")
+            rebuilt = refresh_in_force(con, report)
             rows = con.sql(f"select count(*) from {table}").fetchall()[0][0]
             versions = con.sql(f"select count(*) from {report.table}").fetchall()[0][0]
             submissions = con.sql(f"select count(distinct submission_id) from {table}").fetchall()[0][0]
             preview = con.sql(f"select * exclude (submission_id) from {table} limit 10").pl()
         return MaterializeResult(metadata={
+            "rebuilt": MetadataValue.bool(rebuilt),
             "rows in force": rows,
             "rows, all versions": versions,
             "submissions in force": submissions,

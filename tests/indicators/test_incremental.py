@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.indicators.compute import compute_indicators
-from tests.indicators.test_indicator_values import annual, flb, member, r5, shs, w, yip  # noqa: F401 - fixtures
+from tests.indicators.test_indicator_values import member, r5
 
 VALUES = "select * exclude (as_of) from indicators.indicator_values order by indicator_id, period, geo_code, breakdown"
 LINEAGE = "select count(*), sum(hash(l::varchar)) from indicators.value_lineage l"
@@ -71,7 +71,5 @@ def test_anything_else_recomputes_everything(w, shs, flb, yip, annual, case):
 
 
 def test_changed_sql_recomputes_everything(w, shs, flb, yip, annual):
-    import pipelines.indicators.compute as compute
-
     w.con.execute("update meta.indicator_build set recipe = 'an older recipe'")
-    assert compute.compute_indicators(w.con).recomputed_periods is None
+    assert compute_indicators(w.con).recomputed_periods is None
