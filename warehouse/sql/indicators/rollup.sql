@@ -1,4 +1,4 @@
--- The values: cells summed per indicator, year, place and breakdown. Counts show every year,
+-- The values: the cells (cells.sql) per indicator, year, place and breakdown. Counts show every year,
 -- place and code of their breakdowns (zero when nothing is counted); shares show the city total
 -- of every year and whatever else was observed, as 100 * numerator / denominator (null when the
 -- denominator is 0).
@@ -10,43 +10,8 @@ definitions as (
     select * from indicators.indicator_definitions
 ),
 
-sums as (
-    select
-        indicator_id,
-        period,
-        geo_code,
-        breakdown_dimension,
-        breakdown_value,
-        sum(numerator) as numerator,
-        sum(denominator) as denominator
-    from cells
-    group by indicator_id, period, geo_code, breakdown_dimension, breakdown_value
-),
-
-unit_submissions as (
-    select distinct indicator_id, period, unit_key, submission_id
-    from indicators.unit_sources
-    semi join indicator_periods using (indicator_id, period)
-),
-
-cell_submissions as (
-    select distinct cells.indicator_id, cells.period, cells.geo_code, cells.breakdown_dimension, cells.breakdown_value,
-        unit_submissions.submission_id
-    from cells
-    inner join unit_submissions using (indicator_id, period, unit_key)
-),
-
-submission_lists as (
-    select indicator_id, period, geo_code, breakdown_dimension, breakdown_value,
-        list(submission_id order by submission_id) as submission_ids
-    from cell_submissions
-    group by indicator_id, period, geo_code, breakdown_dimension, breakdown_value
-),
-
-aggregated as (
-    select *
-    from sums
-    left join submission_lists using (indicator_id, period, geo_code, breakdown_dimension, breakdown_value)
+aggregated as (  -- summed per cell already (cells.sql)
+    select * from cells
 ),
 
 dimension_code_lists as (
