@@ -46,6 +46,7 @@ class Warehouse(ConfigurableResource):
             # a SET, not a connection config: another connection of this process to the same file
             # with a different config would be refused
             con.execute(f"set memory_limit = '{limit}'")
+            con.execute("set enable_progress_bar = false")  # it writes to stderr, i.e. into the run's logs
             warehouse.migrate(con)
             yield con
 

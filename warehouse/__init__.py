@@ -67,6 +67,7 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)
+    con.execute("set enable_progress_bar = false")  # it writes to stderr, i.e. into Dagster's logs
     if not read_only:
         migrate(con)
     return con

@@ -1,8 +1,9 @@
-"""The marts as Dagster assets: one table each, rebuilt from the staging rows in force."""
+"""The marts as Dagster assets: one table each, rebuilt from the staging rows in force when what
+it follows from changed (build.refresh_mart)."""
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
-from pipelines.marts.build import MARTS, Mart, build_mart, newest_arrival, scalar
+from pipelines.marts.build import MARTS, Mart, newest_arrival, refresh_mart, scalar
 from pipelines.metadata import markdown_table
 from pipelines.resources import Warehouse
 
@@ -28,7 +29,7 @@ def _mart_asset(mart: Mart) -> AssetsDefinition:
             as_of = newest_arrival(con)
             con.execute("begin transaction")
             try:
-                rows = build_mart(con, mart, as_of)
+                rows, rebuilt = refresh_mart(con, mart, as_of)
                 con.execute("commit")
             except BaseException:
                 con.execute("rollback")
@@ -40,6 +41,7 @@ def _mart_asset(mart: Mart) -> AssetsDefinition:
                 if "submission_id" in columns else None
         metadata = {
             "rows": rows,
+            "rebuilt": MetadataValue.bool(rebuilt),
             "as_of": MetadataValue.text(str(as_of)),
             "preview": MetadataValue.md(markdown_table(preview, 10)),
         }

@@ -7,6 +7,7 @@ the wall clock), so that a second run over the same inbox changes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ import duckdb
 import warehouse
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+_COMMENT = re.compile(r"--[^\n]*")
 
 
 @dataclass(frozen=True)
@@ -95,12 +97,73 @@ def build_mart(con: duckdb.DuckDBPyConnection, mart: Mart, as_of: datetime | Non
     return scalar(con, f"select count(*) from {mart.table}")
 
 
+def _as_of_grain(sql_text: str, as_of: datetime | None) -> str:
+    """How much of the as-of a mart's SQL sees: its date, its year, all of it, or none."""
+    if as_of is None:
+        return "none"
+    sql_text = _COMMENT.sub("", sql_text)
+    rest = sql_text.replace("$as_of::date", "").replace("year($as_of::timestamp)", "")
+    if "$as_of" in rest:
+        return as_of.isoformat()
+    if "$as_of::date" in sql_text:
+        return as_of.date().isoformat()
+    return str(as_of.year) if "year($as_of::timestamp)" in sql_text else "none"
+
+
+def _stored_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    found = con.execute("select fingerprint from meta.table_builds where table_name = $t", {"t": table}).fetchall()
+    return found[0][0] if found else None
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return scalar(con, "select count(*) from duckdb_tables() where database_name = current_database() "
+                       "and schema_name || '.' || table_name = $t", {"t": table}) > 0
+
+
+def mart_fingerprint(con: duckdb.DuckDBPyConnection, mart: Mart, as_of: datetime | None) -> str | None:
+    """What a mart follows from: its SQL, the part of the as-of it reads, the reference tables and
+    the fingerprints its upstream tables were built with (None when one is unknown: rebuild)."""
+    from pipelines.intake.schema import REPORT_TYPES
+    from pipelines.staging.assets import ASSET_NAMES, in_force_table
+
+    report_of_asset = {name: REPORT_TYPES[code] for code, name in ASSET_NAMES.items()}
+    text = warehouse.sql(mart.sql_name)
+    parts = [text, _as_of_grain(text, as_of)]
+    for table in ("ref.districts", "ref.code_labels"):
+        parts.append(str(con.sql(f"select * from {table} order by all").fetchall()))
+    for upstream in mart.upstream:
+        table = (f"marts.{upstream.removeprefix('marts/')}" if upstream.startswith("marts/")
+                 else in_force_table(report_of_asset[upstream]))
+        stored = _stored_fingerprint(con, table)
+        if stored is None:
+            return None
+        parts.append(f"{table}={stored}")
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def refresh_mart(con: duckdb.DuckDBPyConnection, mart: Mart, as_of: datetime | None,
+                 force: bool = False) -> tuple[int, bool]:
+    """Rebuild a mart unless what it follows from is what it was last built from (within the
+    caller's transaction). Returns (rows, rebuilt)."""
+    fingerprint = mart_fingerprint(con, mart, as_of)
+    if (not force and fingerprint is not None and _table_exists(con, mart.table)
+            and _stored_fingerprint(con, mart.table) == fingerprint):
+        return scalar(con, f"select count(*) from {mart.table}"), False
+    rows = build_mart(con, mart, as_of)
+    if fingerprint is None:
+        con.execute("delete from meta.table_builds where table_name = $t", {"t": mart.table})
+    else:
+        con.execute("insert or replace into meta.table_builds values ($t, $f, now()::timestamp)",
+                    {"t": mart.table, "f": fingerprint})
+    return rows, True
+
+
 def build_marts(con: duckdb.DuckDBPyConnection, as_of: datetime | None = None) -> dict[str, int]:
-    """Rebuild every mart in one transaction (tests and scripts; the Dagster assets do one each)."""
+    """Refresh every mart in one transaction (tests and scripts; the Dagster assets do one each)."""
     as_of = as_of or newest_arrival(con)
     con.execute("begin transaction")
     try:
-        counts = {m.name: build_mart(con, m, as_of) for m in MARTS}
+        counts = {m.name: refresh_mart(con, m, as_of)[0] for m in MARTS}
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -36,19 +36,19 @@ def _fingerprint(con: duckdb.DuckDBPyConnection, report: ReportType) -> str:
 
 def refresh_in_force(con: duckdb.DuckDBPyConnection, report: ReportType, force: bool = False) -> bool:
     """Rebuild `<table>_in_force` unless nothing it follows from has changed since the last build
-    (meta.staging_builds): a run that brings one annual report leaves the other five alone.
+    (meta.table_builds): a run that brings one annual report leaves the other five alone.
     Returns whether the table was rebuilt."""
     table = in_force_table(report)
     fingerprint = _fingerprint(con, report)
     exists = con.execute("select count(*) from duckdb_tables() where database_name = current_database() "
                          "and schema_name || '.' || table_name = $t", {"t": table}).fetchall()[0][0] > 0
-    built = con.execute("select fingerprint from meta.staging_builds where table_name = $t", {"t": table}).fetchall()
+    built = con.execute("select fingerprint from meta.table_builds where table_name = $t", {"t": table}).fetchall()
     if exists and not force and built == [(fingerprint,)]:
         return False
     con.execute("begin transaction")
     try:
         con.execute(f"create or replace table {table} as {in_force_sql(report)}")
-        con.execute("insert or replace into meta.staging_builds values ($t, $f, now()::timestamp)",
+        con.execute("insert or replace into meta.table_builds values ($t, $f, now()::timestamp)",
                     {"t": table, "f": fingerprint})
         con.execute("commit")
     except BaseException:

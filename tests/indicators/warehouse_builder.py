@@ -11,10 +11,9 @@ import duckdb
 import polars as pl
 
 from pipelines.indicators.compute import compute_indicators
-from pipelines.intake.in_force import in_force_sql
 from pipelines.intake.schema import REPORT_TYPES
 from pipelines.marts.build import build_marts
-from pipelines.staging.assets import in_force_table
+from pipelines.staging.assets import refresh_in_force
 
 TABLES = {code: r.table for code, r in REPORT_TYPES.items()}
 
@@ -67,8 +66,8 @@ class Warehouse:
         return submission_id
 
     def refresh(self):
-        for report in REPORT_TYPES.values():
-            self.con.execute(f"create or replace table {in_force_table(report)} as {in_force_sql(report)}")
+        for report in REPORT_TYPES.values():  # as the pipeline does: only what received files
+            refresh_in_force(self.con, report)
         build_marts(self.con)
         return compute_indicators(self.con)
 

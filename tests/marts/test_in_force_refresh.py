@@ -42,6 +42,39 @@ def test_a_dropped_table_or_a_forced_refresh_rebuilds(con):
     con.execute(f"drop table {in_force_table(R0)}")
     assert refresh_in_force(con, R0)
     assert refresh_in_force(con, R0, force=True)
-    con.execute("update meta.staging_builds set fingerprint = 'older SQL'")
+    con.execute("update meta.table_builds set fingerprint = 'older SQL'")
     assert refresh_in_force(con, R0)
     assert len(rows(con, R0)) == len(SCHOOLS)
+
+
+def test_marts_are_rebuilt_when_what_they_follow_from_changed(con):
+    from pipelines.marts.build import MARTS_BY_NAME, build_marts, refresh_mart
+
+    w = Warehouse(con)
+    w.submit("R0", "名录.xlsx", "2024-01-10T08:00:00", SCHOOLS)
+    w.submit("R5", "年报.xlsx", "2025-11-20T08:00:00", [report("3412000001", 2025, 500)])
+    w.refresh()
+    as_of = con.sql("select max(arrived_at) from raw.submissions").fetchall()[0][0]
+    dim, annual = MARTS_BY_NAME["dim_school"], MARTS_BY_NAME["fct_school_annual_report"]
+    assert refresh_mart(con, dim, as_of)[1] is False and refresh_mart(con, annual, as_of)[1] is False
+
+    # a correction later the same day: the annual reports change, the registry does not
+    w.submit("R5", "年报_更正.xlsx", "2025-11-20T18:00:00", [report("3412000001", 2025, 600)])
+    for r in (R0, R5):
+        refresh_in_force(con, r)
+    later = con.sql("select max(arrived_at) from raw.submissions").fetchall()[0][0]
+    assert refresh_mart(con, dim, later)[1] is False  # dim_school sees the as-of's date only
+    assert refresh_mart(con, annual, later)[1] is True
+    assert con.sql(f"select students_in_st_activities from {annual.table}").fetchall() == [(600,)]
+    # the next day dim_school's is_active may differ: rebuilt
+    w.submit("R5", "年报_再更正.xlsx", "2025-11-21T09:00:00", [report("3412000001", 2025, 650)])
+    refresh_in_force(con, R5)
+    next_day = con.sql("select max(arrived_at) from raw.submissions").fetchall()[0][0]
+    assert refresh_mart(con, dim, next_day)[1] is True
+
+    # what a refresh keeps is what a full rebuild gives
+    build_marts(con)
+    kept = {m.name: con.sql(f"select * from {m.table} order by all").fetchall() for m in MARTS_BY_NAME.values()}
+    con.execute("delete from meta.table_builds")
+    build_marts(con)
+    assert kept == {m.name: con.sql(f"select * from {m.table} order by all").fetchall() for m in MARTS_BY_NAME.values()}
