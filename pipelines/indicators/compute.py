@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -179,10 +180,14 @@ def plan_periods(con: duckdb.DuckDBPyConnection, as_of: datetime, annual_periods
 
 
 def _record_build(con: duckdb.DuckDBPyConnection, fingerprint: str, as_of: datetime | None,
-                  annual_periods: list[int]) -> None:
+                  annual_periods: list[int], recomputed: list[int] | None) -> None:
+    previous = con.sql("select build_id from meta.indicator_build").fetchall()
     con.execute("delete from meta.indicator_build")
-    con.execute("insert into meta.indicator_build values ($r, $a, $p, now()::timestamp)",
-                {"r": fingerprint, "a": as_of, "p": annual_periods})
+    con.execute(
+        """insert into meta.indicator_build (recipe, as_of, periods, built_at, build_id, previous_build_id, recomputed)
+           values ($r, $a, $p, now()::timestamp, $id, $previous, $recomputed)""",
+        {"r": fingerprint, "a": as_of, "p": annual_periods, "id": uuid.uuid4().hex,
+         "previous": previous[0][0] if previous else None, "recomputed": recomputed})
     con.execute("delete from meta.indicator_build_inputs")
     con.execute("insert into meta.indicator_build_inputs "
                 "select submission_id from raw.submissions where status = 'accepted'")
@@ -207,7 +212,7 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = 
         if as_of is None:
             for table in ("indicators.indicator_values", "indicators.value_units", "indicators.unit_sources"):
                 con.execute(f"delete from {table}")
-            _record_build(con, fingerprint, None, [])
+            _record_build(con, fingerprint, None, [], None)
         else:
             _temp_table(con, "indicator_periods", "indicators/periods", params)
             first_reported = dict(con.sql(
@@ -264,7 +269,7 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = 
             _insert_frame(con, "indicators.indicator_values", values)
             for table in ("indicator_cells", "indicator_units", "indicator_periods"):
                 con.execute(f"drop table if exists {table}")
-            _record_build(con, fingerprint, as_of, annual_periods)
+            _record_build(con, fingerprint, as_of, annual_periods, periods)
             summary.values = values.height
             summary.by_indicator = dict(values.group_by("indicator_id").len().sort("indicator_id").iter_rows())
         summary.units = scalar(con, "select count(*) from indicators.value_units")

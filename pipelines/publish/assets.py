@@ -25,12 +25,14 @@ def published_snapshot(context: AssetExecutionContext, paths: ProjectPaths, ware
     published_dir = paths.settings().published_dir
     with warehouse.get_connection() as con:
         result = publish_snapshot(con, published_dir)
-    rows = "\n".join(f"| {t} | {n} |" for t, n in result.tables.items())
+    rows = "\n".join(f"| {t} | {n} | {result.how.get(t, '')} |" for t, n in result.tables.items())
     return MaterializeResult(metadata={
         "path": MetadataValue.path(str(result.path)),
         "history copy": MetadataValue.path(str(result.history_path)) if result.history_path else MetadataValue.text("-"),
         "as_of": MetadataValue.text(str(result.as_of)),
         "published_at": MetadataValue.text(str(result.published_at)),
         "tables": len(result.tables),
-        "rows by table": MetadataValue.md("| table | rows |\n|---|---|\n" + rows),
+        "tables kept / updated / copied": MetadataValue.text(" / ".join(
+            str(sum(1 for h in result.how.values() if h == kind)) for kind in ("kept", "updated", "copied"))),
+        "rows by table": MetadataValue.md("| table | rows | written |\n|---|---|---|\n" + rows),
     })

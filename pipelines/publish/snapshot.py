@@ -8,6 +8,11 @@ and os.replace()s it onto `published/current.duckdb`. A reader that has the old 
 reading the old file; the next open sees the new one. A copy per as-of is kept in
 `published/history/<as-of>.duckdb` for exports "as of" a date.
 
+The new file starts as a copy of the current one (a file copy), and only what changed since is
+written into it: tables whose inputs are unchanged (same fingerprint in meta.table_builds) are
+kept, the units behind the indicators are brought up to date for the years the indicator build
+recomputed, the rest is copied anew. Row counts are checked against the warehouse either way.
+
 What is published: ref.*, marts.*, indicators.* (tables, and views such as value_lineage over
 them), raw.submissions, raw.issues (values of private
 columns are masked at intake) and the staging rows in force of R0, R1, R2, R4 and R5 — not R3:
@@ -25,6 +30,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.indicators.compute import ANNUAL_REPORT_INDICATORS
 from pipelines.intake.schema import REPORT_TYPES
 from pipelines.marts.build import newest_arrival
 
@@ -43,6 +49,7 @@ class Published:
     as_of: datetime | None
     published_at: datetime
     tables: dict[str, int] = field(default_factory=dict)
+    how: dict[str, str] = field(default_factory=dict)  # table -> kept | updated | copied
 
 
 def history_name(as_of: datetime) -> str:
@@ -61,29 +68,105 @@ def tables_to_publish(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in found]
 
 
+# the units behind the indicator values and their staging rows: the largest published tables, and
+# the only ones brought up to date year by year rather than copied (compute.plan_periods)
+UNIT_TABLES = ("indicators.value_units", "indicators.unit_sources")
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What the snapshot being replaced holds: the fingerprint of each table (as meta.table_builds
+    had it when it was written) and the indicator build whose units it holds."""
+    fingerprints: dict[str, str | None]
+    indicator_build_id: str | None
+
+
+def read_previous(path: Path) -> Previous | None:
+    """The previous snapshot's bookkeeping, or None (no snapshot, or one written before it was kept)."""
+    if not path.exists():
+        return None
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        columns = {r[0] for r in con.sql(
+            "select column_name from duckdb_columns() where schema_name = 'meta' and table_name = 'snapshot'"
+        ).fetchall()}
+        if "indicator_build_id" not in columns:
+            return None
+        fingerprints = dict(con.sql("select table_name, fingerprint from meta.snapshot_tables").fetchall())
+        build = con.sql("select indicator_build_id from meta.snapshot").fetchall()
+    finally:
+        con.close()
+    return Previous(fingerprints, build[0][0] if build else None)
+
+
 def _write_snapshot(con: duckdb.DuckDBPyConnection, path: Path, as_of: datetime | None,
-                    published_at: datetime) -> dict[str, int]:
+                    published_at: datetime, previous: Previous | None = None) -> tuple[dict[str, int], dict[str, str]]:
+    """Write the published tables into `path`: a new file, or (with `previous`) a copy of the
+    previous snapshot in which the tables whose fingerprint is unchanged are kept, the unit
+    tables are brought up to date for the years the indicator build recomputed, and every other
+    table is copied anew. Returns the row counts and how each table got there."""
     tables = tables_to_publish(con)
+    fingerprints = dict(con.sql("select table_name, fingerprint from meta.table_builds").fetchall())
+    build = con.sql("select build_id, previous_build_id, recomputed from meta.indicator_build").fetchall()
+    build_id, previous_build_id, recomputed = build[0] if build else (None, None, None)
+    units_follow = (previous is not None and previous_build_id is not None and recomputed is not None
+                    and previous.indicator_build_id == previous_build_id)
     counts: dict[str, int] = {}
+    how: dict[str, str] = {}
     con.execute("attach $path as published_snapshot", {"path": str(path)})
     try:
+        present = {r[0] for r in con.sql(
+            "select schema_name || '.' || table_name from duckdb_tables() where database_name = 'published_snapshot'"
+        ).fetchall()}
         for schema in sorted({t.split(".")[0] for t in tables} | {"meta"}):
             con.execute(f"create schema if not exists published_snapshot.{schema}")
-        for table in tables:  # names come from the catalog of our own warehouse, filtered by constants
-            con.execute(f"create table published_snapshot.{table} as select * from {table}")
+        # a failure leaves a temporary file that publish_snapshot removes: no transaction needed
+        for schema, view in con.sql("select schema_name, view_name from duckdb_views() "
+                                    "where database_name = 'published_snapshot' and not internal").fetchall():
+            con.execute(f'drop view published_snapshot."{schema}"."{view}"')
+        for table in sorted(present - set(tables)):  # no longer published (meta is rewritten below)
+            con.execute(f"drop table published_snapshot.{table}")
+        # names come from the catalog of our own warehouse, filtered by constants
+        for table in tables:
+            fingerprint = fingerprints.get(table)
+            if (previous is not None and table in present and fingerprint is not None
+                    and previous.fingerprints.get(table) == fingerprint):
+                how[table] = "kept"
+            elif units_follow and table in UNIT_TABLES and table in present:
+                changed = ("not list_contains($annual, indicator_id) or list_contains($periods, period)")
+                params = {"annual": list(ANNUAL_REPORT_INDICATORS), "periods": list(recomputed)}
+                con.execute(f"delete from published_snapshot.{table} where {changed}", params)
+                con.execute(f"insert into published_snapshot.{table} by name select * from {table} where {changed}",
+                            params)
+                how[table] = "updated"
+            else:
+                con.execute(f"drop table if exists published_snapshot.{table}")
+                con.execute(f"create table published_snapshot.{table} as select * from {table}")
+                how[table] = "copied"
             counts[table] = con.sql(f"select count(*) from published_snapshot.{table}").fetchall()[0][0]
+            source_count = con.sql(f"select count(*) from {table}").fetchall()[0][0]
+            if counts[table] != source_count:
+                raise RuntimeError(f"{table}: {counts[table]} rows in the snapshot, {source_count} in the warehouse")
         _copy_views(con)
+        con.execute("drop table if exists published_snapshot.meta.snapshot")
+        con.execute("drop table if exists published_snapshot.meta.snapshot_tables")
         con.execute(
             "create table published_snapshot.meta.snapshot as "
-            "select $as_of::timestamp as as_of, $published_at::timestamp as published_at, $tables::integer as table_count",
-            {"as_of": as_of, "published_at": published_at, "tables": len(tables)},
+            "select $as_of::timestamp as as_of, $published_at::timestamp as published_at, "
+            "$tables::integer as table_count, $build::varchar as indicator_build_id",
+            {"as_of": as_of, "published_at": published_at, "tables": len(tables), "build": build_id},
         )
-        con.execute("create table published_snapshot.meta.snapshot_tables (table_name varchar, row_count bigint)")
-        con.executemany("insert into published_snapshot.meta.snapshot_tables values (?, ?)", list(counts.items()))
+        con.execute("create table published_snapshot.meta.snapshot_tables "
+                    "(table_name varchar, row_count bigint, fingerprint varchar)")
+        con.executemany("insert into published_snapshot.meta.snapshot_tables values (?, ?, ?)",
+                        [(t, counts[t], fingerprints.get(t)) for t in tables])
         con.execute("checkpoint published_snapshot")
     finally:
         con.execute("detach published_snapshot")
-    return counts
+    return counts, how
 
 
 def views_to_publish(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
@@ -130,8 +213,11 @@ def _replace(src: Path, dst: Path) -> None:
 
 
 def publish_snapshot(con: duckdb.DuckDBPyConnection, published_dir: Path,
-                     published_at: datetime | None = None) -> Published:
-    """Write the snapshot beside, check it, keep a copy per as-of, then swap it in atomically."""
+                     published_at: datetime | None = None, incremental: bool = True) -> Published:
+    """Write the snapshot beside, check it, keep a copy per as-of, then swap it in atomically.
+
+    With `incremental`, the new file starts as a copy of the current one and only what changed
+    is written (`_write_snapshot`); the result is the same as writing it anew (tested)."""
     published_dir = Path(published_dir)
     history_dir = published_dir / HISTORY
     history_dir.mkdir(parents=True, exist_ok=True)
@@ -140,7 +226,10 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, published_dir: Path,
     token = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
     tmp = published_dir / f".{CURRENT}.{token}.tmp"
     try:
-        counts = _write_snapshot(con, tmp, as_of, published_at)
+        previous = read_previous(published_dir / CURRENT) if incremental else None
+        if previous is not None:  # start from the snapshot it replaces; readers keep the original
+            shutil.copyfile(published_dir / CURRENT, tmp)
+        counts, how = _write_snapshot(con, tmp, as_of, published_at, previous)
         _verify(tmp, as_of, counts)
         history_path = None
         if as_of is not None:
@@ -152,7 +241,7 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, published_dir: Path,
     finally:
         for leftover in published_dir.glob(f".{CURRENT}.{token}.tmp*"):
             leftover.unlink()
-    return Published(published_dir / CURRENT, history_path, as_of, published_at, counts)
+    return Published(published_dir / CURRENT, history_path, as_of, published_at, counts, how)
 
 
 def snapshot_for(published_dir: Path, as_of_date: date | None = None) -> Path:

@@ -135,3 +135,57 @@ def test_a_reader_never_blocks_a_run_and_the_swap_is_atomic(tmp_path):
     assert snapshot_for(published) == current
     with pytest.raises(FileNotFoundError):
         snapshot_for(published, date(2026, 6, 30))
+
+
+def _contents(path):
+    snap = duckdb.connect(str(path), read_only=True)
+    try:
+        names = [r[0] for r in snap.sql(
+            "select schema_name || '.' || table_name from duckdb_tables() where schema_name <> 'meta' "
+            "union all select schema_name || '.' || view_name from duckdb_views() where not internal "
+            "order by 1").fetchall()]
+        return {n: snap.sql(f"select * from {n} order by all").fetchall() for n in names}
+    finally:
+        snap.close()
+
+
+def test_an_incremental_snapshot_writes_what_changed_and_equals_a_new_one(con, tmp_path):
+    from tests.indicators.test_indicator_values import r5
+
+    w = Warehouse(con)
+    w.submit("R0", "名录.xlsx", "2024-01-10T08:00:00", SCHOOLS)
+    w.submit("R5", "年报2024.xlsx", "2024-11-20T08:00:00", [r5("3412000001", 2024, 1000, 1, 500)])
+    w.submit("R5", "年报2025.xlsx", "2025-11-20T08:00:00", [r5("3412000001", 2025, 1000, 1, 400),
+                                                           r5("3412000002", 2025, 800, 0, 300)])
+    w.refresh()
+    first = publish_snapshot(con, tmp_path / "a")
+    assert set(first.how.values()) == {"copied"}
+
+    w.submit("R5", "二中年报2025_更正.xlsx", "2025-11-20T18:00:00", [r5("3412000002", 2025, 800, 1, 350)])
+    assert w.refresh().recomputed_periods == [2025]
+    second = publish_snapshot(con, tmp_path / "a")
+    assert second.how["staging.r0_schools_in_force"] == "kept"
+    assert second.how["marts.dim_school"] == "kept"
+    assert second.how["staging.r5_school_annual_reports_in_force"] == "copied"
+    assert second.how["indicators.value_units"] == second.how["indicators.unit_sources"] == "updated"
+
+    fresh = publish_snapshot(con, tmp_path / "b", incremental=False)
+    assert set(fresh.how.values()) == {"copied"}
+    assert _contents(second.path) == _contents(fresh.path)
+    assert second.tables == fresh.tables
+
+
+def test_units_are_copied_anew_when_the_snapshot_missed_a_build(con, tmp_path):
+    from tests.indicators.test_indicator_values import r5
+
+    w = Warehouse(con)
+    w.submit("R0", "名录.xlsx", "2024-01-10T08:00:00", SCHOOLS)
+    w.submit("R5", "年报2025.xlsx", "2025-11-20T08:00:00", [r5("3412000001", 2025, 1000, 1, 400)])
+    w.refresh()
+    publish_snapshot(con, tmp_path / "a")
+    for n, active in ((1, 410), (2, 420)):  # two builds, the first never published
+        w.submit("R5", f"更正{n}.xlsx", f"2025-11-2{n}T08:00:00", [r5("3412000001", 2025, 1000, 1, active)])
+        w.refresh()
+    published = publish_snapshot(con, tmp_path / "a")
+    assert published.how["indicators.value_units"] == "copied"
+    assert _contents(published.path) == _contents(publish_snapshot(con, tmp_path / "b", incremental=False).path)
