@@ -259,6 +259,15 @@ def materialize(inbox: str, data_dir: str, keep: bool = False) -> dict:
     return out
 
 
+def _copy_base(base: Path, data: Path) -> None:
+    """What a running installation has before the new file: the warehouse, the key and the
+    snapshot readers are reading (the next one starts from it); not the history copies."""
+    for name in ("warehouse.duckdb", "pseudonym.key", "published/current.duckdb"):
+        if (base / name).exists():
+            (data / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(base / name, data / name)
+
+
 def incremental(inbox: str, data_dir: str, base: str | None = None) -> dict:
     """The whole graph after one new file: over a copy of `base` (a data folder that already
     holds the rest of `inbox`), or over an empty warehouse when `base` is None."""
@@ -266,9 +275,7 @@ def incremental(inbox: str, data_dir: str, base: str | None = None) -> dict:
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
     if base is not None:
-        for name in ("warehouse.duckdb", "pseudonym.key"):
-            if (Path(base) / name).exists():
-                shutil.copyfile(Path(base) / name, data / name)
+        _copy_base(Path(base), data)
     out = _run_graph(Path(inbox), data)
     shutil.rmtree(data, ignore_errors=True)
     return out
@@ -322,7 +329,7 @@ def incremental_direct(inbox: str, data_dir: str, base: str, memory_limit: str |
     data = Path(data_dir)
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
-    shutil.copyfile(Path(base) / "warehouse.duckdb", data / "warehouse.duckdb")
+    _copy_base(Path(base), data)
     steps: dict[str, float] = {}
     started = time.perf_counter()
     t = time.perf_counter()
