@@ -8,7 +8,12 @@ takes the `Snapshot` as its first argument, so cached results never outlive the 
 from. Queries take the widget values (year, district, …) as arguments and return Polars frames.
 
 SQL here reads the published tables (ref.*, marts.*, indicators.*, raw.submissions, raw.issues,
-meta.snapshot); values are bound parameters, never interpolated.
+meta.snapshot); values are bound parameters, never interpolated (where SQL text is put together,
+it is from this module's own constants, chosen by a report type).
+
+Counting, banding and sorting are done in SQL: a query returns what a page shows (a figure per
+district, a count per band, one page of a listing of schools), never a row per school for Python
+to count or for the browser to hold. The whole of a listing is read only for its CSV, on click.
 """
 
 from __future__ import annotations
@@ -23,11 +28,13 @@ import polars as pl
 import streamlit as st
 
 from dashboards.scope import ScopedSnapshot, open_scoped
-from pipelines.access.roles import Role
 from pipelines.settings import get_settings
 
 CITY = "120000"
 TTL = "10m"
+# school-level listings come a page at a time: no table of 150,000 schools is sent to the browser
+# (the whole listing is a CSV download, made only when asked for)
+PAGE_ROWS = 500
 CURRENT_NAME = "current.duckdb"
 # the snapshot file is attached under the catalog name `snapshot`, then made the default
 USE = "use memory"  # the scoped views of dashboards/scope.py, not the attached file
@@ -114,6 +121,12 @@ def _geo(district: str | None) -> str:
     return district or CITY
 
 
+def uncached(query):
+    """A query past its cache: for a whole listing read once, when its CSV is asked for (a
+    listing of every school is not worth keeping in the cache)."""
+    return getattr(query, "__wrapped__", query)
+
+
 # ---------------------------------------------------------------- the snapshot and reference data
 
 SNAPSHOT_META = """
@@ -170,17 +183,6 @@ select code_list, code, label_zh, label_en, sort_order from ref.code_labels orde
 @st.cache_data(ttl=TTL, show_spinner=False)
 def code_labels(snap: ScopedSnapshot) -> pl.DataFrame:
     return _query(snap, CODE_LABELS)
-
-
-SCHOOL_NAMES = """
-select school_code, school_name, district_code, school_type from marts.dim_school
-"""
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def school_names(snap: ScopedSnapshot) -> dict[str, str]:
-    frame = _query(snap, SCHOOL_NAMES)
-    return dict(zip(frame["school_code"].to_list(), frame["school_name"].to_list()))
 
 
 TARGETS = """
@@ -398,6 +400,30 @@ def yip_by_district(snap: ScopedSnapshot, period: int) -> pl.DataFrame:
     return _query(snap, YIP_BY_DISTRICT, {"period": period})
 
 
+YIP_HOSTS = """
+-- the hosts' names from the registry (only the few hosts of the cohort, never the whole registry)
+select
+    hosts.breakdown_value as host_university_code,
+    coalesce(schools.school_name, hosts.breakdown_value) as host_university_name,
+    schools.district_code,
+    hosts.value
+from indicators.indicator_values as hosts
+left join marts.dim_school as schools on schools.school_code = hosts.breakdown_value
+where hosts.indicator_id = 'YIP_ENROLLED'
+    and hosts.breakdown_dimension = 'host_university'
+    and hosts.geo_code = $geo_code
+    and ($period is null or hosts.period = $period)
+    and hosts.value > 0
+order by hosts.value desc, hosts.breakdown_value
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def yip_hosts(snap: ScopedSnapshot, period: int | None, district: str | None) -> pl.DataFrame:
+    """Participants of a cohort by host university (those with any), most first, with the host's name."""
+    return _query(snap, YIP_HOSTS, {"geo_code": _geo(district), "period": period})
+
+
 # ---------------------------------------------------------------- S&T education for everyone
 
 SCHOOL_REPORTS = """
@@ -434,14 +460,70 @@ final as (
     where $district is null or reports.district_code = $district
 )
 
-select * from final order by district_code, school_code
+select * from final
+-- furthest below its district first
+order by difference_points nulls last, district_code, school_code
+limit $limit offset $offset
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+def school_reports(snap: ScopedSnapshot, period: int, district: str | None, limit: int | None = PAGE_ROWS,
+                   offset: int = 0) -> pl.DataFrame:
+    """Each school's accepted annual report of the year, beside its district's rates, furthest
+    below its district first: one page of `limit` rows from `offset` (`limit=None`: every row).
+    How many rows the whole listing has: the sum of `vice_principal_counts`."""
+    return _query(snap, SCHOOL_REPORTS, {"period": period, "district": district, "limit": limit, "offset": offset})
+
+
+PARTICIPATION_BANDS = """
+with rates as (
+    select st_activity_percent as rate
+    from marts.fct_school_annual_report
+    where report_year = $period
+        and ($district is null or district_code = $district)
+        and st_activity_percent between 0 and 100
+),
+
+-- a band holds its lower bound, not its upper one (floor(rate / 10) is exact for 0-100: a
+-- multiple of 10 divides exactly, and anything below one never rounds up to it); 100% goes in
+-- the last band
+banded as (
+    select least(90, floor(rate / 10)::integer * 10) as band_from, count(*) as schools
+    from rates
+    group by 1
+),
+
+bands as (
+    select range as band_from, range + 10 as band_to from range(0, 100, 10)
+)
+
+select bands.band_from, bands.band_to, coalesce(banded.schools, 0) as schools
+from bands
+left join banded using (band_from)
+order by bands.band_from
 """
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def school_reports(snap: ScopedSnapshot, period: int, district: str | None) -> pl.DataFrame:
-    """Each school's accepted annual report of the year, beside its district's rates."""
-    return _query(snap, SCHOOL_REPORTS, {"period": period, "district": district})
+def participation_bands(snap: ScopedSnapshot, period: int, district: str | None) -> pl.DataFrame:
+    """Schools by their students' participation rate in bands of 10 points (0–10%, …, 90–100%)."""
+    return _query(snap, PARTICIPATION_BANDS, {"period": period, "district": district})
+
+
+VICE_PRINCIPAL_COUNTS = """
+select science_vice_principals, count(*) as schools
+from marts.fct_school_annual_report
+where report_year = $period and ($district is null or district_code = $district)
+group by science_vice_principals
+order by science_vice_principals nulls first
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def vice_principal_counts(snap: ScopedSnapshot, period: int, district: str | None) -> pl.DataFrame:
+    """Schools by their number of science vice-principals (annual reports of the year)."""
+    return _query(snap, VICE_PRINCIPAL_COUNTS, {"period": period, "district": district})
 
 
 # ---------------------------------------------------------------- reporting
@@ -502,6 +584,8 @@ def rejection_errors(snap: ScopedSnapshot, report_type: str | None, year: int | 
     return _query(snap, ISSUES, {"report_type": report_type, "year": year})
 
 
+# Who owes a report of the year, one row per sender (school, base or host university) with
+# `has_report`; the listings and the counts below are read from these, never sent whole.
 R5_OBLIGATIONS = """
 select
     obligations.school_code,
@@ -513,15 +597,7 @@ select
 from marts.fct_annual_report_obligation as obligations
 where obligations.report_year = $period
     and ($district is null or obligations.district_code = $district)
-order by obligations.has_report, obligations.district_code, obligations.school_code
 """
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def r5_obligations(snap: ScopedSnapshot, period: int, district: str | None) -> pl.DataFrame:
-    """Who owes the school annual report of the year and whether it is in."""
-    return _query(snap, R5_OBLIGATIONS, {"period": period, "district": district})
-
 
 R2_OBLIGATIONS = """
 with this_year as (
@@ -549,15 +625,7 @@ final as (
 
 select * from final
 where $district is null or district_code = $district
-order by has_report, district_code, base_code
 """
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def r2_obligations(snap: ScopedSnapshot, period: int, district: str | None) -> pl.DataFrame:
-    """Bases expected to report for the year (all but those revoked by the year before)."""
-    return _query(snap, R2_OBLIGATIONS, {"period": period, "district": district})
-
 
 R3_OBLIGATIONS = """
 with rosters as (
@@ -589,41 +657,95 @@ final as (
 
 select * from final
 where $district is null or district_code = $district
-order by has_report, school_code
+"""
+
+# report type -> (who owes it, the order of its listing); SQL text only, the values stay parameters
+OBLIGATIONS = {
+    "R5": (R5_OBLIGATIONS, "has_report, district_code, school_code"),
+    "R2": (R2_OBLIGATIONS, "has_report, district_code, base_code"),
+    "R3": (R3_OBLIGATIONS, "has_report, school_code"),
+}
+
+OBLIGATION_LIST = """
+select * from ({owed}) as owed
+where $has_report is null or has_report = $has_report
+order by {order}
+limit $limit offset $offset
+"""
+
+OBLIGATION_COUNTS = """
+select
+    district_code,
+    count(*) filter (where has_report) as sent,
+    count(*) filter (where not has_report) as missing
+from ({owed}) as owed
+group by district_code
+order by district_code nulls first
 """
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def r3_obligations(snap: ScopedSnapshot, period: int, district: str | None) -> pl.DataFrame:
-    """Host universities of the cohort or of the previous one, and whether this cohort's roster is in."""
-    return _query(snap, R3_OBLIGATIONS, {"period": period, "district": district})
+def _obligations(snap: ScopedSnapshot, report_type: str, period: int, district: str | None,
+                 has_report: bool | None, limit: int | None, offset: int) -> pl.DataFrame:
+    owed, order = OBLIGATIONS[report_type]
+    return _query(snap, OBLIGATION_LIST.format(owed=owed, order=order),
+                  {"period": period, "district": district, "has_report": has_report, "limit": limit,
+                   "offset": offset})
 
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+def r5_obligations(snap: ScopedSnapshot, period: int, district: str | None, has_report: bool | None = None,
+                   limit: int | None = PAGE_ROWS, offset: int = 0) -> pl.DataFrame:
+    """Who owes the school annual report of the year and whether it is in: those who have not
+    sent first; one page (`limit=None`: all), only senders or non-senders with `has_report`."""
+    return _obligations(snap, "R5", period, district, has_report, limit, offset)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+def r2_obligations(snap: ScopedSnapshot, period: int, district: str | None, has_report: bool | None = None,
+                   limit: int | None = PAGE_ROWS, offset: int = 0) -> pl.DataFrame:
+    """Bases expected to report for the year (all but those revoked by the year before)."""
+    return _obligations(snap, "R2", period, district, has_report, limit, offset)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+def r3_obligations(snap: ScopedSnapshot, period: int, district: str | None, has_report: bool | None = None,
+                   limit: int | None = PAGE_ROWS, offset: int = 0) -> pl.DataFrame:
+    """Host universities of the cohort or of the previous one, and whether this cohort's roster is in."""
+    return _obligations(snap, "R3", period, district, has_report, limit, offset)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def obligation_counts(snap: ScopedSnapshot, report_type: str, period: int, district: str | None) -> pl.DataFrame:
+    """Senders who owe a report of the year (R5, R2, R3) by district: how many sent, how many not."""
+    if report_type not in OBLIGATIONS:
+        return pl.DataFrame(schema={"district_code": pl.String, "sent": pl.Int64, "missing": pl.Int64})
+    owed, _ = OBLIGATIONS[report_type]
+    return _query(snap, OBLIGATION_COUNTS.format(owed=owed), {"period": period, "district": district})
+
+
+# report type -> (the table its rows in force live in, how they are counted); SQL text only
+ROWS_IN_FORCE = {
+    "R0": ("marts.dim_school", "count(*)"),
+    "R1": ("marts.fct_shs_stage_events", "count(*)"),
+    "R2": ("marts.fct_base_year", "count(distinct (base_code, status_report_year))"),
+    "R3": ("marts.fct_yip_participants", "count(*)"),
+    "R4": ("marts.fct_alliance_membership", "count(*)"),
+    "R5": ("marts.fct_school_annual_report", "count(*)"),
+}
 
 SUPERSEDED = """
 with accepted as (
     select submission_id, report_type, original_name, arrived_at, row_count
     from raw.submissions
     where status = 'accepted' and report_type = $report_type
+        and ($year is null or year(arrived_at) = $year)
 ),
 
 rows_in_force as (
-    select submission_id, count(*) as rows_in_force from marts.dim_school
-    where $report_type = 'R0' group by submission_id
-    union all
-    select submission_id, count(*) from marts.fct_shs_stage_events
-    where $report_type = 'R1' group by submission_id
-    union all
-    select submission_id, count(distinct (base_code, status_report_year)) from marts.fct_base_year
-    where $report_type = 'R2' group by submission_id
-    union all
-    select submission_id, count(*) from marts.fct_yip_participants
-    where $report_type = 'R3' group by submission_id
-    union all
-    select submission_id, count(*) from marts.fct_alliance_membership
-    where $report_type = 'R4' group by submission_id
-    union all
-    select submission_id, count(*) from marts.fct_school_annual_report
-    where $report_type = 'R5' group by submission_id
+    select submission_id, {count} as rows_in_force
+    from {table}
+    where submission_id in (select submission_id from accepted)
+    group by submission_id
 ),
 
 final as (
@@ -638,16 +760,18 @@ final as (
 )
 
 select * from final
-where $year is null or year(arrived_at) = $year
 order by arrived_at desc
 """
+
+NO_ROWS_IN_FORCE = ("(select null::varchar as submission_id)", "0::bigint")
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def accepted_versions(snap: ScopedSnapshot, report_type: str, year: int | None) -> pl.DataFrame:
     """Accepted files of a report type: how many of their rows are still in force, how many a later
     file (a correction, or for R1 a newer stage history) has replaced."""
-    return _query(snap, SUPERSEDED, {"report_type": report_type, "year": year})
+    table, count = ROWS_IN_FORCE.get(report_type, NO_ROWS_IN_FORCE)  # only the report type's own table is read
+    return _query(snap, SUPERSEDED.format(table=table, count=count), {"report_type": report_type, "year": year})
 
 
 LAST_ARRIVALS = """
@@ -733,9 +857,16 @@ def export_files(snap: ScopedSnapshot) -> ExportFiles:
 
 
 # ---------------------------------------------------------------- a school's own page (scoped: its own rows only)
+# The figures of a school's own page are the rows of the viewer's own schools (access.own_schools):
+# the scoped views already hold nothing else for a school or university, and the other roles,
+# which have no page of their own figures, get no rows rather than every school's.
 
-MY_SCHOOLS = """
-select school_code, school_name, district_code, school_type from marts.dim_school order by school_code
+OWN = "in (select school_code from access.own_schools)"
+
+MY_SCHOOLS = f"""
+select school_code, school_name, district_code, school_type from marts.dim_school
+where school_code {OWN}
+order by school_code
 """
 
 
@@ -794,10 +925,11 @@ def my_issues(snap: ScopedSnapshot) -> pl.DataFrame:
     return _query(snap, MY_ISSUES)
 
 
-MY_ANNUAL_REPORTS = """
+MY_ANNUAL_REPORTS = f"""
 select report_year, school_code, school_name, enrolled_students, students_in_st_activities, st_activity_percent,
     science_vice_principals, science_teachers, labs, maker_spaces, st_clubs, awards_city_or_above, reported_at
 from marts.fct_school_annual_report
+where school_code {OWN}
 order by school_code, report_year desc
 """
 
@@ -807,10 +939,11 @@ def my_annual_reports(snap: ScopedSnapshot) -> pl.DataFrame:
     return _query(snap, MY_ANNUAL_REPORTS)
 
 
-MY_BASES = """
+MY_BASES = f"""
 select period, base_code, host_school_code, discipline, base_status, is_active, is_carried_forward, students_served,
     schools_reached, courses_offered
 from marts.fct_base_year
+where host_school_code {OWN}
 order by period desc, base_code
 """
 
@@ -820,9 +953,10 @@ def my_bases(snap: ScopedSnapshot) -> pl.DataFrame:
     return _query(snap, MY_BASES)
 
 
-MY_SHS_EVENTS = """
+MY_SHS_EVENTS = f"""
 select school_code, event_sequence, stage, event_date, approval_doc_no
 from marts.fct_shs_stage_events
+where school_code {OWN}
 order by school_code, event_sequence
 """
 

@@ -6,7 +6,9 @@ as a view of the same name (`marts.dim_school`, `raw.submissions`, …) holding 
 scope may see. The queries of `dashboards/data.py` are unchanged SQL, yet a district bureau's
 connection simply has no row of another district's schools, whatever a filter, a URL or a page
 asks for. The scope's codes sit in small tables (`access.scope_districts`,
-`access.scope_schools`) that the views read: no value is ever written into SQL text.
+`access.scope_schools`, and `access.own_schools` for a school's own page) that the views read: no
+value is ever written into SQL text. Which files the scope may see (`access.visible_submissions`)
+is worked out once, when the connection is made, not by every query of raw.submissions.
 
 What each role's views hold:
 
@@ -190,6 +192,33 @@ def _links_sql(tables: set[str]) -> str:
             f"left join {registry} as schools using (school_code)")
 
 
+IN_SCOPE_SCHOOLS = "coalesce(school_code in (select school_code from access.scope_schools), false)"
+
+
+def _visible_by_school_sql(tables: set[str]) -> str:
+    """The submissions every link of which names a school of access.scope_schools: the same as
+    `bool_and(school in scope)` over access.submission_links, read without building every link of
+    every file (a school's files are found first, then only their links are checked)."""
+    sources = [(_qualified(t, SOURCE), _quote(col)) for t, col in SENDING_ROWS if t in tables]
+    senders = None
+    if "raw.submissions" in tables:
+        senders = (f"(select submission_id, unnest(json_extract_string(sender, '$.schools[*]')) as school_code "
+                   f"from {_qualified('raw.submissions', SOURCE)} where sender is not null and json_valid(sender))")
+    touching = [f"select submission_id from {t} where {col} in (select school_code from access.scope_schools)"
+                for t, col in sources]
+    links = [f"select submission_id, {col} as school_code from {t} "
+             f"where submission_id in (select submission_id from touching)" for t, col in sources]
+    if senders is not None:
+        touching.append(f"select submission_id from {senders} as senders "
+                        f"where school_code in (select school_code from access.scope_schools)")
+        links.append(f"select submission_id, school_code from {senders} as senders "
+                     f"where submission_id in (select submission_id from touching)")
+    if not touching:
+        return "select null::varchar as submission_id where false"
+    return (f"with touching as ({' union '.join(touching)}), links as ({' union all '.join(links)}) "
+            f"select submission_id from links group by submission_id having bool_and({IN_SCOPE_SCHOOLS})")
+
+
 def open_scoped(path: str | Path, scope: Scope) -> duckdb.DuckDBPyConnection:
     """An in-memory database whose tables are the snapshot's, as views limited to the scope."""
     con = duckdb.connect(":memory:")
@@ -210,14 +239,26 @@ def open_scoped(path: str | Path, scope: Scope) -> duckdb.DuckDBPyConnection:
                         f"(select district_code from access.scope_districts)")
         elif scope.schools:
             con.executemany("insert into access.scope_schools values (?)", [[s] for s in scope.schools])
+        # whose own figures the viewer reads (a school's page): a school's or university's codes, else none
+        con.execute("create table access.own_schools (school_code varchar primary key)")
+        if scope.may(Permission.OWN_FIGURES) and scope.schools:
+            con.executemany("insert into access.own_schools values (?)", [[s] for s in scope.schools])
         con.execute(f"create view access.submission_links as {_links_sql(set(columns))}")
-        if scope.role is Role.DISTRICT:
-            visible = ("select submission_id from access.submission_links group by submission_id having "
-                       "bool_and(coalesce(district_code in (select district_code from access.scope_districts), false))")
+        # a file is the scope's when every school it carries rows of (or was sent for) is the scope's
+        if scope.role is Role.DISTRICT and "marts.dim_school" not in columns:
+            in_scope = "coalesce(district_code in (select district_code from access.scope_districts), false)"
+            visible = ("select submission_id from access.submission_links "
+                       f"group by submission_id having bool_and({in_scope})")
         else:
-            visible = ("select submission_id from access.submission_links group by submission_id having "
-                       "bool_and(coalesce(school_code in (select school_code from access.scope_schools), false))")
-        con.execute(f"create view access.visible_submissions as {visible}")
+            # a school's own codes; a district's: every school the registry places in it, which is
+            # what the district of a link (looked up in that registry) would say
+            visible = _visible_by_school_sql(set(columns))
+        if scope.role in (Role.DATA_TEAM, Role.COMMISSION):
+            con.execute(f"create view access.visible_submissions as {visible}")  # their views never read it
+        else:
+            # worked out once per connection (the snapshot never changes under it), not again by
+            # every query that reads raw.submissions or raw.issues
+            con.execute(f"create table access.visible_submissions as {visible}")
         for table, cols in columns.items():
             schema = table.split(".")[0]
             con.execute(f"create schema if not exists {_quote(schema)}")

@@ -4,7 +4,10 @@ and snapshot, labels of codes, status badges, and charts that always come with t
 from __future__ import annotations
 
 import html
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import plotly.graph_objects as go
 import polars as pl
@@ -107,20 +110,26 @@ def code_label(ctx: Context, code_list: str, code: str | None) -> str:
 
 
 def code_labels(ctx: Context, code_list: str) -> dict[str, str]:
-    frame = data.code_labels(ctx.snap).filter(pl.col("code_list") == code_list)
-    column = "label_zh" if ctx.lang == "zh" else "label_en"
-    return dict(zip(frame["code"].to_list(), frame[column].to_list()))
+    return dict(_code_labels(ctx.snap, code_list, ctx.lang))
 
 
 def code_order(ctx: Context, code_list: str) -> list[str]:
-    frame = data.code_labels(ctx.snap).filter(pl.col("code_list") == code_list).sort("sort_order")
-    return frame["code"].to_list()
+    return list(_code_order(ctx.snap, code_list))
 
 
-def school_name(ctx: Context, code: str | None) -> str:
-    if code is None:
-        return fmt.MISSING
-    return data.school_names(ctx.snap).get(code, code)
+# The labels of a snapshot's codes never change (a new snapshot is a new key): looked up once,
+# not once per cell (st.cache_data would hand back a fresh copy of the frame on every call).
+@lru_cache(maxsize=256)
+def _code_labels(snap: data.Snapshot, code_list: str, lang: str) -> tuple[tuple[str, str], ...]:
+    frame = data.code_labels(snap).filter(pl.col("code_list") == code_list)
+    column = "label_zh" if lang == "zh" else "label_en"
+    return tuple(zip(frame["code"].to_list(), frame[column].to_list()))
+
+
+@lru_cache(maxsize=256)
+def _code_order(snap: data.Snapshot, code_list: str) -> tuple[str, ...]:
+    frame = data.code_labels(snap).filter(pl.col("code_list") == code_list).sort("sort_order")
+    return tuple(frame["code"].to_list())
 
 
 def target_row(ctx: Context, indicator_id: str) -> dict | None:
@@ -182,12 +191,41 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
     return ("\ufeff" + frame.write_csv()).encode("utf-8")
 
 
-def table_with_download(table: pl.DataFrame, key: str, *, download: pl.DataFrame | None = None,
+def table_with_download(table: pl.DataFrame, key: str, *,
+                        download: pl.DataFrame | Callable[[], pl.DataFrame] | None = None,
                         height: int | str = "auto") -> None:
+    """A table and its CSV. `download` may be a function giving the frame: the file is then made
+    only when the button is clicked (a whole listing, when the table shows one page of it)."""
     st.dataframe(table, hide_index=True, key=f"table_{key}", height=height)
-    st.download_button(tr("download_csv"), data=csv_bytes(download if download is not None else table),
-                       file_name=f"{key}.csv", mime="text/csv", key=f"download_{key}", icon=":material/download:",
-                       on_click=auth.record_download, args=(f"{key}.csv",))
+    if callable(download):
+        fetch = download
+        payload = lambda: csv_bytes(fetch())  # Streamlit calls it on click, on its own thread
+    else:
+        payload = csv_bytes(download if download is not None else table)
+    st.download_button(tr("download_csv"), data=payload, file_name=f"{key}.csv", mime="text/csv",
+                       key=f"download_{key}", icon=":material/download:", on_click=auth.record_download,
+                       args=(f"{key}.csv",))
+
+
+def paged_table(key: str, total: int, page: Callable[[int, int], pl.DataFrame],
+                shown: Callable[[pl.DataFrame], pl.DataFrame], *, download: Callable[[], pl.DataFrame],
+                height: int | str = "auto", page_rows: int = data.PAGE_ROWS) -> None:
+    """A listing of `total` rows shown `page_rows` at a time: `page(limit, offset)` reads one page
+    (in SQL), `shown` words it for the reader, `download` gives every row for the CSV (on click)."""
+    pages = max(1, math.ceil(total / page_rows))
+    number = 1
+    if pages > 1:
+        widget = f"page_{key}"
+        if not 1 <= st.session_state.get(widget, 1) <= pages:  # fewer rows since (another filter)
+            st.session_state[widget] = 1
+        number = int(st.number_input(tr("table_page", pages=fmt.fmt_int(pages)), min_value=1, max_value=pages,
+                                     step=1, key=widget, width=220))
+    offset = (number - 1) * page_rows
+    frame = page(page_rows, offset)
+    if pages > 1:
+        st.caption(tr("table_rows_shown", first=fmt.fmt_int(offset + 1), last=fmt.fmt_int(offset + frame.height),
+                      total=fmt.fmt_int(total)))
+    table_with_download(shown(frame), key, download=download, height=height)
 
 
 def no_data(what_key: str = "no_data") -> None:

@@ -116,50 +116,63 @@ else:
     ui.chart_with_table(fig, table, f"everyone_by_type_{ctx.year}", download=table)
 
 # ---------------------------------------------------------------- distribution over schools
+# counted in SQL: neither the rates of every school nor a row per school reach Python or the browser
 st.subheader(tr("everyone_distribution_title", year=ctx.year, place=place))
-schools = data.school_reports(ctx.snap, ctx.year, ctx.district)
-if schools.is_empty():
+vp_counts = data.vice_principal_counts(ctx.snap, ctx.year, ctx.district)
+reporting_schools = int(vp_counts["schools"].sum()) if not vp_counts.is_empty() else 0
+if not reporting_schools:
     ui.no_data()
 else:
-    rates = [v for v in schools["st_activity_percent"].to_list() if v is not None]
+    bands = data.participation_bands(ctx.snap, ctx.year, ctx.district)
     overall = part.item(0, "value") if not part.is_empty() else None
     left, right = st.columns(2)
-    bins = [(lo, lo + 10) for lo in range(0, 100, 10)]
-    counts = [sum(1 for r in rates if lo <= r < hi or (hi == 100 and r == 100)) for lo, hi in bins]
-    bin_table = pl.DataFrame({tr("col_rate_band"): [f"{lo}–{hi}%" for lo, hi in bins],
+    bins = list(zip(bands["band_from"].to_list(), bands["band_to"].to_list()))
+    counts = bands["schools"].to_list()
+    bin_labels = [f"{lo}–{hi}%" for lo, hi in bins]
+    bin_table = pl.DataFrame({tr("col_rate_band"): bin_labels,
                               tr("col_schools"): [fmt.fmt_int(c) for c in counts]})
     with left:
-        fig = charts.histogram(rates, title=tr("everyone_hist_chart", year=ctx.year, place=place),
-                               x_title=tr("axis_participation_rate"), y_title=tr("axis_schools"),
-                               marker_value=overall, marker_label=tr("everyone_overall_marker", place=place))
+        fig = charts.binned_histogram([lo for lo, _ in bins], counts, band_labels=bin_labels,
+                                      title=tr("everyone_hist_chart", year=ctx.year, place=place),
+                                      x_title=tr("axis_participation_rate"), y_title=tr("axis_schools"),
+                                      marker_value=overall, marker_label=tr("everyone_overall_marker", place=place))
         ui.chart_with_table(fig, bin_table, f"everyone_distribution_{ctx.year}",
                             download=pl.DataFrame({"band_from": [b[0] for b in bins], "band_to": [b[1] for b in bins],
                                                    "schools": counts}))
     with right:
-        vp_counts = schools.group_by("science_vice_principals").len().sort("science_vice_principals")
         labels = [str(v) for v in vp_counts["science_vice_principals"].to_list()]
         colours = [charts.OKABE_ITO["vermillion"] if v == 0 else charts.OKABE_ITO["blue"]
                    for v in vp_counts["science_vice_principals"].to_list()]
-        fig = charts.bars(labels, vp_counts["len"].to_list(), colour=colours,
+        fig = charts.bars(labels, vp_counts["schools"].to_list(), colour=colours,
                           title=tr("everyone_vp_hist_chart", year=ctx.year, place=place),
                           x_title=tr("axis_vp_count"), y_title=tr("axis_schools"))
         table = pl.DataFrame({tr("col_vp_count"): labels,
-                              tr("col_schools"): [fmt.fmt_int(v) for v in vp_counts["len"].to_list()]})
-        ui.chart_with_table(fig, table, f"everyone_vp_distribution_{ctx.year}",
-                            download=vp_counts.rename({"len": "schools"}))
+                              tr("col_schools"): [fmt.fmt_int(v) for v in vp_counts["schools"].to_list()]})
+        ui.chart_with_table(fig, table, f"everyone_vp_distribution_{ctx.year}", download=vp_counts)
 
     # ------------------------------------------------------------ each school beside its district
     st.subheader(tr("everyone_schools_title", year=ctx.year, place=place))
     st.caption(tr("everyone_schools_note"))
-    ordered = schools.sort("difference_points", nulls_last=True)
-    shown = pl.DataFrame({
-        tr("col_school"): ordered["school_name"].to_list(),
-        tr("col_district"): [names.get(g, g) for g in ordered["district_code"].to_list()],
-        tr("col_school_type"): [ui.code_label(ctx, "school_type", c) for c in ordered["school_type"].to_list()],
-        tr("col_enrolled"): [fmt.fmt_int(v) for v in ordered["enrolled_students"].to_list()],
-        tr("col_participation"): [fmt.fmt_pct(v) for v in ordered["st_activity_percent"].to_list()],
-        tr("col_district_participation"): [fmt.fmt_pct(v) for v in ordered["district_participation_percent"].to_list()],
-        tr("col_difference"): [fmt.fmt_change(v, "%", ctx.lang) for v in ordered["difference_points"].to_list()],
-        tr("col_vp_count"): [fmt.fmt_int(v) for v in ordered["science_vice_principals"].to_list()],
-    })
-    ui.table_with_download(shown, f"everyone_schools_{ctx.year}", download=ordered, height=420)
+    snap, year, district = ctx.snap, ctx.year, ctx.district
+
+    def shown(ordered: pl.DataFrame) -> pl.DataFrame:
+        return pl.DataFrame({
+            tr("col_school"): ordered["school_name"].to_list(),
+            tr("col_district"): [names.get(g, g) for g in ordered["district_code"].to_list()],
+            tr("col_school_type"): [ui.code_label(ctx, "school_type", c) for c in ordered["school_type"].to_list()],
+            tr("col_enrolled"): [fmt.fmt_int(v) for v in ordered["enrolled_students"].to_list()],
+            tr("col_participation"): [fmt.fmt_pct(v) for v in ordered["st_activity_percent"].to_list()],
+            tr("col_district_participation"): [fmt.fmt_pct(v)
+                                               for v in ordered["district_participation_percent"].to_list()],
+            tr("col_difference"): [fmt.fmt_change(v, "%", ctx.lang) for v in ordered["difference_points"].to_list()],
+            tr("col_vp_count"): [fmt.fmt_int(v) for v in ordered["science_vice_principals"].to_list()],
+        })
+
+    ui.paged_table(
+        f"everyone_schools_{year}", reporting_schools,
+        lambda limit, offset: data.school_reports(snap, year, district, limit, offset),
+        shown,
+        # every school, read when the CSV is asked for
+        download=lambda: data.uncached(data.school_reports)(snap, year, district, None, 0),
+        height=420,
+    )

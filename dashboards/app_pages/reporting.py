@@ -43,21 +43,18 @@ report_type = st.segmented_control(tr("reporting_choose"), options=list(REPORT_T
 st.subheader(tr("reporting_type_title", report=tr(f"report_{report_type}"), year=ctx.year))
 
 if report_type in OBLIGATIONS:
-    owed = OBLIGATIONS[report_type](ctx.snap, ctx.year, ctx.district)
+    # counted in SQL by district; the listings below are read a page at a time
+    per_district = data.obligation_counts(ctx.snap, report_type, ctx.year, ctx.district)
     st.caption(tr(f"reporting_owed_rule_{report_type}"))
-    if owed.is_empty():
+    sent_n, missing_n = int(per_district["sent"].sum()), int(per_district["missing"].sum())
+    if not sent_n + missing_n:
         ui.no_data()
     else:
-        sent = owed.filter(pl.col("has_report"))
-        missing = owed.filter(~pl.col("has_report"))
         c1, c2, c3 = st.columns(3)
-        c1.metric(tr("reporting_owed", place=ui.place_name(ctx, ctx.district)), fmt.fmt_int(owed.height))
-        c2.metric(tr("reporting_sent"), fmt.fmt_int(sent.height))
-        c3.metric(tr("reporting_missing"), fmt.fmt_int(missing.height))
+        c1.metric(tr("reporting_owed", place=ui.place_name(ctx, ctx.district)), fmt.fmt_int(sent_n + missing_n))
+        c2.metric(tr("reporting_sent"), fmt.fmt_int(sent_n))
+        c3.metric(tr("reporting_missing"), fmt.fmt_int(missing_n))
 
-        per_district = (owed.group_by("district_code")
-                        .agg(pl.col("has_report").sum().alias("sent"), (~pl.col("has_report")).sum().alias("missing"))
-                        .sort("district_code"))
         codes = per_district["district_code"].to_list()
         labels = [names.get(g, g or fmt.MISSING) for g in codes]
         fig = charts.grouped_bars(labels, {tr("legend_sent"): per_district["sent"].to_list(),
@@ -82,19 +79,29 @@ if report_type in OBLIGATIONS:
                 columns[tr("col_arrived")] = [fmt.fmt_datetime(v, ctx.lang) for v in frame["reported_at"].to_list()]
             return pl.DataFrame(columns)
 
+        owed = OBLIGATIONS[report_type]
+        snap, year, district = ctx.snap, ctx.year, ctx.district
+
+        def senders(has_report: bool, total: int, key: str) -> None:
+            ui.paged_table(
+                f"reporting_{report_type}_{year}_{key}", total,
+                lambda limit, offset: owed(snap, year, district, has_report, limit, offset),
+                listing,
+                download=lambda: data.uncached(owed)(snap, year, district, has_report, None, 0),
+                height=360,
+            )
+
         left, right = st.columns(2)
         with left:
-            st.markdown("**" + tr("reporting_not_sent_list", n=fmt.fmt_int(missing.height)) + "**")
-            if missing.is_empty():
+            st.markdown("**" + tr("reporting_not_sent_list", n=fmt.fmt_int(missing_n)) + "**")
+            if not missing_n:
                 st.success(tr("reporting_all_sent"))
             else:
-                ui.table_with_download(listing(missing), f"reporting_{report_type}_{ctx.year}_missing",
-                                       download=missing, height=360)
+                senders(False, missing_n, "missing")
         with right:
-            st.markdown("**" + tr("reporting_sent_list", n=fmt.fmt_int(sent.height)) + "**")
-            if not sent.is_empty():
-                ui.table_with_download(listing(sent), f"reporting_{report_type}_{ctx.year}_sent",
-                                       download=sent, height=360)
+            st.markdown("**" + tr("reporting_sent_list", n=fmt.fmt_int(sent_n)) + "**")
+            if sent_n:
+                senders(True, sent_n, "sent")
 else:
     st.info(tr(f"reporting_event_based_{report_type}"))
 

@@ -6,13 +6,16 @@ For schools, universities, district bureaus (for their schools) and the data tea
 
 from __future__ import annotations
 
+import copy
 import hashlib
+from datetime import date
 
 import polars as pl
 import streamlit as st
 
 from dashboards import auth, ui
 from dashboards import format as fmt
+from dashboards.data import Snapshot, current_snapshot
 from dashboards.ui import tr
 from pipelines import upload
 from pipelines.access.roles import Permission, Role
@@ -28,8 +31,22 @@ limit_mb = upload.max_upload_bytes() / 1048576
 st.title(tr("upload_title"))
 st.markdown(tr("upload_intro", limit=fmt.fmt_number(limit_mb, 0 if limit_mb >= 1 else 2)))
 
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _reference(snapshot: Snapshot | None, today: date):
+    """The registry and last year's figures of the published snapshot: read once per snapshot
+    (and day), not on every rerun of the page (at 150,000 schools that read takes a second)."""
+    return reference_context(settings.published_dir / "current.duckdb")
+
+
+def reference():
+    """A copy of the reference for one check (a registry file in the batch teaches its copy)."""
+    return copy.copy(_reference(current_snapshot(), date.today()))
+
+
 # what this sender may send for
-context = reference_context(settings.published_dir / "current.duckdb")
+context = reference()
 registry = context.schools
 if viewer.role is Role.SCHOOL:
     mine = registry.filter(pl.col("school_code").is_in(list(viewer.scope.schools)))
@@ -88,7 +105,7 @@ for index, item in enumerate(files or []):
         if digest not in names_by_digest:
             names_by_digest[digest] = upload.generated_name(original, file_format)
         name = names_by_digest[digest]
-        verdict = check_many([(name, data)], reference_context(settings.published_dir / "current.duckdb"))[0]
+        verdict = check_many([(name, data)], reference())[0]
         status_key = {"accepted": "upload_verdict_pass", "rejected": "upload_verdict_rejected",
                       "not_a_report": "upload_verdict_not_report"}[verdict.status]
         text = f"{tr(status_key)} — {verdict.report_type or '-'} · {verdict.message_zh} / {verdict.message_en}"

@@ -83,14 +83,13 @@ ui.chart_with_table(fig, table, "yip_cohorts", download=city_enrolled.select("pe
 
 # ---------------------------------------------------------------- host universities
 st.subheader(tr("yip_hosts_title", year=ctx.year, place=place))
-hosts = data.indicator(ctx.snap, "YIP_ENROLLED", district=ctx.district, period=ctx.year, dimension="host_university")
-hosts = hosts.filter(pl.col("value") > 0).sort("value", descending=True)
+hosts = data.yip_hosts(ctx.snap, ctx.year, ctx.district)  # named in SQL: not the whole registry
 if hosts.is_empty():
     ui.no_data()
 else:
     counts = hosts["value"].to_list()
     hidden = fmt.suppress_counts(counts)
-    names = [ui.school_name(ctx, code) for code in hosts["breakdown_value"].to_list()]
+    names = hosts["host_university_name"].to_list()
     fig = charts.bars(names, [None if h else v for v, h in zip(counts, hidden)], horizontal=True,
                       text=[fmt.fmt_count_suppressed(v, h) for v, h in zip(counts, hidden)],
                       title=tr("yip_hosts_chart", year=ctx.year, place=place),

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import format as fmt
+from dashboards.data import PAGE_ROWS
 from dashboards.i18n import t
 from dashboards.scope import scoped
 from pipelines.access.roles import Role, Scope
@@ -261,10 +262,29 @@ def test_everyone_coverage_participation_and_schools_beside_their_district(demo_
     vp_d = value(expected, "STE_VICE_PRINCIPAL", key="denominator")
     assert f"已报年报 {fmt.fmt_int(vp_d)} 所中 {fmt.fmt_int(vp_n)} 所已配备，**{fmt.fmt_int(vp_d - vp_n)} 所未配备**" \
         in texts(at)
+    # one row per school with an accepted 2026 report, a page at a time (the CSV holds them all),
+    # furthest below its district first
     schools = table_with(at, "与所在区相比")
-    assert len(schools) == vp_d  # one row per school with an accepted 2026 report
+    assert len(schools) == min(vp_d, PAGE_ROWS)
+    assert t("table_rows_shown", "zh", first="1", last=fmt.fmt_int(min(vp_d, PAGE_ROWS)),
+             total=fmt.fmt_int(vp_d)) in texts(at)
+    listed = [*schools["学校"]]
+    for number in range(2, -(-vp_d // PAGE_ROWS) + 1):
+        at.number_input(key="page_everyone_schools_2026").set_value(number).run()
+        assert not at.exception
+        listed += [*table_with(at, "与所在区相比")["学校"]]
+    assert len(listed) == vp_d
+    # the schools by rate: bands of 10 points counted in SQL, as many as counted here from every rate
+    rates = [r[0] for r in snapshot_sql("select st_activity_percent from marts.fct_school_annual_report "
+                                        "where report_year = 2026 and st_activity_percent is not null")]
+    bands = [sum(1 for r in rates if lo <= r < lo + 10 or (lo == 90 and r == 100)) for lo in range(0, 100, 10)]
     histogram = chart(at, "各校学生科技活动参与率分布")["data"][0]
-    assert len(histogram["x"]) == vp_d
+    assert histogram["y"] == bands and sum(bands) == vp_d
+    assert histogram["x"] == [lo + 5 for lo in range(0, 100, 10)]
+    vp_counts = dict(snapshot_sql("select science_vice_principals, count(*) from marts.fct_school_annual_report "
+                                  "where report_year = 2026 group by 1"))
+    vp_chart = chart(at, "科学副校长人数分布")["data"][0]
+    assert dict(zip(vp_chart["x"], vp_chart["y"])) == {str(k): v for k, v in vp_counts.items()}
     by_type = chart(at, "各办学类型配备率与参与率")
     assert "小学" in by_type["data"][0]["x"]
 

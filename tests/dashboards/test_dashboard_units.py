@@ -99,6 +99,8 @@ def test_every_builder_returns_a_titled_figure_with_axis_titles_and_a_cjk_font()
                        y_title="学科", colourbar_title="基地数（个）"),
         charts.histogram([10, 20, 55, 56], title="分布", x_title="参与率（%）", y_title="学校数（所）", marker_value=40,
                          marker_label="全市"),
+        charts.binned_histogram(range(0, 100, 10), [0, 1, 1, 0, 0, 2, 0, 0, 0, 0], title="分布", x_title="参与率（%）",
+                                y_title="学校数（所）", marker_value=40, marker_label="全市"),
         charts.status_bar(["2024届", "2025届"], [90, 100], ["not_met", "met"], ["未完成", "已完成"], title="各届",
                           x_title="届别", y_title="学生数（人）", target=100, target_label="目标"),
     ]
@@ -123,6 +125,17 @@ def test_palette_is_okabe_ito():
     okabe_ito = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"}
     assert set(charts.STATUS_COLOURS.values()) <= okabe_ito
     assert set(charts.SERIES) <= okabe_ito
+
+
+def test_a_histogram_of_counts_per_band_draws_the_bands_of_the_histogram_of_values():
+    values = [0, 9.99, 10, 35.5, 99.9, 100]
+    bands = [sum(1 for v in values if lo <= v < lo + 10 or (lo == 90 and v == 100)) for lo in range(0, 100, 10)]
+    fig = charts.binned_histogram(range(0, 100, 10), bands, title="t", x_title="x", y_title="y")
+    bar = fig.data[0]
+    assert list(bar.y) == [2, 1, 0, 1, 0, 0, 0, 0, 0, 2]
+    assert list(bar.x) == [5, 15, 25, 35, 45, 55, 65, 75, 85, 95] and list(bar.width) == [10] * 10
+    assert fig.layout.bargap == 0 and list(fig.layout.xaxis.range) == [0, 100]
+    assert list(bar.customdata)[:2] == ["0–10", "10–20"]
 
 
 def test_heatmap_writes_each_count_in_its_cell():
