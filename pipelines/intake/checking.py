@@ -42,14 +42,14 @@ def reference_context(warehouse_file: Path | None, key: bytes | None = None) -> 
         try:
             if path.parent.name == "published" or _is_snapshot(con):
                 return snapshot_context(con, key, date.today())
-            return load_context(con, key, date.today())
+            return load_context(con, key, date.today()).materialise()
         except duckdb.Error:
             continue
         finally:
             con.close()
     con = warehouse.connect(":memory:")
     load_reference(con)
-    return load_context(con, key, date.today())
+    return load_context(con, key, date.today()).materialise()
 
 
 def _is_snapshot(con: duckdb.DuckDBPyConnection) -> bool:

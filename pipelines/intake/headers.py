@@ -20,6 +20,8 @@ def normalise_header(text: str | None) -> str:
     `*` marks or punctuation, no trailing unit in brackets, lower case."""
     if text is None:
         return ""
+    if type(text) is str and text.isascii() and text.isalnum():  # codes, numbers: nothing to fold
+        return text.lower()
     s = unicodedata.normalize("NFKC", str(text)).strip()
     s = s.replace("【", "(").replace("】", ")").replace("[", "(").replace("]", ")")
     s = re.sub(r"[\s*]+", "", s)

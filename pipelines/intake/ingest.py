@@ -12,17 +12,18 @@ import os
 import shutil
 import stat
 import string
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from pipelines.intake import headers
 from pipelines.intake.in_force import in_force_sql
 from pipelines.intake.messages import RULES
-from pipelines.intake.readers import Grid, NotAReport, read_file
+from pipelines.intake.parsing import Parsed, parse
 from pipelines.intake.schema import REPORT_TYPES
 from pipelines.intake.validate import ISSUE_SCHEMA, Context, SheetInput, validate_batch
 
@@ -30,21 +31,6 @@ log = logging.getLogger(__name__)
 
 ISSUE_COLUMNS = [*ISSUE_SCHEMA, "message_zh", "message_en"]
 SKIP_PREFIXES = (".", "~$", "~")
-
-
-@dataclass
-class Parsed:
-    """A file read and recognised, not yet judged against the registry."""
-
-    name: str
-    file_format: str
-    sheets: list[tuple[Grid, int, headers.HeaderMatch]] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    not_a_report: tuple[str, str] | None = None
-
-    @property
-    def report_types(self) -> list[str]:
-        return sorted({m.report.code for _, _, m in self.sheets})
 
 
 @dataclass
@@ -70,31 +56,6 @@ class Verdict:
         if self.counts is not None:
             return self.counts.get(severity, 0)
         return int((self.issues["severity"] == severity).sum()) if self.issues.height else 0
-
-
-def parse(data: bytes, name: str) -> Parsed:
-    try:
-        fmt, grids = read_file(data)
-    except NotAReport as exc:
-        return Parsed(name, "unknown", not_a_report=(exc.zh, exc.en))
-    parsed = Parsed(name, fmt)
-    for grid in grids:
-        if grid.frame.is_empty():
-            parsed.skipped.append(grid.name)
-            continue
-        head = grid.head_rows(headers.HEADER_SCAN_ROWS)
-        idx = headers.find_header_row(head)
-        match = headers.recognise(head[idx], name) if idx is not None else None
-        if match is None:
-            parsed.skipped.append(grid.name)
-        else:
-            parsed.sheets.append((grid, idx, match))
-    if not parsed.sheets:
-        parsed.not_a_report = (
-            "文件中没有可识别的报表（未找到表头）；请使用规定模板的表头",
-            "No report found in the file (no recognisable header); use the template's headers",
-        )
-    return parsed
 
 
 def _template(text: str) -> pl.Expr:
@@ -160,15 +121,25 @@ def _verdict(parsed: Parsed, rows: dict[str, pl.DataFrame], issues: pl.DataFrame
                    [g.name for g, _, _ in parsed.sheets], parsed.skipped, zh, en, counts)
 
 
-def judge_batch(parsed: list[Parsed], ctx: Context) -> list[Verdict]:
+class Verdicts(list):
+    """The verdicts on a batch, in order; with the batch's rows and issues whole, each row with
+    `_file`, its file's place in the list (for writing them without gathering them again)."""
+
+    def __init__(self, verdicts: list[Verdict], rows: dict[str, pl.DataFrame], issues: pl.DataFrame):
+        super().__init__(verdicts)
+        self.rows = rows  # staging table -> rows of every file
+        self.issues = issues  # ISSUE_COLUMNS of every file
+
+
+def judge_batch(parsed: list[Parsed], ctx: Context) -> Verdicts:
     """Verdicts on many files, validated together (see validate.py); the list is in arrival
     order, which decides which of two files of one batch is last year's. Messages are rendered
     once for the whole batch, then split by file."""
     sheets = [SheetInput(i, grid, idx, match) for i, p in enumerate(parsed) for grid, idx, match in p.sheets]
     result = validate_batch(sheets, ctx)
     rows_by_file: dict[int, dict[str, pl.DataFrame]] = {}
-    for code, frame in result.rows.items():
-        table = REPORT_TYPES[code].table
+    tables = {REPORT_TYPES[code].table: frame for code, frame in result.rows.items()}
+    for table, frame in tables.items():
         for (i,), part in frame.partition_by("_file", as_dict=True, include_key=False).items():
             rows_by_file.setdefault(i, {})[table] = part
     extra = pl.DataFrame([row for i, p in enumerate(parsed) for row in _file_issues(i, p)],
@@ -180,8 +151,8 @@ def judge_batch(parsed: list[Parsed], ctx: Context) -> list[Verdict]:
     for i, severity, n in issues.group_by("_file", "severity").len().iter_rows():
         counts.setdefault(i, {})[severity] = n
     empty = with_messages(pl.DataFrame(schema=ISSUE_SCHEMA))
-    return [_verdict(p, rows_by_file.get(i, {}), by_file.get(i, empty), counts.get(i, {}))
-            for i, p in enumerate(parsed)]
+    return Verdicts([_verdict(p, rows_by_file.get(i, {}), by_file.get(i, empty), counts.get(i, {}))
+                     for i, p in enumerate(parsed)], tables, issues)
 
 
 def judge(parsed: Parsed, ctx: Context) -> Verdict:
@@ -199,20 +170,38 @@ def _fold(expr: pl.Expr) -> pl.Expr:
     return expr.str.normalize("NFKC").str.strip_chars().str.to_lowercase()
 
 
-def names_index(schools: pl.DataFrame) -> pl.DataFrame:
-    """Every full name and alias (folded) -> the school, with how many schools share it."""
+def name_keys(schools: pl.DataFrame) -> pl.DataFrame:
+    """(name_key, school_code) of every full name and alias (folded) of the schools, once each."""
     names = pl.concat([
         schools.select(name=pl.col("school_name"), school_code="school_code"),
         schools.select(name=pl.col("aliases"), school_code="school_code").explode("name"),
     ]).filter(pl.col("name").is_not_null() & (pl.col("name") != ""))
-    return (
-        names.with_columns(name_key=_fold(pl.col("name"))).unique(["name_key", "school_code"])
-        .group_by("name_key").agg(school_code=pl.col("school_code").min(), matches=pl.len())
-    )
+    return names.select(name_key=_fold(pl.col("name")), school_code="school_code").unique(["name_key", "school_code"])
+
+
+def names_index(schools: pl.DataFrame) -> pl.DataFrame:
+    """Every full name and alias (folded) -> the school, with how many schools share it."""
+    return name_keys(schools).group_by("name_key").agg(school_code=pl.col("school_code").min(), matches=pl.len())
+
+
+class _Stream:
+    """A frame as DuckDB scans it: through the Arrow C stream interface, without pyarrow (whose
+    import alone costs more than a small intake run)."""
+
+    def __init__(self, frame: pl.DataFrame):
+        self.frame = frame
+
+    def __arrow_c_stream__(self, requested_schema=None):
+        return self.frame.__arrow_c_stream__(requested_schema)
+
+
+def _frame(relation: duckdb.DuckDBPyRelation) -> pl.DataFrame:
+    """A query's result as a Polars frame, through the Arrow C stream interface."""
+    return pl.DataFrame(relation)
 
 
 def districts_index(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    d = con.sql("select district_code, district_name_zh, district_name_en from ref.districts").pl()
+    d = _frame(con.sql("select district_code, district_name_zh, district_name_en from ref.districts"))
     keys = pl.concat([
         d.select(k="district_code", district_code="district_code"),
         d.select(k="district_name_zh", district_code="district_code"),
@@ -220,6 +209,28 @@ def districts_index(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         d.select(k="district_name_en", district_code="district_code"),
     ])
     return keys.select(district_key=_fold(pl.col("k")), district_code="district_code").unique("district_key")
+
+
+SCHOOL_COLUMNS = ["school_code", "school_name", "school_type", "district_code", "aliases"]
+PREVIOUS_SCHEMA = {"school_code": pl.String, "report_year": pl.Int64, "enrolled_students": pl.Int64,
+                   "students_in_st_activities": pl.Int64}
+
+
+def _accepted(verdicts: list[Verdict], code: str) -> list[pl.DataFrame]:
+    table = REPORT_TYPES[code].table
+    return [v.rows[table] for v in verdicts if v.rows.get(table) is not None and v.rows[table].height]
+
+
+def _newest_schools(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """Registry rows, a later frame's row of a school winning."""
+    return pl.concat([f.select(SCHOOL_COLUMNS) for f in frames], how="diagonal_relaxed").unique(
+        "school_code", keep="last", maintain_order=True)
+
+
+def _newest_figures(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """Annual figures, a later frame's row of a school and year winning."""
+    return pl.concat([f.select(list(PREVIOUS_SCHEMA)) for f in frames], how="vertical_relaxed").unique(
+        ["school_code", "report_year"], keep="last", maintain_order=True)
 
 
 class RunContext(Context):
@@ -231,42 +242,163 @@ class RunContext(Context):
     def accept_many(self, verdicts: list[Verdict]) -> None:
         """Learn from accepted files, in order (a later file's row of a school wins); the name
         index is rebuilt once, not once per file."""
-        r0 = [v.rows[REPORT_TYPES["R0"].table] for v in verdicts
-              if v.rows.get(REPORT_TYPES["R0"].table) is not None and v.rows[REPORT_TYPES["R0"].table].height]
+        r0 = _accepted(verdicts, "R0")
         if r0:
-            cols = ["school_code", "school_name", "school_type", "district_code", "aliases"]
-            self.schools = pl.concat([self.schools, *(f.select(cols) for f in r0)], how="diagonal_relaxed").unique(
-                "school_code", keep="last", maintain_order=True)
+            self.schools = _newest_schools([self.schools, *r0])
             self.names = names_index(self.schools)
-        r5 = [v.rows[REPORT_TYPES["R5"].table] for v in verdicts
-              if v.rows.get(REPORT_TYPES["R5"].table) is not None and v.rows[REPORT_TYPES["R5"].table].height]
+        r5 = _accepted(verdicts, "R5")
         if r5:
-            self.previous_r5 = pl.concat([self.previous_r5, *(f.select(self.previous_r5.columns) for f in r5)],
-                                         how="vertical_relaxed").unique(["school_code", "report_year"], keep="last",
-                                                                        maintain_order=True)
+            self.previous_r5 = _newest_figures([self.previous_r5, *r5])
 
 
-def load_context(con: duckdb.DuckDBPyConnection, key: bytes, today: date) -> RunContext:
-    schools = con.sql(
-        f"select school_code, school_name, school_type, district_code, aliases from ({in_force_sql('R0')})"
-    ).pl()
-    previous = con.sql(
-        f"select school_code, report_year::bigint as report_year, enrolled_students, students_in_st_activities "
-        f"from ({in_force_sql('R5')})"
-    ).pl()
-    return RunContext(schools=schools, names=names_index(schools), districts=districts_index(con),
-                      previous_r5=previous, key=key, today=today)
+# A name made only of these characters is its own folded key (NFKC, trimmed, lower case): CJK
+# unified ideographs and printable ASCII but capitals have no compatibility form, no space to
+# trim and no capital. Any other name may fold to another text; those few are folded by Polars.
+NEEDS_FOLDING = r"[^\x{4E00}-\x{9FFF}\x{21}-\x{40}\x{5B}-\x{7E}]"
+
+
+class WarehouseContext(RunContext):
+    """The context of a warehouse, fetched as validation asks: only the schools and the last
+    year's figures that a batch refers to, selected in DuckDB (the rows in force of those keys,
+    never the whole history), with what this run has learnt from the files it accepted before
+    (which wins over the warehouse). The cost follows the batch, not the warehouse.
+
+    `schools`, `names` and `previous_r5` (all of them) are still there for callers that want
+    the whole registry, fetched when asked; `materialise` makes a RunContext of them."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, key: bytes, today: date):
+        self.con, self.key, self.today = con, key, today
+        self.districts = districts_index(con)
+        self._learnt = pl.DataFrame(schema={"school_code": pl.String, "school_name": pl.String,
+                                            "school_type": pl.String, "district_code": pl.String,
+                                            "aliases": pl.List(pl.String)})
+        self._learnt_keys = name_keys(self._learnt)
+        self._learnt_figures = pl.DataFrame(schema=PREVIOUS_SCHEMA)
+        # an empty registry or annual table (a first run) needs no query at all (the warehouse
+        # does not change under a context: ingest writes once it has judged everything)
+        self._has_schools, self._has_figures = con.sql(
+            f"select exists (select 1 from {REPORT_TYPES['R0'].table}), exists (select 1 from {REPORT_TYPES['R5'].table})"
+        ).fetchall()[0]
+
+    # --- learning ------------------------------------------------------------------------
+    def accept_many(self, verdicts: list[Verdict]) -> None:
+        r0 = _accepted(verdicts, "R0")
+        if r0:
+            self._learnt = _newest_schools([self._learnt, *r0])
+            self._learnt_keys = name_keys(self._learnt)
+        r5 = _accepted(verdicts, "R5")
+        if r5:
+            self._learnt_figures = _newest_figures([self._learnt_figures, *r5])
+
+    # --- what a batch asks for -------------------------------------------------------------
+    def _query(self, sql: str, **tables: pl.DataFrame) -> pl.DataFrame:
+        """A query with frames as views ({name} in `sql`), on a cursor of its own: report types
+        are validated in threads, and a DuckDB connection serves one thread at a time."""
+        con = self.con.cursor()
+        try:
+            for name, frame in tables.items():
+                con.register(f"_kejiao_{name}", _Stream(frame))
+                sql = sql.replace("{" + name + "}", f"_kejiao_{name}")
+            return _frame(con.sql(sql))
+        finally:
+            con.close()
+
+    def _schools_in_force(self, where: str | None = None, **tables: pl.DataFrame) -> pl.DataFrame:
+        sql = in_force_sql("R0", where)
+        return self._query(f"select {', '.join(SCHOOL_COLUMNS)} from ({sql})", **tables)
+
+    def registry_for(self, codes: pl.Series, name_keys_: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+        codes_f = pl.DataFrame({"v": codes.cast(pl.String)}).unique()
+        keys_f = pl.DataFrame({"v": name_keys_.cast(pl.String)}).unique()
+        if codes_f.is_empty() and keys_f.is_empty():
+            return self._learnt.clear(), names_index(self._learnt.clear())
+        found = self._schools_of(codes_f, keys_f) if self._has_schools else self._learnt.clear()
+        # what this run learnt wins over the warehouse
+        learnt_keys = self._learnt_keys.filter(pl.col("name_key").is_in(keys_f["v"].implode()))
+        learnt = self._learnt.filter(pl.col("school_code").is_in(pl.concat([codes_f["v"], learnt_keys["school_code"]])
+                                                                 .implode()))
+        found = found.filter(~pl.col("school_code").is_in(self._learnt["school_code"].implode()))
+        schools = pl.concat([found, learnt], how="diagonal_relaxed")
+        # the name index of these schools (learnt names folded once, when learnt), for the keys
+        keys = pl.concat([name_keys(found).filter(pl.col("name_key").is_in(keys_f["v"].implode())), learnt_keys])
+        names = (keys.unique(["name_key", "school_code"])
+                 .group_by("name_key").agg(school_code=pl.col("school_code").min(), matches=pl.len()))
+        return schools, names
+
+    def _schools_of(self, codes_f: pl.DataFrame, keys_f: pl.DataFrame) -> pl.DataFrame:
+        """Schools in force in the warehouse with one of the codes, or going by one of the names."""
+        # schools of the warehouse that go by one of the names, in any version (a superset of
+        # those whose name in force does): a name that is its own key must equal one of the keys,
+        # the others are folded here, as names_index folds them
+        named = self._query(
+            "with names as (select school_code, school_name as name from staging.r0_schools "
+            "union all select school_code, unnest(aliases) as name from staging.r0_schools) "
+            "select distinct school_code, name from names "
+            f"where name in (select v from {{keys}}) or regexp_matches(name, '{NEEDS_FOLDING}')",  # {keys}: _query
+            keys=keys_f,
+        ).filter(_fold(pl.col("name")).is_in(keys_f["v"].implode()))
+        candidates = pl.concat([codes_f["v"], named["school_code"]])
+        return self._schools_in_force("school_code in (select v from {candidates})",
+                                      candidates=pl.DataFrame({"v": candidates}).unique())
+
+    def previous_for(self, codes: pl.Series) -> pl.DataFrame:
+        codes_f = pl.DataFrame({"v": codes.cast(pl.String)}).unique()
+        if codes_f.is_empty():
+            return self._learnt_figures.clear()
+        learnt = self._learnt_figures.filter(pl.col("school_code").is_in(codes_f["v"].implode()))
+        if not self._has_figures:
+            return learnt
+        found = self._query(
+            f"select school_code, report_year::bigint as report_year, enrolled_students, students_in_st_activities "
+            f"from ({in_force_sql('R5', 'school_code in (select v from {codes})')})",
+            codes=codes_f,
+        )
+        return _newest_figures([found.cast(PREVIOUS_SCHEMA), learnt])
+
+    # --- the whole of it, for who wants it ---------------------------------------------------
+    @property
+    def schools(self) -> pl.DataFrame:  # type: ignore[override]
+        return _newest_schools([self._schools_in_force(), self._learnt])
+
+    @property
+    def names(self) -> pl.DataFrame:  # type: ignore[override]
+        return names_index(self.schools)
+
+    @property
+    def previous_r5(self) -> pl.DataFrame:  # type: ignore[override]
+        found = _frame(self.con.sql(
+            f"select school_code, report_year::bigint as report_year, enrolled_students, students_in_st_activities "
+            f"from ({in_force_sql('R5')})"
+        ))
+        return _newest_figures([found.cast(PREVIOUS_SCHEMA), self._learnt_figures])
+
+    def materialise(self) -> RunContext:
+        """A RunContext holding all of it, that no longer needs the connection."""
+        schools = self.schools
+        return RunContext(schools=schools, names=names_index(schools), districts=self.districts,
+                          previous_r5=self.previous_r5, key=self.key, today=self.today)
+
+
+def load_context(con: duckdb.DuckDBPyConnection, key: bytes, today: date) -> WarehouseContext:
+    """The validation context of a warehouse; it fetches what each batch refers to (see
+    WarehouseContext), so it needs `con` open for as long as it is used."""
+    return WarehouseContext(con, key, today)
 
 
 # --- the inbox --------------------------------------------------------------------------
 
 @dataclass
 class InboxFile:
-    path: Path
+    folder: Path
+    name: str
     relative: str
     size: int
     modified_at: datetime
     sha256: str
+
+    @cached_property
+    def path(self) -> Path:  # made when asked: most files of a scan are known ones, never opened
+        return self.folder / self.name
 
 
 @dataclass
@@ -306,26 +438,40 @@ def scan_inbox(inbox: Path, seen: Seen | None = None) -> list[InboxFile]:
     observed. Any change of size or time (a file rewritten, touched, copied in again) means the
     file is read and hashed, so the same bytes under a new time are still recognised by content."""
     seen = seen or {}
-    files = []
-    for folder, dirs, names in os.walk(inbox):  # os.walk: sorting Path objects costs more than the walk
-        dirs[:] = sorted(d for d in dirs if not d.startswith(SKIP_PREFIXES))
-        base = Path(folder)
-        prefix = base.relative_to(inbox).as_posix()
-        for name in sorted(names):
-            if name.startswith(SKIP_PREFIXES):
-                continue
-            path = base / name
-            try:
-                st = path.stat()
-            except OSError:  # gone since listed, or a dangling link
-                continue
-            if not stat.S_ISREG(st.st_mode):
-                continue
-            rel_text = name if prefix == "." else f"{prefix}/{name}"
-            modified = datetime.fromtimestamp(st.st_mtime, UTC).replace(tzinfo=None)
-            sha = seen.get((rel_text, st.st_size, modified)) or sha256_of(path)
-            files.append(InboxFile(path, rel_text, st.st_size, modified, sha))
+    files: list[InboxFile] = []
+    _scan(Path(inbox), "", seen, files)
     return files
+
+
+def _scan(folder: Path, prefix: str, seen: Seen, files: list[InboxFile]) -> None:
+    """Files of a folder, then its sub-folders, each in name order (os.scandir: the listing
+    says what is a folder, and one stat per file is all; no Path object but for the files)."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError:
+        return
+    folders = []
+    for entry in entries:
+        name = entry.name
+        if name.startswith(SKIP_PREFIXES):
+            continue
+        try:
+            if entry.is_dir():
+                if not entry.is_symlink():  # as os.walk: a linked folder is not walked into
+                    folders.append(entry)
+                continue
+            st = entry.stat()
+        except OSError:  # gone since listed, or a dangling link
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            continue
+        rel_text = f"{prefix}{name}"
+        modified = datetime.fromtimestamp(st.st_mtime, UTC).replace(tzinfo=None)
+        sha = seen.get((rel_text, st.st_size, modified)) or sha256_of(folder / name)
+        files.append(InboxFile(folder, name, rel_text, st.st_size, modified, sha))
+    for entry in folders:
+        _scan(folder / entry.name, f"{prefix}{entry.name}/", seen, files)
 
 
 def observed_files(con: duckdb.DuckDBPyConnection) -> Seen:
@@ -340,12 +486,13 @@ def observed_files(con: duckdb.DuckDBPyConnection) -> Seen:
 # --- parsing many files: in worker processes when it pays ------------------------------
 
 PARALLEL_MIN_FILES = 500
-PARALLEL_MIN_BYTES = 32 << 20
+PARALLEL_MIN_BYTES = 16 << 20
 
 
 def intake_workers(n_files: int, n_bytes: int) -> int:
-    """Processes to parse with: `KEJIAO_INTAKE_WORKERS` if set, else one per usable core when
-    the batch is big enough to repay starting them (~0.5 s each), else 1 (in this process)."""
+    """Processes to parse with (this one and helpers): `KEJIAO_INTAKE_WORKERS` if set, else
+    one per usable core when the batch is big enough for a helper to start (about a second)
+    and still find work, else 1 (this process alone)."""
     env = os.environ.get("KEJIAO_INTAKE_WORKERS")
     if env:
         return max(1, int(env))
@@ -357,17 +504,14 @@ def intake_workers(n_files: int, n_bytes: int) -> int:
 
 def parse_all(files: list[InboxFile]) -> list[Parsed]:
     """Read and recognise files (the costliest step of intake, and independent per file), in
-    order. Many files are dealt to worker processes (pipelines/intake/workers.py); should a
-    worker fail, the files are parsed here instead."""
-    workers = intake_workers(len(files), sum(f.size for f in files))
-    if workers > 1:
-        from pipelines.intake.workers import parse_in_workers
+    order. With more than one worker, helper processes take files from the same queue as this
+    one (pipelines/intake/workers.py); should a helper fail, its files are parsed here."""
+    workers = min(intake_workers(len(files), sum(f.size for f in files)), len(files))
+    if workers <= 1:
+        return [parse(f.path.read_bytes(), f.path.name) for f in files]
+    from pipelines.intake.workers import parse_many
 
-        try:
-            return parse_in_workers([(str(f.path), f.path.name) for f in files], [f.size for f in files], workers)
-        except (OSError, RuntimeError) as exc:
-            log.warning("parsing in worker processes failed, parsing here: %s", exc)
-    return [parse(f.path.read_bytes(), f.path.name) for f in files]
+    return parse_many([(str(f.path), f.path.name) for f in files], [f.size for f in files], workers - 1)
 
 
 def archive_path(file: InboxFile, archive_dir: Path) -> Path:
@@ -385,11 +529,16 @@ def archive(file: InboxFile, archive_dir: Path) -> Path:
     return target
 
 
+def _archive_all(files: list[InboxFile], archive_dir: Path) -> None:
+    for f in files:
+        archive(f, archive_dir)
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     """Append a frame to a table by column name (table is a schema constant)."""
     if frame.is_empty():
         return
-    con.register("_batch", frame.to_arrow())
+    con.register("_batch", _Stream(frame))
     try:
         con.execute(f"insert into {table} by name select * from _batch")
     finally:
@@ -423,41 +572,65 @@ def ingest(con: duckdb.DuckDBPyConnection, inbox: Path, archive_dir: Path, key: 
         else:
             new_files[f.sha256] = f
 
-    parsed = dict(zip(new_files, parse_all(list(new_files.values()))))
-    for f in new_files.values():
-        archive(f, archive_dir)
-    arrival = sorted(new_files, key=lambda h: (min(new_files[h].modified_at, now), new_files[h].relative))
-    # the registry first: the other reports resolve their schools through it
-    registry = [h for h in arrival if "R0" in parsed[h].report_types]
-    others = [h for h in arrival if "R0" not in parsed[h].report_types]
-    ctx = load_context(con, key, today)
-    verdicts = dict(zip(registry, judge_batch([parsed[h] for h in registry], ctx)))
-    ctx.accept_many([verdicts[h] for h in registry if verdicts[h].status == "accepted"])
-    verdicts.update(zip(others, judge_batch([parsed[h] for h in others], ctx)))
+    # the archive copies are made by a thread of their own while the files are read and judged
+    # (copying is I/O, outside the GIL); a failed copy fails the run before anything is written
+    with ThreadPoolExecutor(1, thread_name_prefix="intake-archive") as copier:
+        copies = copier.submit(_archive_all, list(new_files.values()), archive_dir) if new_files else None
+        parsed = dict(zip(new_files, parse_all(list(new_files.values()))))
+        arrival = sorted(new_files, key=lambda h: (min(new_files[h].modified_at, now), new_files[h].relative))
+        # the registry first: the other reports resolve their schools through it
+        registry = [h for h in arrival if "R0" in parsed[h].report_types]
+        others = [h for h in arrival if "R0" not in parsed[h].report_types]
+        ctx = load_context(con, key, today)
+        judged_registry = judge_batch([parsed[h] for h in registry], ctx)
+        verdicts = dict(zip(registry, judged_registry))
+        ctx.accept_many([verdicts[h] for h in registry if verdicts[h].status == "accepted"])
+        judged_others = judge_batch([parsed[h] for h in others], ctx)
+        verdicts.update(zip(others, judged_others))
+        if copies is not None:
+            copies.result()
 
-    submissions, issues, rows = [], [], {}
+    submissions = []
     for h in registry + others:
         f, verdict = new_files[h], verdicts[h]
         submissions.append(_submission_row(f, verdict, archive_dir, now, (senders or {}).get(f.relative)))
-        issues.append((h, verdict.issues))
-        if verdict.status == "accepted":
-            for table, frame in verdict.rows.items():
-                rows.setdefault(table, []).append((h, frame))
         _summarise(summary, f, verdict)
 
-    _write(con, observations, submissions,
-           _tagged(issues).drop("detail") if issues else None,
-           {table: _tagged(frames) for table, frames in rows.items()})
+    issues, rows = _tagged([(registry, judged_registry), (others, judged_others)])
+    _write(con, observations, submissions, issues.drop("detail") if issues is not None else None, rows)
     summary.new_submissions = len(new_files)
     return summary
 
 
-def _tagged(frames: list[tuple[str, pl.DataFrame]]) -> pl.DataFrame:
-    """The frames of many files as one, each row with its file's submission_id."""
-    ids = pl.DataFrame({"submission_id": [h for h, _ in frames], "_n": [f.height for _, f in frames]},
-                       schema={"submission_id": pl.String, "_n": pl.Int64})
-    tags = ids.select(pl.col("submission_id").repeat_by("_n").explode(empty_as_null=False)).to_series()
-    return pl.concat([f for _, f in frames], how="diagonal_relaxed").hstack([tags])
+def _tagged(batches: list[tuple[list[str], list[Verdict]]]) -> tuple[pl.DataFrame | None, dict[str, pl.DataFrame]]:
+    """Issues of every file, and rows of the accepted ones, each with its file's submission_id:
+    from the batches' frames whole (Verdicts), else gathered from the verdicts."""
+    issues, rows = [], {}
+    for hashes, verdicts in batches:
+        if not hashes:
+            continue
+        ids = pl.DataFrame({"_file": range(len(hashes)), "submission_id": hashes,
+                            "_ok": [v.status == "accepted" for v in verdicts]},
+                           schema={"_file": pl.Int32, "submission_id": pl.String, "_ok": pl.Boolean})
+        if not isinstance(verdicts, Verdicts):
+            verdicts = _whole(verdicts)
+        issues.append(verdicts.issues.join(ids.drop("_ok"), on="_file", how="left").drop("_file"))
+        accepted = ids.filter("_ok").drop("_ok")
+        for table, frame in verdicts.rows.items():
+            rows.setdefault(table, []).append(frame.join(accepted, on="_file", how="inner").drop("_file"))
+    return (pl.concat(issues, how="diagonal_relaxed") if issues else None,
+            {table: pl.concat(frames, how="diagonal_relaxed") for table, frames in rows.items()})
+
+
+def _whole(verdicts: list[Verdict]) -> Verdicts:
+    """Verdicts with their batch's frames gathered from each verdict's."""
+    tables: dict[str, list[pl.DataFrame]] = {}
+    for i, v in enumerate(verdicts):
+        for table, frame in v.rows.items():
+            tables.setdefault(table, []).append(frame.with_columns(_file=pl.lit(i, dtype=pl.Int32)))
+    issues = pl.concat([v.issues.with_columns(_file=pl.lit(i, dtype=pl.Int32)) for i, v in enumerate(verdicts)],
+                       how="diagonal_relaxed")
+    return Verdicts(verdicts, {t: pl.concat(f, how="diagonal_relaxed") for t, f in tables.items()}, issues)
 
 
 def _write(con: duckdb.DuckDBPyConnection, observations: list[dict], submissions: list[dict],

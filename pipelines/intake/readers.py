@@ -34,8 +34,8 @@ class Grid:
     frame: pl.DataFrame
     letters: list[str]  # spreadsheet column letter of each frame column
 
-    def head_rows(self, n: int) -> list[list[str | None]]:
-        return [list(r) for r in self.frame.head(n).iter_rows()]
+    def head_rows(self, n: int) -> list[tuple[str | None, ...]]:
+        return self.frame.head(n).rows()
 
 
 def column_letter(index: int) -> str:
@@ -83,17 +83,79 @@ def decode_text(data: bytes) -> tuple[str, str]:
     raise NotAReport("无法识别文本编码，请另存为 UTF-8 或 Excel 文件", "Unknown text encoding: save as UTF-8 or Excel")
 
 
+class _Sniffer(csv.Sniffer):
+    """csv.Sniffer with the same verdict in a fraction of the time: when the candidate
+    delimiters are given, only their frequencies are tabulated (the standard one counts all
+    127 ASCII characters on every line, then keeps only the candidates; each character's
+    table is independent of the others', so the outcome is the same)."""
+
+    def _guess_delimiter(self, data, delimiters):
+        if delimiters is None:
+            return super()._guess_delimiter(data, delimiters)
+        return _guess_delimiter(data, sorted(c for c in set(delimiters) if ord(c) < 127), self.preferred)
+
+
+def _guess_delimiter(data: str, ascii: list[str], preferred: list[str]) -> tuple[str, bool | int]:
+    """csv.Sniffer._guess_delimiter (Python 3.11), tabulating only the characters `ascii`."""
+    lines = list(filter(None, data.split("\n")))
+    chunk_length = min(10, len(lines))
+    iteration = 0
+    char_frequency: dict[str, dict[int, int]] = {}
+    modes: dict[str, tuple[int, int]] = {}
+    delims: dict[str, tuple[int, int]] = {}
+    start, end = 0, chunk_length
+    while start < len(lines):
+        iteration += 1
+        for line in lines[start:end]:
+            for char in ascii:
+                meta = char_frequency.get(char, {})
+                freq = line.count(char)
+                meta[freq] = meta.get(freq, 0) + 1
+                char_frequency[char] = meta
+        for char, meta in char_frequency.items():
+            items = list(meta.items())
+            if len(items) == 1 and items[0][0] == 0:
+                continue
+            if len(items) > 1:
+                modes[char] = max(items, key=lambda x: x[1])
+                items.remove(modes[char])
+                modes[char] = (modes[char][0], modes[char][1] - sum(item[1] for item in items))
+            else:
+                modes[char] = items[0]
+        total = float(min(chunk_length * iteration, len(lines)))
+        consistency = 1.0
+        threshold = 0.9
+        while len(delims) == 0 and consistency >= threshold:
+            for k, v in modes.items():
+                if v[0] > 0 and v[1] > 0 and (v[1] / total) >= consistency:
+                    delims[k] = v
+            consistency -= 0.01
+        if len(delims) == 1:
+            delim = next(iter(delims))
+            return delim, lines[0].count(delim) == lines[0].count(f"{delim} ")
+        start = end
+        end += chunk_length
+    if not delims:
+        return "", 0
+    if len(delims) > 1:
+        for d in preferred:
+            if d in delims:
+                return d, lines[0].count(d) == lines[0].count(f"{d} ")
+    delim = max((v, k) for (k, v) in delims.items())[1]
+    return delim, lines[0].count(delim) == lines[0].count(f"{delim} ")
+
+
 def _frame_from_rows(rows: list[list[str]]) -> pl.DataFrame:
-    width = max((len(r) for r in rows), default=0)
-    columns = {f"c{j}": [(r[j] if j < len(r) and r[j] != "" else None) for r in rows] for j in range(width)}
-    return pl.DataFrame(columns, schema={name: pl.String for name in columns})
+    width = max(map(len, rows), default=0)
+    return pl.DataFrame([pl.Series(f"c{j}", [(r[j] if j < len(r) and r[j] != "" else None) for r in rows],
+                                   dtype=pl.String) for j in range(width)])
 
 
 def read_csv(data: bytes) -> tuple[list[Grid], str]:
     text, encoding = decode_text(data)
     sample = text[:8192]
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
+        dialect = _Sniffer().sniff(sample, delimiters=",\t;")
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
@@ -116,8 +178,10 @@ def read_workbook(data: bytes) -> list[Grid]:
             continue
         letters = [column_letter(c.absolute_index) for c in sheet.available_columns()]
         frame = sheet.to_polars()
-        frame = frame.rename({old: f"c{j}" for j, old in enumerate(frame.columns)})
-        frame = frame.with_columns(pl.all().cast(pl.String))
+        frame.columns = [f"c{j}" for j in range(frame.width)]  # in place: no query per sheet
+        other = [name for name, dtype in frame.schema.items() if dtype != pl.String]
+        if other:  # dtypes="string" gives text; a column of no cells may come back otherwise
+            frame = frame.with_columns(pl.col(other).cast(pl.String))
         grids.append(Grid(name, frame, letters))
     return grids
 

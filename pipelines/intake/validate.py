@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,6 +24,9 @@ from pipelines.intake.schema import CODE_LISTS, SHS_STAGE_ORDER, Column, ReportT
 
 # notes and totals below the data: 合计/总计 rows, and "label: value" lines (填表人：…, 填报日期:…)
 FOOTER = r"^(合计|总计|小计|累计|填表人|填报人|联系人|联系电话|审核人|负责人|单位负责人|备注|注[:：]|说明[:：]|制表|[\p{Han}]{2,8}\s*[:：])"
+TYPE_THREADS = 2  # report types validated at once
+SPARSE_NFKC_ROWS = 20_000  # from this many rows, NFKC is applied to the non-ASCII cells alone
+FOOTER_UNTRIMMED = r"^\s*" + FOOTER.removeprefix("^")
 SCHOOL_CODE = r"^\d{10}$"
 CREDIT_CODE = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
 UNIVERSITY_CATEGORIES = ("41", "42")
@@ -51,7 +55,11 @@ ISSUE_SCHEMA = {
 
 @dataclass
 class Context:
-    """What validation needs beyond the file: the registry, districts, last year's figures."""
+    """What validation needs beyond the file: the registry, districts, last year's figures.
+
+    Validation asks only for the part of the registry and of last year's figures that a batch
+    refers to (`registry_for`, `previous_for`), so that a context may fetch just that part
+    (see ingest.WarehouseContext); this one holds them whole and filters."""
 
     schools: pl.DataFrame  # school_code, school_name, school_type, district_code (the registry in force)
     names: pl.DataFrame  # name_key, school_code, matches (names and aliases, folded)
@@ -72,6 +80,18 @@ class Context:
             key=key,
             today=today,
         )
+
+    def registry_for(self, codes: pl.Series, name_keys: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """(schools, names) for a batch that writes these school codes and these folded names:
+        at least every school with one of the codes, every entry of the name index with one of
+        the keys, and every school such an entry names."""
+        names = self.names.filter(pl.col("name_key").is_in(name_keys.implode()))
+        wanted = pl.concat([codes.cast(pl.String), names["school_code"]])
+        return self.schools.filter(pl.col("school_code").is_in(wanted.implode())), names
+
+    def previous_for(self, codes: pl.Series) -> pl.DataFrame:
+        """Last year's figures (previous_r5) of these schools, at least."""
+        return self.previous_r5.filter(pl.col("school_code").is_in(codes.implode()))
 
 
 @dataclass
@@ -130,84 +150,99 @@ class _Batch:
         self.report = report
         self.ctx = ctx
         self.issues: list[pl.DataFrame] = []
-        bodies, sheet_rows, col_rows = [], [], []
+        self._pending: list[tuple] = []  # rules recorded, not yet evaluated (see add_issues)
+        self._df = pl.DataFrame()
+        self.inputs = sheets
         self.present: dict[str, list[int]] = {c.name: [] for c in report.columns}
         for uid, s in enumerate(sheets):
-            header = s.grid.frame.row(s.header_idx)
             positions = {col.name: pos for pos, col in s.match.columns.items()}
-            sheet_rows.append({"_sheet": uid, "_file": s.file, "sheet_name": s.grid.name,
-                               "_first_row": s.header_idx + 2})
-            for name, pos in positions.items():
+            for name in positions:
                 self.present[name].append(uid)
-                col_rows.append({"_sheet": uid, "column_name": name, "column_header": str(header[pos]).strip(),
-                                 "column_letter": s.grid.letters[pos]})
             self._file_level(uid, s, positions)
-            bodies.append(self._body(s, positions))
-        self.sheets = pl.DataFrame(sheet_rows, schema={"_sheet": pl.Int32, "_file": pl.Int32, "sheet_name": pl.String,
-                                                       "_first_row": pl.Int32})
-        self.columns = pl.DataFrame(col_rows, schema={"_sheet": pl.Int32, "column_name": pl.String,
-                                                      "column_header": pl.String, "column_letter": pl.String})
-        self.df = self._rows(self.sheets, bodies)
-        self.sheets = self.sheets.drop("_first_row")
+        self.sheets = pl.DataFrame({"_sheet": range(len(sheets)), "_file": [s.file for s in sheets],
+                                    "sheet_name": [s.grid.name for s in sheets]},
+                                   schema={"_sheet": pl.Int32, "_file": pl.Int32, "sheet_name": pl.String})
+        self.df = self._rows(sheets)
         for uid in set(range(len(sheets))) - set(self.df["_sheet"].unique().to_list()):
             self.issues.append(_issue_frame(sheets[uid].file, uid, "no_rows", sheets[uid].header_idx + 1, None))
         missing = [f"t_{c.name}" for c in report.columns if f"t_{c.name}" not in self.df.columns and not c.private]
         self.df = self.df.with_columns([pl.lit(None, dtype=pl.String).alias(m) for m in missing])
 
-    @staticmethod
-    def _body(s: SheetInput, positions: dict[str, int]) -> tuple[int, dict[str, pl.Series]]:
-        """The cells below the header of one sheet, as they are: mapped columns as `r_<name>`,
-        the first three columns as `f_0`..`f_2` (where notes and totals stand). Zero-copy slices
-        of the sheet's columns: no query per sheet; `_rows` does the work for all at once."""
-        frame = s.grid.frame
-        start = s.header_idx + 1
-        n = max(0, frame.height - start)
-        wanted = {f"f_{j}": f"c{j}" for j in range(min(3, frame.width))}
-        wanted.update({f"r_{name}": f"c{p}" for name, p in positions.items()})
-        return n, {target: frame.get_column(source).slice(start, n) for target, source in wanted.items()}
+    def column_info(self, uids: list[int]) -> pl.DataFrame:
+        """Header text and column letter of each mapped column of these sheets (for issues)."""
+        rows = []
+        for uid in uids:
+            s = self.inputs[uid]
+            header = s.grid.frame.row(s.header_idx)
+            rows.extend({"_sheet": uid, "column_name": col.name, "column_header": str(header[pos]).strip(),
+                         "column_letter": s.grid.letters[pos]} for pos, col in s.match.columns.items())
+        return pl.DataFrame(rows, schema={"_sheet": pl.Int32, "column_name": pl.String,
+                                          "column_header": pl.String, "column_letter": pl.String})
 
-    @staticmethod
-    def _rows(sheets: pl.DataFrame, bodies: list[tuple[int, dict[str, pl.Series]]]) -> pl.DataFrame:
-        """The data rows of all sheets in one query: without note and total rows (合计, 填表人…,
-        in the first columns or a mapped one) and without blank rows; mapped cells cleaned (`t_`)."""
-        lengths = [n for n, _ in bodies]
-        keys = sheets.select("_file", "_sheet", "_first_row").with_columns(_n=pl.Series(lengths, dtype=pl.Int32))
-        keys = keys.select(
-            pl.col("_file").repeat_by("_n").explode(empty_as_null=False).cast(pl.Int32),
-            pl.col("_sheet").repeat_by("_n").explode(empty_as_null=False).cast(pl.Int32),
-            pl.int_ranges("_first_row", pl.col("_first_row") + pl.col("_n"), dtype=pl.Int32)
-            .explode(empty_as_null=False).alias("row_number"),
-        ) if bodies else pl.DataFrame(schema={"_file": pl.Int32, "_sheet": pl.Int32, "row_number": pl.Int32})
-        # sheets with the same columns are stacked column by column (no per-sheet query), the
-        # few distinct column sets then diagonally; rows end in sheet order, as the sheets came
-        groups: dict[tuple[str, ...], list[int]] = {}
-        for i, (n, cols) in enumerate(bodies):
-            if n:
-                groups.setdefault(tuple(cols), []).append(i)
-        frames = []
-        for names, members in groups.items():
-            order = pl.DataFrame({"i": members, "n": [bodies[i][0] for i in members]},
-                                 schema={"i": pl.Int32, "n": pl.Int32})
-            frames.append(pl.DataFrame(
-                [pl.concat([bodies[i][1][t] for i in members], rechunk=True).cast(pl.String).alias(t) for t in names]
-            ).hstack([order.select(pl.col("i").repeat_by("n").explode(empty_as_null=False).alias("_order")).to_series()]))
-        if frames:
-            cells = pl.concat(frames, how="diagonal_relaxed").sort("_order", maintain_order=True).drop("_order")
-        else:
-            cells = pl.DataFrame()
-        stacked = keys.hstack(cells.get_columns())
+    def _rows(self, sheets: list[SheetInput]) -> pl.DataFrame:
+        """The data rows of all sheets in one query: the cells below each header (mapped columns
+        as `r_<name>`, the first three as `f_0`..`f_2`, where notes and totals stand), without
+        note and total rows (合计, 填表人…, in the first columns or a mapped one) and without
+        blank rows; mapped cells cleaned (`t_`). Sheets that hold the same columns in the same
+        places are stacked whole, in one concat (no query or slice per sheet), and their columns
+        renamed; the few such groups are then stacked."""
+        if not sheets:
+            return pl.DataFrame(schema={"_file": pl.Int32, "_sheet": pl.Int32, "row_number": pl.Int32})
+        layouts: dict[tuple[tuple[int, str], ...], list[int]] = {}
+        for uid, s in enumerate(sheets):
+            layouts.setdefault(tuple((pos, col.name) for pos, col in s.match.columns.items()), []).append(uid)
+        parts = [self._stack([sheets[u] for u in uids], uids, layout) for layout, uids in layouts.items()]
+        stacked = pl.concat(parts, how="diagonal") if len(parts) > 1 else parts[0]
         raw = [c for c in stacked.columns if c.startswith(("f_", "r_"))]
-        mapped = [c for c in stacked.columns if c.startswith("r_")]
+        mapped = sorted((c for c in raw if c.startswith("r_")),
+                        key=[f"r_{c.name}" for c in self.report.columns].index)
         # a column absent from a sheet is null there, so looking at every stacked column is
         # looking at that sheet's first three and mapped columns
-        footer = pl.any_horizontal([pl.col(c).str.strip_chars().str.contains(FOOTER).fill_null(False) for c in raw]) \
+        # FOOTER on the trimmed cell = FOOTER after any leading space (it matches a prefix that
+        # neither starts nor ends with a space), without trimming every cell
+        footer = pl.any_horizontal([pl.col(c).str.contains(FOOTER_UNTRIMMED).fill_null(False) for c in raw]) \
             if raw else pl.lit(False)
-        cleaned = [V.clean(pl.col(c)).alias("t_" + c.removeprefix("r_")) for c in mapped]
+        body = (stacked.lazy().filter(pl.col("_row") >= pl.col("_start"))
+                .filter(~footer)
+                .select("_file", "_sheet", (pl.col("_row") + 1).alias("row_number"), *mapped).collect())
+        # mapped cells cleaned (V.clean): NFKC only where a column has cells beyond ASCII (NFKC
+        # leaves ASCII as it is); in a big column, on those cells only (V.nfkc)
+        wide = body.select([(pl.col(c).str.len_bytes() != pl.col(c).str.len_chars()).any() for c in mapped]).row(0) \
+            if mapped and body.height else [False] * len(mapped)
+        if body.height >= SPARSE_NFKC_ROWS:
+            body = body.with_columns([V.nfkc(body.get_column(c)) for c, w in zip(mapped, wide) if w])
+            wide = [False] * len(mapped)
+        cleaned = [(V.clean(pl.col(c)) if w else V.trimmed(pl.col(c))).alias("t_" + c.removeprefix("r_"))
+                   for c, w in zip(mapped, wide)]
         blank = pl.all_horizontal([pl.col("t_" + c.removeprefix("r_")).is_null() for c in mapped]) \
             if mapped else pl.lit(True)
-        return (stacked.lazy().filter(~footer)
-                .select("_file", "_sheet", "row_number", *cleaned)
-                .filter(~blank).collect())
+        return body.lazy().select("_file", "_sheet", "row_number", *cleaned).filter(~blank).collect()
+
+    @staticmethod
+    def _stack(sheets: list[SheetInput], uids: list[int], layout: tuple[tuple[int, str], ...]) -> pl.DataFrame:
+        """Every row of these sheets (of one layout), tagged with file, sheet, row index and
+        first body row; their first three columns as f_*, their mapped columns as r_*."""
+        frames = [s.grid.frame for s in sheets]
+        keys = pl.DataFrame({"_file": [s.file for s in sheets], "_sheet": uids,
+                             "_n": [f.height for f in frames], "_start": [s.header_idx + 1 for s in sheets]},
+                            schema={"_file": pl.Int32, "_sheet": pl.Int32, "_n": pl.Int32, "_start": pl.Int32})
+        keys = keys.select(
+            pl.col("_file").repeat_by("_n").explode(empty_as_null=False),
+            pl.col("_sheet").repeat_by("_n").explode(empty_as_null=False),
+            pl.col("_start").repeat_by("_n").explode(empty_as_null=False),
+            pl.int_ranges(0, "_n", dtype=pl.Int32).explode(empty_as_null=False).alias("_row"),
+        )
+        # one chunk per column: a query over a frame of a chunk per sheet runs several times slower
+        if len(frames) == 1:
+            cells = frames[0]
+        else:
+            try:
+                cells = pl.concat(frames, how="diagonal", rechunk=True)
+            except pl.exceptions.PolarsError:  # a sheet not all text (sheets from readers are)
+                cells = pl.concat(frames, how="diagonal_relaxed", rechunk=True)
+        cells = cells.select([pl.col(f"c{j}").cast(pl.String).alias(f"f_{j}") for j in range(min(3, cells.width))]
+                             + [pl.col(f"c{pos}").cast(pl.String).alias(f"r_{name}") for pos, name in layout])
+        return keys.hstack(cells.get_columns())
 
     def _file_level(self, uid: int, s: SheetInput, positions: dict[str, int]) -> None:
         row = s.header_idx + 1
@@ -233,55 +268,93 @@ class _Batch:
 
     def add_issues(self, name: str, rule: pl.Expr, value: pl.Expr | None = None,
                    detail: pl.Expr | None = None, header: str | None = None) -> None:
-        """Record, for every row where `rule` is not null, an issue on column `name`."""
+        """Record, for every row where `rule` is not null, an issue on column `name`. The rule
+        is evaluated with the others recorded before the frame next changes (see `df`): one
+        pass over the rows for many rules."""
         col = self.report.column(name)
         seen = value if value is not None else pl.col(f"t_{name}")
         if col.private or col.pseudonymise:
             seen = pl.when(seen.is_not_null()).then(pl.lit(MASK))
-        found = self.df.select(
-            "_file", "_sheet", "row_number",
-            column_name=pl.lit(name),
-            rule_code=rule,
-            value_seen=seen.cast(pl.String),
-            detail=(detail if detail is not None else pl.lit(None)).cast(pl.String),
-            _header=pl.lit(header, dtype=pl.String),
-        ).filter(pl.col("rule_code").is_not_null())
-        if not found.is_empty():
-            self.issues.append(found)
+        self._pending.append((name, rule, seen, detail if detail is not None else pl.lit(None), header))
+
+    @property
+    def df(self) -> pl.DataFrame:
+        return self._df
+
+    @df.setter
+    def df(self, frame: pl.DataFrame) -> None:
+        self.flush_issues()  # the rules recorded so far read the frame as it is now
+        self._df = frame
+
+    def flush_issues(self) -> None:
+        """Evaluate the recorded rules in one query over the frame as it is: every rule, value and
+        detail over every row (a value or detail may be a window expression), then only the rows
+        some rule flags are kept, and split by rule."""
+        specs, self._pending = self._pending, []
+        if not specs:
+            return
+        exprs = []
+        for i, (_, rule, seen, detail, _) in enumerate(specs):
+            exprs += [rule.alias(f"_r{i}"), seen.cast(pl.String).alias(f"_v{i}"), detail.cast(pl.String).alias(f"_d{i}")]
+        flagged = (self._df.lazy().select("_file", "_sheet", "row_number", *exprs)
+                   .filter(pl.any_horizontal([pl.col(f"_r{i}").is_not_null() for i in range(len(specs))]))
+                   .collect())
+        if flagged.is_empty():
+            return
+        counts = flagged.select([pl.col(f"_r{i}").is_not_null().sum() for i in range(len(specs))]).row(0)
+        for i, (name, _, _, _, header) in enumerate(specs):
+            if counts[i]:
+                self.issues.append(flagged.filter(pl.col(f"_r{i}").is_not_null()).select(
+                    "_file", "_sheet", "row_number",
+                    column_name=pl.lit(name, dtype=pl.String),
+                    rule_code=pl.col(f"_r{i}").cast(pl.String),
+                    value_seen=f"_v{i}", detail=f"_d{i}",
+                    _header=pl.lit(header, dtype=pl.String),
+                ))
 
     # --- parsing -----------------------------------------------------------------------
     def parse(self) -> None:
-        """Every column typed and checked in one parallel pass over the frame; then the issues."""
-        exprs: list[pl.Expr] = []
+        """Every column typed and checked in one query. A cell's value and error depend on its
+        text alone, so each typed column is parsed once per distinct text (the few hundred
+        spellings of a count, not its every cell) and joined back."""
+        plain: list[pl.Expr] = []
+        lookups: list[tuple[str, pl.LazyFrame]] = []
         errors: list[tuple[str, pl.Expr | None]] = []
+        text = pl.col("_text")
         for col in self.report.columns:
             if col.private:
                 continue
-            text = pl.col(f"t_{col.name}")
-            error, detail = None, None
+            t = pl.col(f"t_{col.name}")
+            if col.kind == "list":
+                plain.append(V.parse_list(t).alias(f"v_{col.name}"))
+                continue
+            if col.kind not in ("int", "float", "date", "bool", "code", "grade"):
+                plain.append(t.alias(f"v_{col.name}"))  # text, school and district are resolved below
+                continue
+            extra, detail = [], None
             if col.kind == "int":
                 value, error = V.parse_int(text)
             elif col.kind == "float":
                 value, error = V.parse_float(text)
             elif col.kind == "date":
                 value, precision, error = V.parse_date(text)
-                exprs.append(precision.alias(f"p_{col.name}"))
+                extra.append(precision.alias(f"p_{col.name}"))
             elif col.kind == "bool":
                 value, error = V.parse_bool(text)
             elif col.kind == "code":
                 value, error = V.parse_code(text, col.code_list)
                 detail = pl.lit("、".join(zh for zh, _, _ in CODE_LISTS[col.code_list].values()))
-            elif col.kind == "grade":
+            else:
                 value, error = V.parse_grade(text)
-            elif col.kind == "list":
-                value = V.parse_list(text)
-            else:  # text, school and district are resolved below
-                value = text
-            exprs.append(value.alias(f"v_{col.name}"))
-            if error is not None:
-                exprs.append(error.alias(f"_e_{col.name}"))
-                errors.append((col.name, detail))
-        self.df = self.df.lazy().with_columns(exprs).collect()
+            # a missing cell (null) has no value and no error: it finds no text in the lookup
+            lookups.append((f"t_{col.name}", self.df.lazy().select(t.alias("_text")).drop_nulls().unique().with_columns(
+                value.alias(f"v_{col.name}"), error.alias(f"_e_{col.name}"), *extra)))
+            errors.append((col.name, detail))
+        # each lookup joined to its own column (a narrow join keeps the rows' order), side by side
+        parts = [self.df.lazy().select(pl.col(source).alias("_text"))
+                 .join(lookup, on="_text", how="left", maintain_order="left").drop("_text")
+                 for source, lookup in lookups]
+        self.df = pl.concat([self.df.lazy().with_columns(plain), *parts], how="horizontal").collect()
         for name, detail in errors:
             self.add_issues(name, pl.col(f"_e_{name}"), detail=detail)
         self.df = self.df.drop([f"_e_{name}" for name, _ in errors])
@@ -300,31 +373,58 @@ class _Batch:
                             .then(pl.lit("unknown_district")))
 
     def resolve_schools(self) -> None:
-        """A school column holds a 10-digit code or a name/alias; a name column may stand in."""
-        names = self.ctx.names
-        known = self.ctx.schools.select("school_code", _reg_name="school_name")
+        """A school column holds a 10-digit code or a name/alias; a name column may stand in.
+        The registry is asked once for what the batch's school and name columns hold."""
+        cols = [c.name for c in self.report.columns if c.kind == "school"]
+        if not cols:
+            return
+        cols += [s.name for c in self.report.columns if c.kind == "school" and (s := self.stand_in(c)) is not None]
+        written = (self.df.lazy().select(pl.concat_list([pl.col(f"t_{c}") for c in cols]).alias("t")).explode("t")
+                   .drop_nulls().unique().collect().to_series())
+        self.registry, names = self.ctx.registry_for(written.filter(written.str.contains(SCHOOL_CODE)),
+                                                     written.str.to_lowercase().unique())
+        known = self.registry.select("school_code", _reg_name="school_name")
         for col in self.report.columns:
             if col.kind != "school":
                 continue
             stand_in = self.stand_in(col)
             t = pl.col(f"t_{col.name}")
             name_text = pl.col(f"t_{stand_in.name}") if stand_in else pl.lit(None, dtype=pl.String)
-            digits_not_code = t.is_not_null() & t.str.contains(r"^\d+$") & ~t.str.contains(SCHOOL_CODE)
+            # the lookups run once per distinct (text, name) written, on a frame of those only; the
+            # result joins back to the rows (a left join on unique keys keeps them and their
+            # order) and its columns join the frame side by side
+            written_pairs = self.df.lazy().select(t.alias("_t"), name_text.alias("_n"))
+            lf = written_pairs.unique()
+            t, name_text = pl.col("_t"), pl.col("_n")
             # what to look up by name: the code column when it holds no code, else the stand-in
-            df = self.df.with_columns(
-                _code=pl.when(t.str.contains(SCHOOL_CODE)).then(t),
-                _nk=pl.when(t.is_null() | ~t.str.contains(r"^\d+$")).then(pl.coalesce(t, name_text)).str.to_lowercase(),
-            )
-            df = df.join(names.rename({"school_code": "_named", "matches": "_matches"}),
-                         left_on="_nk", right_on="name_key", how="left")
-            df = df.join(known.select(_known="school_code"), left_on="_code", right_on="_known",
-                         how="left", coalesce=False)
-            ambiguous = (pl.col("_code").is_null() & (pl.col("_matches") > 1)).fill_null(False)
+            keys = {"_code": pl.when(t.str.contains(SCHOOL_CODE)).then(t),
+                    "_nk": pl.when(t.is_null() | ~t.str.contains(r"^\d+$")).then(pl.coalesce(t, name_text))
+                    .str.to_lowercase()}
+            if stand_in is not None:
+                keys["_nk2"] = name_text.str.to_lowercase()
+            lf = lf.with_columns(**keys)
+            lf = lf.join(names.lazy().rename({"school_code": "_named", "matches": "_matches"}),
+                         left_on="_nk", right_on="name_key", how="left", maintain_order="left")
+            lf = lf.join(known.lazy().select(_known="school_code"), left_on="_code", right_on="_known",
+                         how="left", coalesce=False, maintain_order="left")
             resolved = pl.coalesce(
                 pl.when(pl.col("_known").is_not_null()).then(pl.col("_known")),
                 pl.when(pl.col("_code").is_null() & (pl.col("_matches") == 1)).then(pl.col("_named")),
             )
-            self.df = df.with_columns(resolved.alias(f"v_{col.name}"))
+            lf = lf.with_columns(resolved.alias(f"v_{col.name}"))
+            if stand_in is not None:
+                # both given: the name should be the code's school
+                lf = (lf.join(names.lazy().select(pl.col("name_key").alias("_nk2"), pl.col("school_code").alias("_named2")),
+                              on="_nk2", how="left", maintain_order="left")
+                      .join(known.lazy().rename({"school_code": "_c2"}), left_on=f"v_{col.name}", right_on="_c2",
+                            how="left", maintain_order="left"))
+            found = (written_pairs.join(lf, on=["_t", "_n"], how="left", nulls_equal=True, maintain_order="left")
+                     .drop("_t", "_n").collect())
+            self.df = self.df.drop(f"v_{col.name}").hstack(found.get_columns())
+            t = pl.col(f"t_{col.name}")
+            name_text = pl.col(f"t_{stand_in.name}") if stand_in else pl.lit(None, dtype=pl.String)
+            digits_not_code = t.is_not_null() & t.str.contains(r"^\d+$") & ~t.str.contains(SCHOOL_CODE)
+            ambiguous = (pl.col("_code").is_null() & (pl.col("_matches") > 1)).fill_null(False)
             shown = pl.coalesce(t, name_text)
             self.add_issues(col.name, pl.when(digits_not_code).then(pl.lit("bad_school_code")))
             self.add_issues(col.name, pl.when(ambiguous).then(pl.lit("ambiguous_school")), value=shown,
@@ -336,20 +436,13 @@ class _Batch:
                 value=shown,
             )
             if stand_in is not None:
-                # both given: the name should be the code's school
-                self.df = (
-                    self.df.with_columns(_nk2=name_text.str.to_lowercase())
-                    .join(names.select(pl.col("name_key").alias("_nk2"), pl.col("school_code").alias("_named2")),
-                          on="_nk2", how="left")
-                    .join(known.rename({"school_code": "_c2"}), left_on=f"v_{col.name}", right_on="_c2", how="left")
-                )
                 mismatch = (pl.col("_code").is_not_null() & name_text.is_not_null()
                             & pl.col(f"v_{col.name}").is_not_null()
                             & (pl.col("_named2").is_null() | (pl.col("_named2") != pl.col(f"v_{col.name}"))))
                 self.add_issues(stand_in.name, pl.when(mismatch).then(pl.lit("name_code_mismatch")),
                                 value=name_text, detail=pl.col("_reg_name"))
-                self.df = self.df.drop("_reg_name", "_nk2", "_named2")
-            self.df = self.df.drop("_code", "_nk", "_named", "_matches", "_known")
+            self.df = self.df.drop("_code", "_nk", "_named", "_matches", "_known", "_nk2", "_named2", "_reg_name",
+                                   strict=False)
 
     # --- rules -------------------------------------------------------------------------
     def required(self) -> None:
@@ -387,9 +480,11 @@ class _Batch:
         """One row per key within a file, across its sheets."""
         key = [f"v_{k}" if k != "student_id" else "t_student_id" for k in self.report.row_key]
         complete = pl.all_horizontal([pl.col(k).is_not_null() for k in key])
-        self.df = self.df.sort("_file", "_sheet", "row_number")
-        first_sheet = pl.col("_sheet").first().over("_file", *key)
-        first_row = pl.col("row_number").first().over("_file", *key)
+        # the first row of each key in the file: the least (sheet, row), without sorting the frame
+        place = pl.col("_sheet").cast(pl.Int64) * (1 << 32) + pl.col("row_number").cast(pl.Int64)
+        first = place.min().over("_file", *key)
+        first_sheet = (first // (1 << 32)).cast(pl.Int32)
+        first_row = (first % (1 << 32)).cast(pl.Int32)
         is_dup = complete & ((pl.col("_sheet") != first_sheet) | (pl.col("row_number") != first_row))
         sheet_name = first_sheet.replace_strict(dict(zip(self.sheets["_sheet"], self.sheets["sheet_name"])),
                                                 return_dtype=pl.String)
@@ -424,8 +519,8 @@ class _Batch:
             consent = pl.col("v_guardian_consent")
             self.add_issues("guardian_consent", pl.when(consent.is_null() | ~consent).then(pl.lit("missing_consent")))
             self.not_before("end_date", "start_date")
-            uni = self.ctx.schools.filter(pl.col("school_code").str.slice(0, 2).is_in(UNIVERSITY_CATEGORIES)
-                                          | (pl.col("school_type") == "higher_education"))
+            uni = self.registry.filter(pl.col("school_code").str.slice(0, 2).is_in(UNIVERSITY_CATEGORIES)
+                                       | (pl.col("school_type") == "higher_education"))
             is_uni = pl.col("v_host_university").is_in(uni["school_code"].implode())
             self.add_issues("host_university", pl.when(pl.col("v_host_university").is_not_null() & ~is_uni)
                             .then(pl.lit("not_a_university")))
@@ -467,12 +562,13 @@ class _Batch:
         """Warn where a figure is far from the same school's last year: last year as in force
         before this batch, updated by this batch's files that have no error (later files win)."""
         failed = self.error_files()
-        own = (self.df.filter(~pl.col("_file").is_in(failed) & pl.col("v_school_code").is_not_null()
-                              & pl.col("v_report_year").is_not_null())
-               .sort("_file")
-               .select(school_code="v_school_code", report_year="v_report_year",
-                       enrolled_students="v_enrolled_students", students_in_st_activities="v_students_in_st_activities"))
-        prev = pl.concat([self.ctx.previous_r5, own], how="vertical_relaxed").unique(
+        own = (self.df.lazy().filter(~pl.col("_file").is_in(failed) & pl.col("v_school_code").is_not_null()
+                                     & pl.col("v_report_year").is_not_null())
+               .select("_file", school_code="v_school_code", report_year="v_report_year",
+                       enrolled_students="v_enrolled_students", students_in_st_activities="v_students_in_st_activities")
+               .sort("_file").drop("_file").collect())
+        codes = self.df["v_school_code"].drop_nulls().unique()
+        prev = pl.concat([self.ctx.previous_for(codes), own], how="vertical_relaxed").unique(
             ["school_code", "report_year"], keep="last", maintain_order=True)
         prev = prev.select(
             pl.col("school_code").alias("v_school_code"),
@@ -480,7 +576,11 @@ class _Batch:
             pl.col("enrolled_students").alias("_prev_enrolled"),
             pl.col("students_in_st_activities").alias("_prev_active"),
         )
-        self.df = self.df.join(prev, on=["v_school_code", "v_report_year"], how="left", maintain_order="left")
+        # a narrow join (prev is unique by school and year: the rows and their order are kept)
+        found = (self.df.lazy().select("v_school_code", "v_report_year")
+                 .join(prev.lazy(), on=["v_school_code", "v_report_year"], how="left", maintain_order="left")
+                 .select("_prev_enrolled", "_prev_active").collect())
+        self.df = self.df.hstack(found.get_columns())
         for name, prev_col in (("enrolled_students", "_prev_enrolled"), ("students_in_st_activities", "_prev_active")):
             v, p = pl.col(f"v_{name}"), pl.col(prev_col)
             far = (p >= 20) & ((v > p * 2) | (v * 2 < p))
@@ -488,6 +588,7 @@ class _Batch:
         self.df = self.df.drop("_prev_enrolled", "_prev_active")
 
     def error_files(self) -> list[int]:
+        self.flush_issues()
         if not self.issues:
             return []
         errors = [k for k, r in RULES.items() if r.severity == "error"]
@@ -511,11 +612,13 @@ class _Batch:
         return frame.drop("_sheet").sort("_file", "sheet_name", "row_number")
 
     def issue_frame(self) -> pl.DataFrame:
+        self.flush_issues()
         if not self.issues:
             return pl.DataFrame(schema={"_file": pl.Int32, **ISSUE_SCHEMA})
         zh = {c.name: c.zh for c in self.report.columns}
         issues = pl.concat([i.cast(_RAW_ISSUE) for i in self.issues])
-        issues = (issues.join(self.columns, on=["_sheet", "column_name"], how="left")
+        columns = self.column_info(sorted(issues["_sheet"].drop_nulls().unique().to_list()))
+        issues = (issues.join(columns, on=["_sheet", "column_name"], how="left")
                   .join(self.sheets.select("_sheet", "sheet_name"), on="_sheet", how="left"))
         return issues.select(
             "_file",
@@ -532,19 +635,31 @@ class _Batch:
         ).sort("_file", "sheet_name", "row_number", "column_letter", nulls_last=False)
 
 
+def _validate_type(group: list[SheetInput], ctx: Context) -> tuple[pl.DataFrame | None, pl.DataFrame]:
+    """(rows, issues) of the sheets of one report type."""
+    batch = _Batch(group[0].match.report, group, ctx)
+    rows = None
+    if batch.df.height:
+        batch.parse()
+        batch.required()
+        batch.rules()
+        rows = batch.rows()
+    return rows, batch.issue_frame()
+
+
 def validate_batch(sheets: list[SheetInput], ctx: Context) -> BatchResult:
-    """Validate the recognised sheets of many files together; rows and issues carry `_file`."""
+    """Validate the recognised sheets of many files together; rows and issues carry `_file`.
+    The report types are validated side by side, in threads (Polars and DuckDB work outside
+    the GIL; a small type's batch is mostly the fixed cost of its few dozen queries)."""
     by_type: dict[str, list[SheetInput]] = {}
     for s in sheets:
         by_type.setdefault(s.match.report.code, []).append(s)
-    rows, issues = {}, []
-    for code, group in by_type.items():
-        batch = _Batch(group[0].match.report, group, ctx)
-        if batch.df.height:
-            batch.parse()
-            batch.required()
-            batch.rules()
-            rows[code] = batch.rows()
-        issues.append(batch.issue_frame())
+    if len(by_type) > 1:
+        with ThreadPoolExecutor(min(len(by_type), TYPE_THREADS), thread_name_prefix="intake-validate") as pool:
+            results = list(pool.map(lambda group: _validate_type(group, ctx), by_type.values()))
+    else:
+        results = [_validate_type(group, ctx) for group in by_type.values()]
+    rows = {code: r for code, (r, _) in zip(by_type, results) if r is not None}
+    issues = [i for _, i in results]
     issue_frame = pl.concat(issues) if issues else pl.DataFrame(schema={"_file": pl.Int32, **ISSUE_SCHEMA})
     return BatchResult(rows, issue_frame)

@@ -25,9 +25,24 @@ _SERIAL = r"^(\d{5})(?:\.0+)?$"
 
 def clean(expr: pl.Expr) -> pl.Expr:
     """NFKC (full-width digits, letters, spaces and brackets to their plain forms), trimmed;
-    empty text becomes null."""
-    text = expr.str.normalize("NFKC").str.strip_chars()
-    return pl.when(text.str.len_chars() == 0).then(None).otherwise(text)
+    empty text becomes null. (`trimmed(nfkc(series))` is the same, faster on a big column.)"""
+    return trimmed(expr.str.normalize("NFKC"))
+
+
+def trimmed(expr: pl.Expr) -> pl.Expr:
+    """Trimmed; empty text becomes null."""
+    return expr.str.strip_chars().replace("", None)
+
+
+def nfkc(values: pl.Series) -> pl.Series:
+    """NFKC of a column, normalising only the cells that are not ASCII (NFKC leaves ASCII as
+    it is): most cells of a report are plain digits or codes, and NFKC is the costliest step
+    of reading a cell."""
+    wide = (values.str.len_bytes() != values.str.len_chars()).fill_null(False)
+    if not wide.any():
+        return values
+    at = wide.arg_true()
+    return values.scatter(at, values.gather(at).str.normalize("NFKC"))
 
 
 def fold(text: str) -> str:

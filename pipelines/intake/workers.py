@@ -1,69 +1,138 @@
-"""Parsing files in worker processes: `python -m pipelines.intake.workers` reads a pickled list
-of (path, name) on stdin and writes the pickled list of `Parsed` on stdout.
+"""Parsing many files: this process and helper processes take files from one queue.
+
+`parse_many` parses in the calling thread, largest files first, while each helper process
+(`python -m pipelines.intake.workers`) takes the next few files whenever it is free. A helper
+costs its start (importing Polars and the readers, about a second) but no more: it works
+only once it is ready, so on a batch too small to repay it the caller has parsed everything
+before the helper asks for work. Reading a workbook or a CSV file holds the GIL for much of
+the time (csv, header detection, Python around the readers), which is why helpers are
+processes and not threads.
 
 Plain subprocesses rather than multiprocessing: a spawned multiprocessing worker re-imports the
 caller's main script, which must then guard itself with `if __name__ == "__main__"`; a module
-run with -m imports nothing of the caller. Files are dealt to the workers by size up front
-(largest first, each to the least loaded), so one round trip per worker carries everything.
+run with -m imports nothing of the caller. Protocol, pickled on the pipes: the helper says
+"ready"; then it gets a list of (path, name) and answers with the list of packed results
+(parsing.pack), until it gets an empty list. Should a helper fail, the files it held are
+parsed by the caller: the result never depends on who parsed a file.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import pickle
 import subprocess
 import sys
+import tempfile
 import threading
+from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
-PER_FILE_BYTES = 20_000  # a file's fixed cost, in bytes of reading: opening, headers, sheets
+READY = "ready"
+CHUNK_FILES = 8  # files a helper takes at a time
+CHUNK_BYTES = 1 << 20  # ... or fewer, when they are big
 
 
-def deal(sizes: list[int], workers: int) -> list[list[int]]:
-    """Indices of the items for each worker, balanced by size (+ a fixed cost per file)."""
-    loads = [0] * workers
-    shares: list[list[int]] = [[] for _ in range(workers)]
-    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
-        w = loads.index(min(loads))
-        shares[w].append(i)
-        loads[w] += sizes[i] + PER_FILE_BYTES
-    return [sorted(s) for s in shares if s]
+def _project_root() -> str:
+    import pipelines
+
+    return str(Path(pipelines.__file__).resolve().parent.parent)
 
 
-def parse_in_workers(items: list[tuple[str, str]], sizes: list[int], workers: int) -> list:
-    """`Parsed` of every (path, name), in order, computed by `workers` processes."""
-    shares = deal(sizes, workers)
-    results: list = [None] * len(items)
-    errors: list[str] = []
+class _Queue:
+    """Indices of the files still to parse, largest first; taken by the caller one by one
+    and by the helpers a few at a time."""
 
-    def work(share: list[int]) -> None:
-        payload = pickle.dumps([items[i] for i in share], protocol=pickle.HIGHEST_PROTOCOL)
-        proc = subprocess.run([sys.executable, "-m", "pipelines.intake.workers"], input=payload,
-                              capture_output=True, check=False)
-        if proc.returncode != 0:
-            errors.append(proc.stderr.decode("utf-8", "replace")[-2000:])
+    def __init__(self, order: list[int], sizes: list[int]):
+        self.items = deque(order)
+        self.sizes = sizes
+        self.lock = threading.Lock()
+
+    def take_one(self) -> int | None:
+        with self.lock:
+            return self.items.popleft() if self.items else None
+
+    def take_some(self) -> list[int]:
+        taken: list[int] = []
+        total = 0
+        with self.lock:
+            while self.items and len(taken) < CHUNK_FILES and (not taken or total + self.sizes[self.items[0]] <= CHUNK_BYTES):
+                i = self.items.popleft()
+                taken.append(i)
+                total += self.sizes[i]
+        return taken
+
+
+def _helper(queue: _Queue, items: list[tuple[str, str]], results: list, unpack: Callable) -> None:
+    """Feed one helper process from the queue until the queue is empty; a failure leaves the
+    files it held without a result, for the caller to parse."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (_project_root(), env.get("PYTHONPATH")) if p)
+    env.setdefault("POLARS_MAX_THREADS", "1")  # one file at a time: a pool of threads would only spin
+    with tempfile.TemporaryFile() as err:
+        try:
+            proc = subprocess.Popen([sys.executable, "-m", "pipelines.intake.workers"], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=err, env=env)
+        except OSError as exc:
+            log.warning("no parse helper process: %s", exc)
             return
-        for i, parsed in zip(share, pickle.loads(proc.stdout), strict=True):
-            results[i] = parsed
+        try:
+            if pickle.load(proc.stdout) != READY:
+                raise pickle.UnpicklingError("unexpected greeting")
+            while chunk := queue.take_some():
+                pickle.dump([items[i] for i in chunk], proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                proc.stdin.flush()
+                for i, packed in zip(chunk, pickle.load(proc.stdout), strict=True):
+                    results[i] = unpack(packed)
+            pickle.dump([], proc.stdin)
+            proc.stdin.close()
+        except (EOFError, OSError, ValueError, pickle.UnpicklingError) as exc:
+            err.seek(0)
+            log.warning("a parse helper process failed (%s): %s", exc, err.read().decode("utf-8", "replace")[-2000:])
+            proc.kill()
+        finally:
+            proc.stdout.close()
+            proc.wait()
 
-    threads = [threading.Thread(target=work, args=(share,)) for share in shares]
+
+def parse_many(items: list[tuple[str, str]], sizes: list[int], helpers: int) -> list:
+    """`Parsed` of every (path, name), in order: parsed here and by `helpers` processes."""
+    from pipelines.intake.parsing import parse, unpack
+
+    results: list = [None] * len(items)
+    queue = _Queue(sorted(range(len(items)), key=lambda i: -sizes[i]), sizes)
+    threads = [threading.Thread(target=_helper, args=(queue, items, results, unpack), daemon=True)
+               for _ in range(helpers)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise RuntimeError(f"a parse worker failed: {errors[0]}")
+    try:
+        while (i := queue.take_one()) is not None:
+            results[i] = parse(Path(items[i][0]).read_bytes(), items[i][1])
+    except BaseException:
+        with queue.lock:  # the helpers stop after the files they hold
+            queue.items.clear()
+        raise
+    finally:
+        for t in threads:
+            t.join()
+    for i, result in enumerate(results):  # what a failed helper held
+        if result is None:
+            results[i] = parse(Path(items[i][0]).read_bytes(), items[i][1])
     return results
 
 
 def main() -> None:
-    from pipelines.intake.ingest import parse
+    from pipelines.intake.parsing import pack, parse
 
-    items = pickle.load(sys.stdin.buffer)
-    out = [parse(Path(path).read_bytes(), name) for path, name in items]
-    sys.stdout.buffer.write(pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
-    sys.stdout.buffer.flush()
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    pickle.dump(READY, stdout)
+    stdout.flush()
+    while chunk := pickle.load(stdin):
+        pickle.dump([pack(parse(Path(path).read_bytes(), name)) for path, name in chunk], stdout,
+                    protocol=pickle.HIGHEST_PROTOCOL)
+        stdout.flush()
 
 
 if __name__ == "__main__":
