@@ -292,16 +292,16 @@ class WarehouseContext(RunContext):
 
     # --- what a batch asks for -------------------------------------------------------------
     def _query(self, sql: str, **tables: pl.DataFrame) -> pl.DataFrame:
-        """A query with frames as views ({name} in `sql`), on a cursor of its own: report types
-        are validated in threads, and a DuckDB connection serves one thread at a time."""
-        con = self.con.cursor()
+        """A query with frames as views: {name} in `sql` stands for the frame `name`."""
+        views = {name: f"_kejiao_{name}_{id(self)}" for name in tables}
+        for name, frame in tables.items():
+            self.con.register(views[name], _Stream(frame))
+            sql = sql.replace("{" + name + "}", views[name])
         try:
-            for name, frame in tables.items():
-                con.register(f"_kejiao_{name}", _Stream(frame))
-                sql = sql.replace("{" + name + "}", f"_kejiao_{name}")
-            return _frame(con.sql(sql))
+            return _frame(self.con.sql(sql))
         finally:
-            con.close()
+            for view in views.values():
+                self.con.unregister(view)
 
     def _schools_in_force(self, where: str | None = None, **tables: pl.DataFrame) -> pl.DataFrame:
         sql = in_force_sql("R0", where)
@@ -491,15 +491,18 @@ PARALLEL_MIN_BYTES = 16 << 20
 
 def intake_workers(n_files: int, n_bytes: int) -> int:
     """Processes to parse with (this one and helpers): `KEJIAO_INTAKE_WORKERS` if set, else
-    one per usable core when the batch is big enough for a helper to start (about a second)
-    and still find work, else 1 (this process alone)."""
+    one per idle core (a helper on a busy core only takes time from this process, and costs
+    its start) when the batch is big enough for a helper to start (about a second) and still
+    find work, else 1 (this process alone)."""
     env = os.environ.get("KEJIAO_INTAKE_WORKERS")
     if env:
         return max(1, int(env))
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if n_files < PARALLEL_MIN_FILES and n_bytes < PARALLEL_MIN_BYTES:
         return 1
-    return max(1, min(cores, n_files))
+    busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0  # this process counts as one
+    idle = int(cores - max(busy, 1.0) + 0.5)
+    return max(1, min(cores, 1 + idle, n_files))
 
 
 def parse_all(files: list[InboxFile]) -> list[Parsed]:

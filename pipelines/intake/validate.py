@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,7 +23,6 @@ from pipelines.intake.schema import CODE_LISTS, SHS_STAGE_ORDER, Column, ReportT
 
 # notes and totals below the data: 合计/总计 rows, and "label: value" lines (填表人：…, 填报日期:…)
 FOOTER = r"^(合计|总计|小计|累计|填表人|填报人|联系人|联系电话|审核人|负责人|单位负责人|备注|注[:：]|说明[:：]|制表|[\p{Han}]{2,8}\s*[:：])"
-TYPE_THREADS = 2  # report types validated at once
 SPARSE_NFKC_ROWS = 20_000  # from this many rows, NFKC is applied to the non-ASCII cells alone
 FOOTER_UNTRIMMED = r"^\s*" + FOOTER.removeprefix("^")
 SCHOOL_CODE = r"^\d{10}$"
@@ -648,17 +646,11 @@ def _validate_type(group: list[SheetInput], ctx: Context) -> tuple[pl.DataFrame 
 
 
 def validate_batch(sheets: list[SheetInput], ctx: Context) -> BatchResult:
-    """Validate the recognised sheets of many files together; rows and issues carry `_file`.
-    The report types are validated side by side, in threads (Polars and DuckDB work outside
-    the GIL; a small type's batch is mostly the fixed cost of its few dozen queries)."""
+    """Validate the recognised sheets of many files together; rows and issues carry `_file`."""
     by_type: dict[str, list[SheetInput]] = {}
     for s in sheets:
         by_type.setdefault(s.match.report.code, []).append(s)
-    if len(by_type) > 1:
-        with ThreadPoolExecutor(min(len(by_type), TYPE_THREADS), thread_name_prefix="intake-validate") as pool:
-            results = list(pool.map(lambda group: _validate_type(group, ctx), by_type.values()))
-    else:
-        results = [_validate_type(group, ctx) for group in by_type.values()]
+    results = [_validate_type(group, ctx) for group in by_type.values()]
     rows = {code: r for code, (r, _) in zip(by_type, results) if r is not None}
     issues = [i for _, i in results]
     issue_frame = pl.concat(issues) if issues else pl.DataFrame(schema={"_file": pl.Int32, **ISSUE_SCHEMA})

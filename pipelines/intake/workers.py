@@ -12,8 +12,10 @@ Plain subprocesses rather than multiprocessing: a spawned multiprocessing worker
 caller's main script, which must then guard itself with `if __name__ == "__main__"`; a module
 run with -m imports nothing of the caller. Protocol, pickled on the pipes: the helper says
 "ready"; then it gets a list of (path, name) and answers with the list of packed results
-(parsing.pack), until it gets an empty list. Should a helper fail, the files it held are
-parsed by the caller: the result never depends on who parsed a file.
+(parsing.pack), until it gets an empty list. The caller never waits for a helper: once the
+queue is empty it parses the files a helper still holds (or held when it failed) itself, and
+ends the helpers: the result never depends on who parsed a file. Helpers are started only on
+idle cores (ingest.intake_workers): on a busy machine a helper only takes time from the caller.
 """
 
 from __future__ import annotations
@@ -65,61 +67,81 @@ class _Queue:
         return taken
 
 
-def _helper(queue: _Queue, items: list[tuple[str, str]], results: list, unpack: Callable) -> None:
-    """Feed one helper process from the queue until the queue is empty; a failure leaves the
-    files it held without a result, for the caller to parse."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (_project_root(), env.get("PYTHONPATH")) if p)
-    env.setdefault("POLARS_MAX_THREADS", "1")  # one file at a time: a pool of threads would only spin
-    with tempfile.TemporaryFile() as err:
-        try:
-            proc = subprocess.Popen([sys.executable, "-m", "pipelines.intake.workers"], stdin=subprocess.PIPE,
-                                    stdout=subprocess.PIPE, stderr=err, env=env)
-        except OSError as exc:
-            log.warning("no parse helper process: %s", exc)
-            return
-        try:
-            if pickle.load(proc.stdout) != READY:
-                raise pickle.UnpicklingError("unexpected greeting")
-            while chunk := queue.take_some():
-                pickle.dump([items[i] for i in chunk], proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-                proc.stdin.flush()
-                for i, packed in zip(chunk, pickle.load(proc.stdout), strict=True):
-                    results[i] = unpack(packed)
-            pickle.dump([], proc.stdin)
-            proc.stdin.close()
-        except (EOFError, OSError, ValueError, pickle.UnpicklingError) as exc:
-            err.seek(0)
-            log.warning("a parse helper process failed (%s): %s", exc, err.read().decode("utf-8", "replace")[-2000:])
-            proc.kill()
-        finally:
-            proc.stdout.close()
-            proc.wait()
+class _Helper(threading.Thread):
+    """Feeds one helper process from the queue until the queue is empty. Should the process
+    fail, or be stopped (`stop`) while it holds files, those files stay without a result, for
+    the caller to parse."""
+
+    def __init__(self, queue: _Queue, items: list[tuple[str, str]], results: list, unpack: Callable):
+        super().__init__(daemon=True, name="intake-parse-helper")
+        self.queue, self.items, self.results, self.unpack = queue, items, results, unpack
+        self.proc: subprocess.Popen | None = None
+        self.stopped = False
+
+    def run(self) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_project_root(), env.get("PYTHONPATH")) if p)
+        env.setdefault("POLARS_MAX_THREADS", "1")  # one file at a time: a pool of threads would only spin
+        with tempfile.TemporaryFile() as err:
+            try:
+                self.proc = proc = subprocess.Popen([sys.executable, "-m", "pipelines.intake.workers"],
+                                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, env=env)
+            except OSError as exc:
+                log.warning("no parse helper process: %s", exc)
+                return
+            try:
+                if pickle.load(proc.stdout) != READY:
+                    raise pickle.UnpicklingError("unexpected greeting")
+                while not self.stopped and (chunk := self.queue.take_some()):
+                    pickle.dump([self.items[i] for i in chunk], proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                    proc.stdin.flush()
+                    for i, packed in zip(chunk, pickle.load(proc.stdout), strict=True):
+                        self.results[i] = self.unpack(packed)
+                pickle.dump([], proc.stdin)
+                proc.stdin.close()
+            except (EOFError, OSError, ValueError, pickle.UnpicklingError) as exc:
+                if not self.stopped:
+                    err.seek(0)
+                    log.warning("a parse helper process failed (%s): %s", exc,
+                                err.read().decode("utf-8", "replace")[-2000:])
+                proc.kill()
+            finally:
+                proc.stdout.close()
+                proc.wait()
+
+    def stop(self) -> None:
+        """No more files; a process still at work is ended (its files are parsed elsewhere)."""
+        self.stopped = True
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
 
 
 def parse_many(items: list[tuple[str, str]], sizes: list[int], helpers: int) -> list:
-    """`Parsed` of every (path, name), in order: parsed here and by `helpers` processes."""
+    """`Parsed` of every (path, name), in order: parsed here and by `helpers` processes. The
+    caller never waits for a helper: once the queue is empty it parses what the helpers still
+    hold itself, then ends them (a file parses the same wherever it is parsed)."""
     from pipelines.intake.parsing import parse, unpack
 
     results: list = [None] * len(items)
     queue = _Queue(sorted(range(len(items)), key=lambda i: -sizes[i]), sizes)
-    threads = [threading.Thread(target=_helper, args=(queue, items, results, unpack), daemon=True)
-               for _ in range(helpers)]
+    threads = [_Helper(queue, items, results, unpack) for _ in range(helpers)]
     for t in threads:
         t.start()
     try:
         while (i := queue.take_one()) is not None:
             results[i] = parse(Path(items[i][0]).read_bytes(), items[i][1])
-    except BaseException:
-        with queue.lock:  # the helpers stop after the files they hold
-            queue.items.clear()
-        raise
+        for i in range(len(items)):  # what the helpers hold, or held when they failed
+            if results[i] is None:
+                parsed = parse(Path(items[i][0]).read_bytes(), items[i][1])
+                if results[i] is None:
+                    results[i] = parsed
     finally:
+        with queue.lock:
+            queue.items.clear()
+        for t in threads:
+            t.stop()
         for t in threads:
             t.join()
-    for i, result in enumerate(results):  # what a failed helper held
-        if result is None:
-            results[i] = parse(Path(items[i][0]).read_bytes(), items[i][1])
     return results
 
 

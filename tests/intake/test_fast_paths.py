@@ -208,3 +208,26 @@ def test_a_run_in_parts_equals_a_run_at_once(con, inbox, tmp_path):
         keys = [c for c, t in a.schema.items() if not isinstance(t, pl.List)]
         assert a.sort(keys, nulls_last=True).equals(b.sort(keys, nulls_last=True)), table
     other.close()
+
+
+def test_a_helper_process_parses_as_this_one(inbox):
+    put_registry(inbox)
+    put(inbox, "年报.xlsx", R5_HEADER, [["3412000001", "", 2025, 1800, 1, 10, 2, 900]], title_rows=[["标题"]])
+    put(inbox, "年报.csv", R5_HEADER, [["3412000002", "", 2025, 2100, 1, 10, 2, 900]], encoding="gb18030")
+    (inbox / "通知.txt").write_text("不是报表", encoding="utf-8")
+    files = I.scan_inbox(inbox)
+    items, sizes = [(str(f.path), f.path.name) for f in files], [f.size for f in files]
+    from pipelines.intake.parsing import unpack
+
+    results: list = [None] * len(items)
+    helper = W._Helper(W._Queue(list(range(len(items))), sizes), items, results, unpack)
+    helper.start()
+    helper.join(timeout=120)
+    here = I.parse_all(files)
+    assert all(r is not None for r in results)  # all parsed by the helper process
+    for a, b in zip(here, results):
+        assert (a.name, a.file_format, a.report_types, a.skipped, a.not_a_report) == \
+            (b.name, b.file_format, b.report_types, b.skipped, b.not_a_report)
+        for (ga, ia, ma), (gb, ib, mb) in zip(a.sheets, b.sheets):
+            assert ia == ib and ma == mb and ga.letters == gb.letters and ga.name == gb.name
+            assert ga.frame.equals(gb.frame)
