@@ -84,7 +84,7 @@ def read_limit(inbox: str) -> dict:
                 # rows of different widths (title, header, notes): a wide all-text schema
                 schema = {f"c{j}": pl.String for j in range(64)}
                 frames = [pl.read_csv(text.encode("utf-8"), has_header=False, schema=schema,
-                                      truncate_ragged_lines=True)]
+                                      truncate_ragged_lines=True, missing_columns="insert")]
             else:
                 skipped += 1
                 continue
@@ -179,12 +179,12 @@ def intake(inbox: str, work: str, workers: int | None = None) -> dict:
     started = time.perf_counter()
     summary = I.ingest(con, Path(inbox), work_dir / "archive", BENCH_KEY.encode(), today=datetime(2026, 11, 30).date())
     seconds = time.perf_counter() - started
+    phases = {k: round(v, 3) for k, v in phases.items()}  # the first run's; the re-run is timed whole
+    phases["other"] = round(seconds - sum(phases.values()), 3)
     rerun_started = time.perf_counter()
     again = I.ingest(con, Path(inbox), work_dir / "archive", BENCH_KEY.encode(), today=datetime(2026, 11, 30).date())
     rerun = time.perf_counter() - rerun_started
     con.close()
-    phases = {k: round(v, 3) for k, v in phases.items()}
-    phases["other"] = round(seconds - sum(v for k, v in phases.items() if k != "other"), 3)
     shutil.rmtree(work_dir, ignore_errors=True)
     return {"seconds": seconds, "phases": phases, "files": summary.files_seen, "accepted": len(summary.accepted),
             "rejected": len(summary.rejected), "not_a_report": len(summary.not_a_report),

@@ -46,6 +46,9 @@ def test_every_benchmark_runs_at_a_tiny_size(tmp_path):
         assert size[case]["peak_rss_mib"] > 0, case
     expected = size["dataset"]["files_by_outcome"]
     assert size["intake"]["runs"][0]["accepted"] == expected["accepted"]
+    # the limit reads every file intake judges (CSV included: ragged rows padded, not refused)
+    assert size["read_limit"]["runs"][0]["files_read"] >= expected["accepted"] + expected.get("rejected", 0)
+    assert min(size["intake"]["runs"][0]["phases"].values()) >= 0
     assert size["intake"]["runs"][0]["rerun_unchanged"] == size["dataset"]["files"]
     assert size["incremental"]["runs"][0]["intake"]["new_submissions"] == 1
     assert size["incremental"]["runs"][0]["intake"]["unchanged"] == size["dataset"]["files"]
