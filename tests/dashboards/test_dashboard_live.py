@@ -51,6 +51,18 @@ def test_a_snapshot_replaced_by_rename_is_a_new_key_and_old_readers_keep_reading
     assert data._query(old, "select as_of from meta.snapshot").item() == datetime(2026, 11, 1, 8, 0)
 
 
+CPYTHON_AST_RACE = "AST constructor recursion depth mismatch"
+
+
+def rerun(at: AppTest) -> None:
+    """`at.run()`, once more when the only failure is CPython 3.11's SystemError from compiling the
+    page in one thread while another compiles (a bug of the interpreter, seen once in this loop of
+    back-to-back reruns under load; fixed in later CPython releases), not an error of the page."""
+    at.run()
+    if at.exception and all(CPYTHON_AST_RACE in e.value for e in at.exception):
+        at.run()
+
+
 def test_a_page_held_open_during_materialize_keeps_working_and_then_shows_the_new_as_of(demo_data_dir, tmp_path,
                                                                                         monkeypatch):
     data_dir = tmp_path / "data"
@@ -94,7 +106,7 @@ def test_a_page_held_open_during_materialize_keeps_working_and_then_shows_the_ne
         # the page is used over and over while the pipeline runs: it never fails, and shows one
         # snapshot or the other, whole
         while materialize.poll() is None:
-            at.run()
+            rerun(at)
             assert not at.exception, [e.value for e in at.exception]
             caption = at.caption[0].value
             assert fmt.fmt_datetime(old_as_of) in caption or fmt.fmt_datetime(new_as_of) in caption
