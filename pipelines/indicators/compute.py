@@ -30,7 +30,7 @@ import polars as pl
 import warehouse
 from pipelines.indicators.catalog import CITY, INDICATORS_BY_ID, definitions_rows
 from pipelines.indicators.progress import quota_progress, stock_progress
-from pipelines.marts.build import bound, newest_arrival, scalar
+from pipelines.marts.build import MARTS, bound, newest_arrival, reference_fingerprint, scalar
 
 UNIT_QUERIES = ("indicators/units_shs", "indicators/units_flb", "indicators/units_yip", "indicators/units_alliance",
                 "indicators/units_annual_report")
@@ -131,14 +131,11 @@ def recipe(con: duckdb.DuckDBPyConnection) -> str:
     """A fingerprint of everything the values are computed with beside the submissions: the SQL
     of the marts and indicators, the definitions, districts and code lists. When it changes, the
     next build recomputes every year."""
-    from pipelines.marts.build import MARTS
-
     digest = hashlib.sha256()
     for name in (*(m.sql_name for m in MARTS), *RECIPE_SQL):
         digest.update(name.encode() + b"\0" + warehouse.sql(name).encode() + b"\0")
     digest.update(json.dumps(definitions_rows(), sort_keys=True, default=str).encode())
-    for table in ("ref.districts", "ref.code_labels"):  # constants, not input
-        digest.update(str(con.sql(f"select * from {table} order by all").fetchall()).encode())
+    digest.update(reference_fingerprint(con).encode())  # constants, not input
     return digest.hexdigest()
 
 

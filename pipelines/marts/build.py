@@ -110,14 +110,32 @@ def _as_of_grain(sql_text: str, as_of: datetime | None) -> str:
     return str(as_of.year) if "year($as_of::timestamp)" in sql_text else "none"
 
 
-def _stored_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+def stored_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """The fingerprint `table` was last built with (meta.table_builds), or None."""
     found = con.execute("select fingerprint from meta.table_builds where table_name = $t", {"t": table}).fetchall()
     return found[0][0] if found else None
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return scalar(con, "select count(*) from duckdb_tables() where database_name = current_database() "
-                       "and schema_name || '.' || table_name = $t", {"t": table}) > 0
+def is_built(con: duckdb.DuckDBPyConnection, table: str, fingerprint: str | None) -> bool:
+    """Whether `table` exists and was last built with this (known) fingerprint."""
+    exists = scalar(con, "select count(*) from duckdb_tables() where database_name = current_database() "
+                         "and schema_name || '.' || table_name = $t", {"t": table}) > 0
+    return fingerprint is not None and exists and stored_fingerprint(con, table) == fingerprint
+
+
+def record_build(con: duckdb.DuckDBPyConnection, table: str, fingerprint: str | None) -> None:
+    """Remember what `table` was built with (an unknown fingerprint is forgotten: rebuild next time)."""
+    if fingerprint is None:
+        con.execute("delete from meta.table_builds where table_name = $t", {"t": table})
+    else:
+        con.execute("insert or replace into meta.table_builds values ($t, $f, now()::timestamp)",
+                    {"t": table, "f": fingerprint})
+
+
+def reference_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """The reference codes every derived table reads (districts, code lists), as one string."""
+    return "\0".join(str(con.sql(f"select * from {table} order by all").fetchall())
+                     for table in ("ref.districts", "ref.code_labels"))
 
 
 def mart_fingerprint(con: duckdb.DuckDBPyConnection, mart: Mart, as_of: datetime | None) -> str | None:
@@ -128,13 +146,11 @@ def mart_fingerprint(con: duckdb.DuckDBPyConnection, mart: Mart, as_of: datetime
 
     report_of_asset = {name: REPORT_TYPES[code] for code, name in ASSET_NAMES.items()}
     text = warehouse.sql(mart.sql_name)
-    parts = [text, _as_of_grain(text, as_of)]
-    for table in ("ref.districts", "ref.code_labels"):
-        parts.append(str(con.sql(f"select * from {table} order by all").fetchall()))
+    parts = [text, _as_of_grain(text, as_of), reference_fingerprint(con)]
     for upstream in mart.upstream:
         table = (f"marts.{upstream.removeprefix('marts/')}" if upstream.startswith("marts/")
                  else in_force_table(report_of_asset[upstream]))
-        stored = _stored_fingerprint(con, table)
+        stored = stored_fingerprint(con, table)
         if stored is None:
             return None
         parts.append(f"{table}={stored}")
@@ -146,15 +162,10 @@ def refresh_mart(con: duckdb.DuckDBPyConnection, mart: Mart, as_of: datetime | N
     """Rebuild a mart unless what it follows from is what it was last built from (within the
     caller's transaction). Returns (rows, rebuilt)."""
     fingerprint = mart_fingerprint(con, mart, as_of)
-    if (not force and fingerprint is not None and _table_exists(con, mart.table)
-            and _stored_fingerprint(con, mart.table) == fingerprint):
+    if not force and is_built(con, mart.table, fingerprint):
         return scalar(con, f"select count(*) from {mart.table}"), False
     rows = build_mart(con, mart, as_of)
-    if fingerprint is None:
-        con.execute("delete from meta.table_builds where table_name = $t", {"t": mart.table})
-    else:
-        con.execute("insert or replace into meta.table_builds values ($t, $f, now()::timestamp)",
-                    {"t": mart.table, "f": fingerprint})
+    record_build(con, mart.table, fingerprint)
     return rows, True
 
 

@@ -8,6 +8,7 @@ from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, 
 
 from pipelines.intake.in_force import in_force_sql
 from pipelines.intake.schema import REPORT_TYPES, ReportType
+from pipelines.marts.build import is_built, record_build
 from pipelines.metadata import markdown_table
 from pipelines.resources import Warehouse
 
@@ -40,16 +41,12 @@ def refresh_in_force(con: duckdb.DuckDBPyConnection, report: ReportType, force: 
     Returns whether the table was rebuilt."""
     table = in_force_table(report)
     fingerprint = _fingerprint(con, report)
-    exists = con.execute("select count(*) from duckdb_tables() where database_name = current_database() "
-                         "and schema_name || '.' || table_name = $t", {"t": table}).fetchall()[0][0] > 0
-    built = con.execute("select fingerprint from meta.table_builds where table_name = $t", {"t": table}).fetchall()
-    if exists and not force and built == [(fingerprint,)]:
+    if not force and is_built(con, table, fingerprint):
         return False
     con.execute("begin transaction")
     try:
         con.execute(f"create or replace table {table} as {in_force_sql(report)}")
-        con.execute("insert or replace into meta.table_builds values ($t, $f, now()::timestamp)",
-                    {"t": table, "f": fingerprint})
+        record_build(con, table, fingerprint)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
