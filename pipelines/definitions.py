@@ -5,10 +5,8 @@ from __future__ import annotations
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 
 from pipelines.indicators.assets import indicator_values, shs_forecast
-from pipelines.indicators.checks import indicator_checks
 from pipelines.intake.assets import submissions
 from pipelines.marts.assets import mart_assets
-from pipelines.marts.checks import mart_checks
 from pipelines.operations.definitions import (
     BRIEFING_GROUP,
     OPERATIONS_ASSETS,
@@ -21,11 +19,11 @@ from pipelines.publish.assets import published_snapshot
 from pipelines.reference.assets import reference_data
 from pipelines.resources import default_resources
 from pipelines.staging.assets import staging_assets
-from pipelines.staging.checks import staging_checks
 
 ALL_ASSETS = [reference_data, submissions, *staging_assets, *mart_assets, indicator_values, shs_forecast,
               published_snapshot, *OPERATIONS_ASSETS]
-ALL_CHECKS = [*staging_checks, *mart_checks, *indicator_checks, *OPERATIONS_CHECKS]
+# the checks of staging, marts and indicators run in their asset's step (pipelines/checks.py)
+ALL_CHECKS = [*OPERATIONS_CHECKS]
 
 refresh_all = define_asset_job(
     "refresh_all",

@@ -1,7 +1,11 @@
 """The indicators and the science-high-school forecast as Dagster assets."""
 
+from collections.abc import Iterator
+
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
+from pipelines.checks import run_checks, specs
+from pipelines.indicators.checks import INDICATOR_VALUES, indicator_checks
 from pipelines.indicators.compute import compute_indicators, headline
 from pipelines.indicators.forecast import compute_forecast
 from pipelines.marts.assets import mart_key
@@ -9,7 +13,6 @@ from pipelines.marts.build import MARTS
 from pipelines.metadata import markdown_table
 from pipelines.resources import Warehouse
 
-INDICATOR_VALUES = AssetKey(["indicators", "indicator_values"])
 SHS_FORECAST = AssetKey(["indicators", "shs_forecast"])
 
 
@@ -18,14 +21,16 @@ SHS_FORECAST = AssetKey(["indicators", "shs_forecast"])
     group_name="indicators",
     kinds={"duckdb", "sql"},
     deps=["reference_data", *[mart_key(m.name) for m in MARTS]],
+    check_specs=specs(indicator_checks),
 )
-def indicator_values(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+def indicator_values(context: AssetExecutionContext, warehouse: Warehouse) -> Iterator:
     """Every canonical indicator (shared/spec/indicators.md) for every calendar year with data, for
     the city (120000) and each district where it makes sense, totals and breakdowns, with numerator
     and denominator of shares, target and progress status (ref.targets), as-of (the newest arrival
     in the warehouse, not the clock) and the submissions behind each value; the staging rows
     behind each value: indicators.value_lineage (`kejiao explain`). The annual-report indicators
-    are recomputed only for the years new annual reports touch (compute.plan_periods)."""
+    are recomputed only for the years new annual reports touch (compute.plan_periods). Its checks
+    (indicators/checks.py) run after it, in the same step."""
     with warehouse.get_connection() as con:
         summary = compute_indicators(con)
         heads = headline(con)
@@ -35,18 +40,19 @@ def indicator_values(context: AssetExecutionContext, warehouse: Warehouse) -> Ma
                from indicators.indicator_values where geo_code = '120000' and breakdown = ''
                order by indicator_id, period"""
         ).pl()
-    return MaterializeResult(metadata={
-        "as_of": MetadataValue.text(str(summary.as_of)),
-        "rows": summary.values,
-        "units": summary.units,
-        "staging rows behind the units": summary.lineage_rows,
-        "years recomputed": MetadataValue.text(
-            "all" if summary.recomputed_periods is None
-            else f"annual reports {summary.recomputed_periods or 'none'}; other indicators all"),
-        "rows by indicator": MetadataValue.json(summary.by_indicator),
-        "headline (latest year, city)": MetadataValue.md(markdown_table(heads.drop("as_of"), 20)),
-        "city totals": MetadataValue.md(markdown_table(sample, 60)),
-    })
+        yield MaterializeResult(metadata={
+            "as_of": MetadataValue.text(str(summary.as_of)),
+            "rows": summary.values,
+            "units": summary.units,
+            "staging rows behind the units": summary.lineage_rows,
+            "years recomputed": MetadataValue.text(
+                "all" if summary.recomputed_periods is None
+                else f"annual reports {summary.recomputed_periods or 'none'}; other indicators all"),
+            "rows by indicator": MetadataValue.json(summary.by_indicator),
+            "headline (latest year, city)": MetadataValue.md(markdown_table(heads.drop("as_of"), 20)),
+            "city totals": MetadataValue.md(markdown_table(sample, 60)),
+        })
+        yield from run_checks(context, con, indicator_checks)
 
 
 @asset(

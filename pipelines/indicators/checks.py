@@ -2,12 +2,13 @@
 numerators and denominators of shares), shares within 0–100, a status wherever there is a
 target, and who is missing wherever reporting is incomplete."""
 
-from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue, asset_check
+import duckdb
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue
 
-from pipelines.indicators.assets import INDICATOR_VALUES
-from pipelines.marts.assets import mart_key
+from pipelines.checks import check
 from pipelines.metadata import markdown_table
-from pipelines.resources import Warehouse
+
+INDICATOR_VALUES = AssetKey(["indicators", "indicator_values"])
 
 CITY_VS_DISTRICTS = """
 with values as (
@@ -43,62 +44,57 @@ order by indicator_id, period, breakdown
 """
 
 
-@asset_check(asset=INDICATOR_VALUES, name="city_equals_sum_of_districts", blocking=True,
-             description="For counts with district values, the city equals the sum of the districts; for shares, "
-                         "so do numerator and denominator (every unit has a district).")
-def city_equals_sum_of_districts(warehouse: Warehouse) -> AssetCheckResult:
-    with warehouse.get_connection() as con:
-        bad = con.sql(CITY_VS_DISTRICTS).pl()
+@check(INDICATOR_VALUES, "city_equals_sum_of_districts",
+       "For counts with district values, the city equals the sum of the districts; for shares, so do numerator "
+       "and denominator (every unit has a district).", blocking=True)
+def city_equals_sum_of_districts(con: duckdb.DuckDBPyConnection) -> AssetCheckResult:
+    bad = con.sql(CITY_VS_DISTRICTS).pl()
     return AssetCheckResult(passed=bad.is_empty(), severity=AssetCheckSeverity.ERROR, metadata={
         "mismatches": bad.height, "examples": MetadataValue.md(markdown_table(bad, 15))})
 
 
-@asset_check(asset=INDICATOR_VALUES, name="shares_within_0_100", blocking=True,
-             description="Every share is a percentage between 0 and 100, with numerator ≤ denominator.")
-def shares_within_0_100(warehouse: Warehouse) -> AssetCheckResult:
-    with warehouse.get_connection() as con:
-        bad = con.sql(
-            """select indicator_id, period, geo_code, breakdown, value, numerator, denominator
-               from indicators.indicator_values
-               where unit = '%' and (value < 0 or value > 100 or numerator > denominator or numerator < 0)
-               order by all"""
-        ).pl()
+@check(INDICATOR_VALUES, "shares_within_0_100",
+       "Every share is a percentage between 0 and 100, with numerator ≤ denominator.", blocking=True)
+def shares_within_0_100(con: duckdb.DuckDBPyConnection) -> AssetCheckResult:
+    bad = con.sql(
+        """select indicator_id, period, geo_code, breakdown, value, numerator, denominator
+           from indicators.indicator_values
+           where unit = '%' and (value < 0 or value > 100 or numerator > denominator or numerator < 0)
+           order by all"""
+    ).pl()
     return AssetCheckResult(passed=bad.is_empty(), severity=AssetCheckSeverity.ERROR, metadata={
         "out of range": bad.height, "examples": MetadataValue.md(markdown_table(bad, 15))})
 
 
-@asset_check(asset=INDICATOR_VALUES, name="targets_have_status", blocking=True,
-             description="Every value with a target has a progress status.")
-def targets_have_status(warehouse: Warehouse) -> AssetCheckResult:
-    with warehouse.get_connection() as con:
-        bad = con.sql(
-            """select indicator_id, period, geo_code, breakdown, value, target from indicators.indicator_values
-               where target is not null and status is null order by all"""
-        ).pl()
-        statuses = con.sql(
-            """select indicator_id, status, count(*) as n from indicators.indicator_values
-               where target is not null group by all order by all"""
-        ).pl()
+@check(INDICATOR_VALUES, "targets_have_status", "Every value with a target has a progress status.", blocking=True)
+def targets_have_status(con: duckdb.DuckDBPyConnection) -> AssetCheckResult:
+    bad = con.sql(
+        """select indicator_id, period, geo_code, breakdown, value, target from indicators.indicator_values
+           where target is not null and status is null order by all"""
+    ).pl()
+    statuses = con.sql(
+        """select indicator_id, status, count(*) as n from indicators.indicator_values
+           where target is not null group by all order by all"""
+    ).pl()
     return AssetCheckResult(passed=bad.is_empty(), severity=AssetCheckSeverity.ERROR, metadata={
         "without status": bad.height, "examples": MetadataValue.md(markdown_table(bad, 15)),
         "statuses": MetadataValue.md(markdown_table(statuses, 40))})
 
 
-@asset_check(asset=INDICATOR_VALUES, name="reporting_completeness_gaps", blocking=False,
-             additional_deps=[mart_key("fct_annual_report_obligation")],
-             description="Each year's REPORTING_COMPLETENESS below 100%, with the schools still missing (warn).")
-def reporting_completeness_gaps(warehouse: Warehouse) -> AssetCheckResult:
-    with warehouse.get_connection() as con:
-        years = con.sql(
-            """select period, value, numerator, denominator from indicators.indicator_values
-               where indicator_id = 'REPORTING_COMPLETENESS' and geo_code = '120000' and breakdown = ''
-               order by period"""
-        ).pl()
-        missing = con.sql(
-            """select o.report_year, o.district_code, d.district_name_zh, o.school_code, o.school_name, o.school_type
-               from marts.fct_annual_report_obligation o left join ref.districts d using (district_code)
-               where not o.has_report order by o.report_year, o.district_code, o.school_code"""
-        ).pl()
+# reads marts.fct_annual_report_obligation, upstream of indicator_values
+@check(INDICATOR_VALUES, "reporting_completeness_gaps",
+       "Each year's REPORTING_COMPLETENESS below 100%, with the schools still missing (warn).")
+def reporting_completeness_gaps(con: duckdb.DuckDBPyConnection) -> AssetCheckResult:
+    years = con.sql(
+        """select period, value, numerator, denominator from indicators.indicator_values
+           where indicator_id = 'REPORTING_COMPLETENESS' and geo_code = '120000' and breakdown = ''
+           order by period"""
+    ).pl()
+    missing = con.sql(
+        """select o.report_year, o.district_code, d.district_name_zh, o.school_code, o.school_name, o.school_type
+           from marts.fct_annual_report_obligation o left join ref.districts d using (district_code)
+           where not o.has_report order by o.report_year, o.district_code, o.school_code"""
+    ).pl()
     incomplete = years.filter(years["value"] < 100)
     metadata = {
         "years below 100%": incomplete.height,

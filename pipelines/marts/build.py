@@ -142,7 +142,7 @@ def mart_fingerprint(con: duckdb.DuckDBPyConnection, mart: Mart, as_of: datetime
     """What a mart follows from: its SQL, the part of the as-of it reads, the reference tables and
     the fingerprints its upstream tables were built with (None when one is unknown: rebuild)."""
     from pipelines.intake.schema import REPORT_TYPES
-    from pipelines.staging.assets import ASSET_NAMES, in_force_table
+    from pipelines.staging.tables import ASSET_NAMES, in_force_table
 
     report_of_asset = {name: REPORT_TYPES[code] for code, name in ASSET_NAMES.items()}
     text = warehouse.sql(mart.sql_name)

@@ -1,10 +1,10 @@
 """Checks on the marts: one row per key, and no personal identifier in the youth programme mart."""
 
-from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity, MetadataValue, asset_check
+import duckdb
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue
 
-from pipelines.marts.assets import mart_key
+from pipelines.checks import Check, check
 from pipelines.metadata import markdown_table
-from pipelines.resources import Warehouse
 
 UNIQUE_KEYS = {
     "dim_school": ("school_code",),
@@ -20,32 +20,33 @@ FORBIDDEN_YIP_COLUMNS = ("name", "student_id", "university_mentor", "school_ment
 KEYED_HASH = r"^[0-9a-f]{32}$"
 
 
-def _unique_check(name: str, key: tuple[str, ...]) -> AssetChecksDefinition:
+def mart_key(name: str) -> AssetKey:
+    return AssetKey(["marts", name])
+
+
+def _unique_check(name: str, key: tuple[str, ...]) -> Check:
     table = f"marts.{name}"
 
-    @asset_check(asset=mart_key(name), name="unique_key", blocking=True,
-                 description=f"One row per {', '.join(key)} in {table}.")
-    def _check(warehouse: Warehouse) -> AssetCheckResult:
-        with warehouse.get_connection() as con:
-            dupes = con.sql(
-                f"select {', '.join(key)}, count(*) as n from {table} group by all having count(*) > 1 "
-                f"order by n desc, {', '.join(key)}"
-            ).pl()
+    @check(mart_key(name), "unique_key", f"One row per {', '.join(key)} in {table}.", blocking=True)
+    def _check(con: duckdb.DuckDBPyConnection) -> AssetCheckResult:
+        dupes = con.sql(
+            f"select {', '.join(key)}, count(*) as n from {table} group by all having count(*) > 1 "
+            f"order by n desc, {', '.join(key)}"
+        ).pl()
         return AssetCheckResult(passed=dupes.is_empty(), severity=AssetCheckSeverity.ERROR, metadata={
             "duplicate keys": dupes.height, "examples": MetadataValue.md(markdown_table(dupes, 10))})
 
     return _check
 
 
-@asset_check(asset=mart_key("fct_yip_participants"), name="no_personal_identifiers", blocking=True,
-             description="No name, raw student or mentor identifier or free text; student keys are keyed hashes.")
-def yip_no_personal_identifiers(warehouse: Warehouse) -> AssetCheckResult:
-    with warehouse.get_connection() as con:
-        columns = con.sql("select * from marts.fct_yip_participants limit 0").columns
-        not_hashed = con.sql(
-            "select count(*) from marts.fct_yip_participants where not regexp_full_match(student_key, $p)",
-            params={"p": KEYED_HASH},
-        ).fetchall()[0][0]
+@check(mart_key("fct_yip_participants"), "no_personal_identifiers",
+       "No name, raw student or mentor identifier or free text; student keys are keyed hashes.", blocking=True)
+def yip_no_personal_identifiers(con: duckdb.DuckDBPyConnection) -> AssetCheckResult:
+    columns = con.sql("select * from marts.fct_yip_participants limit 0").columns
+    not_hashed = con.sql(
+        "select count(*) from marts.fct_yip_participants where not regexp_full_match(student_key, $p)",
+        params={"p": KEYED_HASH},
+    ).fetchall()[0][0]
     forbidden = sorted(set(columns) & set(FORBIDDEN_YIP_COLUMNS))
     return AssetCheckResult(passed=not forbidden and not_hashed == 0, severity=AssetCheckSeverity.ERROR, metadata={
         "forbidden columns": MetadataValue.json(forbidden), "student keys not a keyed hash": not_hashed})

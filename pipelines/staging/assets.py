@@ -1,86 +1,59 @@
-"""Staging per report type: the rows in force (newest accepted version of each entity key)."""
+"""Staging per report type as Dagster assets: the rows in force (newest accepted version of each
+entity key), one asset per report type, refreshed in one step with their checks (pipelines/checks.py)."""
 
+from collections.abc import Iterator
 
-import hashlib
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
-import duckdb
-from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
-
-from pipelines.intake.in_force import in_force_sql
+from pipelines.checks import run_checks, specs
 from pipelines.intake.schema import REPORT_TYPES, ReportType
-from pipelines.marts.build import is_built, record_build
 from pipelines.metadata import markdown_table
 from pipelines.resources import Warehouse
+from pipelines.staging.checks import staging_checks
+from pipelines.staging.tables import ASSET_NAMES, in_force_table, refresh_in_force
 
-ASSET_NAMES = {
-    "R0": "school_registry",
-    "R1": "shs_stage_events",
-    "R2": "flagship_base_reports",
-    "R3": "yip_participants",
-    "R4": "alliance_members",
-    "R5": "school_annual_reports",
-}
+__all__ = ["ASSET_NAMES", "in_force_table", "refresh_in_force", "staging_assets", "staging_in_force"]
 
 
-def in_force_table(report: ReportType) -> str:
-    return f"{report.table}_in_force"
-
-
-def _fingerprint(con: duckdb.DuckDBPyConnection, report: ReportType) -> str:
-    """What the rows in force of a report type follow from: its accepted submissions (staging rows
-    are only ever added, by the submission they came in) and the SQL that picks the newest."""
-    accepted = con.execute(
-        "select coalesce(string_agg(submission_id, ',' order by submission_id), '') from raw.submissions "
-        "where status = 'accepted' and report_type = $code", {"code": report.code}).fetchall()[0][0]
-    return hashlib.sha256(f"{in_force_sql(report)}\0{accepted}".encode()).hexdigest()
-
-
-def refresh_in_force(con: duckdb.DuckDBPyConnection, report: ReportType, force: bool = False) -> bool:
-    """Rebuild `<table>_in_force` unless nothing it follows from has changed since the last build
-    (meta.table_builds): a run that brings one annual report leaves the other five alone.
-    Returns whether the table was rebuilt."""
-    table = in_force_table(report)
-    fingerprint = _fingerprint(con, report)
-    if not force and is_built(con, table, fingerprint):
-        return False
-    con.execute("begin transaction")
-    try:
-        con.execute(f"create or replace table {table} as {in_force_sql(report)}")
-        record_build(con, table, fingerprint)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    return True
-
-
-def _staging_asset(report: ReportType) -> AssetsDefinition:
-    table = in_force_table(report)
-
-    @asset(
-        name=ASSET_NAMES[report.code],
+def _spec(report: ReportType) -> AssetSpec:
+    return AssetSpec(
+        ASSET_NAMES[report.code],
         group_name="staging",
         kinds={"duckdb"},
         deps=["submissions"],
-        description=f"{report.zh} ({report.code}, {report.en}): the rows in force in `{table}` — for each "
-        f"entity key ({', '.join(report.key)}), the rows of the newest accepted submission.",
+        description=f"{report.zh} ({report.code}, {report.en}): the rows in force in `{in_force_table(report)}` "
+        f"— for each entity key ({', '.join(report.key)}), the rows of the newest accepted submission.",
     )
-    def _asset(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-        with warehouse.get_connection() as con:
+
+
+@multi_asset(
+    name="staging_in_force",
+    specs=[_spec(r) for r in REPORT_TYPES.values()],
+    check_specs=specs(staging_checks),
+    can_subset=True,
+)
+def staging_in_force(context: AssetExecutionContext, warehouse: Warehouse) -> Iterator:
+    """Each selected report type's rows in force, rebuilt only when its accepted submissions changed
+    (tables.refresh_in_force); the registry (R0) first, as the other types' checks read it."""
+    with warehouse.get_connection() as con:
+        for report in REPORT_TYPES.values():
+            key = AssetKey(ASSET_NAMES[report.code])
+            if key not in context.selected_asset_keys:
+                continue
+            table = in_force_table(report)
             rebuilt = refresh_in_force(con, report)
             rows = con.sql(f"select count(*) from {table}").fetchall()[0][0]
             versions = con.sql(f"select count(*) from {report.table}").fetchall()[0][0]
             submissions = con.sql(f"select count(distinct submission_id) from {table}").fetchall()[0][0]
             preview = con.sql(f"select * exclude (submission_id) from {table} limit 10").pl()
-        return MaterializeResult(metadata={
-            "rebuilt": MetadataValue.bool(rebuilt),
-            "rows in force": rows,
-            "rows, all versions": versions,
-            "submissions in force": submissions,
-            "preview": MetadataValue.md(markdown_table(preview)),
-        })
+            yield MaterializeResult(asset_key=key, metadata={
+                "rebuilt": MetadataValue.bool(rebuilt),
+                "rows in force": rows,
+                "rows, all versions": versions,
+                "submissions in force": submissions,
+                "preview": MetadataValue.md(markdown_table(preview)),
+            })
+        yield from run_checks(context, con, staging_checks)
 
-    return _asset
 
-
-staging_assets = [_staging_asset(r) for r in REPORT_TYPES.values()]
+staging_assets = [staging_in_force]

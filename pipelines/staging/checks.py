@@ -1,13 +1,14 @@
 """Checks on the rows in force: unique keys, schools that exist, reports that are owed."""
 
 
-from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity, MetadataValue, asset_check
+import duckdb
+from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
+from pipelines.checks import Check, check
 from pipelines.intake.schema import REPORT_TYPES, ReportType
 from pipelines.intake.validate import staging_name
 from pipelines.metadata import markdown_table
-from pipelines.resources import Warehouse
-from pipelines.staging.assets import ASSET_NAMES, in_force_table
+from pipelines.staging.tables import ASSET_NAMES, in_force_table
 
 REGISTRY = in_force_table(REPORT_TYPES["R0"])
 # (report, column) pairs that must name a school of the registry in force
@@ -15,18 +16,16 @@ SCHOOL_REFERENCES = [("R1", "school_code"), ("R2", "host_school_code"), ("R3", "
                      ("R3", "host_university_code"), ("R5", "school_code")]
 
 
-def _unique_key_check(report: ReportType) -> AssetChecksDefinition:
+def _unique_key_check(report: ReportType) -> Check:
     key = [staging_name(report.column(k)) for k in report.row_key]
     table = in_force_table(report)
 
-    @asset_check(asset=ASSET_NAMES[report.code], name="unique_key", blocking=True,
-                 description=f"One row in force per {', '.join(key)}.")
-    def _check(warehouse: Warehouse) -> AssetCheckResult:
-        with warehouse.get_connection() as con:
-            dupes = con.sql(
-                f"select {', '.join(key)}, count(*) as n, list(distinct submission_id)[:3] as submissions "
-                f"from {table} group by all having count(*) > 1 order by n desc"
-            ).pl()
+    @check(ASSET_NAMES[report.code], "unique_key", f"One row in force per {', '.join(key)}.", blocking=True)
+    def _check(con: duckdb.DuckDBPyConnection) -> AssetCheckResult:
+        dupes = con.sql(
+            f"select {', '.join(key)}, count(*) as n, list(distinct submission_id)[:3] as submissions "
+            f"from {table} group by all having count(*) > 1 order by n desc"
+        ).pl()
         # a student in two universities' rosters of one cohort is a real-world conflict, not a load bug
         severity = AssetCheckSeverity.WARN if report.code == "R3" else AssetCheckSeverity.ERROR
         examples = dupes.drop("student_key") if "student_key" in dupes.columns else dupes
@@ -36,48 +35,46 @@ def _unique_key_check(report: ReportType) -> AssetChecksDefinition:
     return _check
 
 
-def _school_reference_check(code: str, columns: list[str]) -> AssetChecksDefinition:
+def _school_reference_check(code: str, columns: list[str]) -> Check:
     report = REPORT_TYPES[code]
     table = in_force_table(report)
     unions = " union all ".join(
         f"select '{c}' as column_name, {c} as school_code from {table}" for c in columns
     )
 
-    @asset_check(asset=ASSET_NAMES[code], name="schools_in_registry", blocking=True,
-                 additional_deps=[ASSET_NAMES["R0"]],
-                 description=f"Every school named ({', '.join(columns)}) is in the registry in force.")
-    def _check(warehouse: Warehouse) -> AssetCheckResult:
-        with warehouse.get_connection() as con:
-            missing = con.sql(
-                f"select column_name, school_code, count(*) as n from ({unions}) "
-                f"where school_code not in (select school_code from {REGISTRY}) group by all order by n desc"
-            ).pl()
+    # the registry is refreshed in the same step, before the others (staging.assets)
+    @check(ASSET_NAMES[code], "schools_in_registry",
+           f"Every school named ({', '.join(columns)}) is in the registry in force.", blocking=True)
+    def _check(con: duckdb.DuckDBPyConnection) -> AssetCheckResult:
+        missing = con.sql(
+            f"select column_name, school_code, count(*) as n from ({unions}) "
+            f"where school_code not in (select school_code from {REGISTRY}) group by all order by n desc"
+        ).pl()
         return AssetCheckResult(passed=missing.is_empty(), severity=AssetCheckSeverity.ERROR, metadata={
             "unknown school codes": missing.height, "examples": MetadataValue.md(markdown_table(missing, 10))})
 
     return _check
 
 
-@asset_check(asset=ASSET_NAMES["R5"], name="annual_report_completeness", additional_deps=[ASSET_NAMES["R0"]],
-             description="Primary and secondary schools active in a year without an accepted R5 for it (warn).")
-def annual_report_completeness(warehouse: Warehouse) -> AssetCheckResult:
-    with warehouse.get_connection() as con:
-        owing = con.sql(
-            f"""
-            with years as (select distinct report_year from {in_force_table(REPORT_TYPES['R5'])}),
-            owed as (
-                select years.report_year, r.school_code, r.school_name, r.district_code
-                from years cross join {REGISTRY} r
-                where r.school_type not in ('higher_education', 'other')
-                  and coalesce(year(r.valid_from), 0) <= years.report_year
-                  and coalesce(year(r.valid_to), 9999) >= years.report_year
-            )
-            select owed.* from owed
-            anti join {in_force_table(REPORT_TYPES['R5'])} r5 using (report_year, school_code)
-            order by report_year, district_code, school_code
-            """
-        ).pl()
-        by_year = owing.group_by("report_year").len().sort("report_year")
+@check(ASSET_NAMES["R5"], "annual_report_completeness",
+       "Primary and secondary schools active in a year without an accepted R5 for it (warn).")
+def annual_report_completeness(con: duckdb.DuckDBPyConnection) -> AssetCheckResult:
+    owing = con.sql(
+        f"""
+        with years as (select distinct report_year from {in_force_table(REPORT_TYPES['R5'])}),
+        owed as (
+            select years.report_year, r.school_code, r.school_name, r.district_code
+            from years cross join {REGISTRY} r
+            where r.school_type not in ('higher_education', 'other')
+              and coalesce(year(r.valid_from), 0) <= years.report_year
+              and coalesce(year(r.valid_to), 9999) >= years.report_year
+        )
+        select owed.* from owed
+        anti join {in_force_table(REPORT_TYPES['R5'])} r5 using (report_year, school_code)
+        order by report_year, district_code, school_code
+        """
+    ).pl()
+    by_year = owing.group_by("report_year").len().sort("report_year")
     return AssetCheckResult(passed=owing.is_empty(), severity=AssetCheckSeverity.WARN, metadata={
         "missing reports": owing.height,
         "missing by year": MetadataValue.md(markdown_table(by_year)),
@@ -85,7 +82,7 @@ def annual_report_completeness(warehouse: Warehouse) -> AssetCheckResult:
     })
 
 
-def _references() -> list[AssetChecksDefinition]:
+def _references() -> list[Check]:
     grouped: dict[str, list[str]] = {}
     for code, column in SCHOOL_REFERENCES:
         grouped.setdefault(code, []).append(column)

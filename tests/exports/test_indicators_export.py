@@ -60,6 +60,38 @@ def test_indicator_checks_ran_and_passed(pipeline):
     assert checks[("indicators/indicator_values", "reporting_completeness_gaps")] is False
 
 
+def test_every_check_of_the_graph_ran_once_in_its_assets_step(pipeline):
+    from pipelines.definitions import defs
+
+    declared = {(k.asset_key.to_user_string(), k.name) for k in defs.resolve_asset_graph().asset_check_keys}
+    assert len(declared) == 23 and set(pipeline["checks"]) == declared
+    assert pipeline["checks"][("marts/fct_yip_participants", "no_personal_identifiers")] is True
+    assert pipeline["checks"][("school_registry", "unique_key")] is True
+
+
+def test_a_failed_blocking_check_stops_what_is_downstream(pipeline, tmp_path):
+    """A duplicate key in a mart (the marts are not rebuilt: nothing they follow from changed)
+    fails its blocking check: the step fails after recording it, the indicators and the snapshot
+    are not touched."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(pipeline["data"], data)
+    con = duckdb.connect(str(data / "warehouse.duckdb"))
+    con.execute("insert into marts.fct_base_year select * from marts.fct_base_year limit 1")
+    con.close()
+    published = (data / "published" / "current.duckdb").read_bytes()
+    result = run_all(Settings(data), pipeline["root"] / "inbox", data / "warehouse.duckdb")
+    assert not result.success
+    failed = {(e.asset_key.to_user_string(), e.check_name) for e in result.get_asset_check_evaluations()
+              if not e.passed}
+    assert ("marts/fct_base_year", "unique_key") in failed
+    done = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert "marts/fct_base_year" in done and "school_registry" in done
+    assert "indicators/indicator_values" not in done and "published_snapshot" not in done
+    assert (data / "published" / "current.duckdb").read_bytes() == published
+
+
 def test_a_second_run_over_the_same_inbox_changes_nothing(pipeline):
     assert _values(pipeline["snapshot"]) == pipeline["values_first"]
     history = sorted(p.name for p in (pipeline["data"] / "published" / "history").glob("*.duckdb"))

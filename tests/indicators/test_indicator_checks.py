@@ -11,7 +11,6 @@ from pipelines.indicators.checks import (
     shares_within_0_100,
     targets_have_status,
 )
-from pipelines.resources import Warehouse as WarehouseResource
 from tests.indicators.test_indicator_values import r5, shs_events
 from tests.indicators.warehouse_builder import SCHOOLS, Warehouse
 
@@ -29,10 +28,14 @@ def built(con, tmp_path):
     return tmp_path / "warehouse.duckdb"
 
 
+def evaluate(path, check):
+    with warehouse.connect(path) as con:
+        return check(con)
+
+
 def test_checks_pass_on_sound_values(built):
-    resource = WarehouseResource(path=str(built))
     for check in (city_equals_sum_of_districts, shares_within_0_100, targets_have_status):
-        assert check(warehouse=resource).passed, check
+        assert evaluate(built, check).passed, check
 
 
 def test_city_must_equal_the_sum_of_its_districts(built):
@@ -41,7 +44,7 @@ def test_city_must_equal_the_sum_of_its_districts(built):
                     "where indicator_id = 'SHS_NAMED' and geo_code = '120000' and period = 2025")
         con.execute("update indicators.indicator_values set numerator = 0 "
                     "where indicator_id = 'STE_VICE_PRINCIPAL' and geo_code = '120101' and breakdown = ''")
-    result = city_equals_sum_of_districts(warehouse=WarehouseResource(path=str(built)))
+    result = evaluate(built, city_equals_sum_of_districts)
     assert not result.passed
     assert result.metadata["mismatches"].value == 2
 
@@ -52,13 +55,12 @@ def test_shares_out_of_range_and_missing_status_fail(built):
                     "where indicator_id = 'STE_PARTICIPATION' and geo_code = '120000' and breakdown = ''")
         con.execute("update indicators.indicator_values set status = null "
                     "where indicator_id = 'SHS_NAMED' and geo_code = '120000'")
-    resource = WarehouseResource(path=str(built))
-    assert not shares_within_0_100(warehouse=resource).passed
-    assert not targets_have_status(warehouse=resource).passed
+    assert not evaluate(built, shares_within_0_100).passed
+    assert not evaluate(built, targets_have_status).passed
 
 
 def test_incomplete_reporting_lists_who_is_missing(built):
-    result = reporting_completeness_gaps(warehouse=WarehouseResource(path=str(built)))
+    result = evaluate(built, reporting_completeness_gaps)
     assert not result.passed
     assert result.metadata["years below 100%"].value == 1
     missing = result.metadata["missing 2025"].value

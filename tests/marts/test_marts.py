@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-import warehouse
-from pipelines.marts.checks import mart_checks, yip_no_personal_identifiers
-from pipelines.resources import Warehouse as WarehouseResource
+from pipelines.marts.checks import mart_checks, mart_key, yip_no_personal_identifiers
 from tests.indicators.warehouse_builder import SCHOOLS, Warehouse
 
 
@@ -43,7 +41,7 @@ def test_dim_school_and_its_history(w):
     assert history == [(1, "120103", False, False, False), (2, "120104", True, True, True)]
 
 
-def test_yip_mart_has_keyed_hashes_only(w, tmp_path):
+def test_yip_mart_has_keyed_hashes_only(w):
     w.submit("R0", "名录.xlsx", "2024-01-10T08:00:00", SCHOOLS)
     w.submit("R3", "名册.xlsx", "2024-10-01T08:00:00", [{
         "cohort_year": 2024, "student_key": "0123456789abcdef0123456789abcdef", "school_code": "3412000001",
@@ -53,28 +51,23 @@ def test_yip_mart_has_keyed_hashes_only(w, tmp_path):
     columns = w.con.sql("select * from marts.fct_yip_participants").columns
     assert "student_key" in columns and "has_outputs" in columns
     assert not {"name", "student_id", "outputs", "university_mentor_key", "school_mentor_key"} & set(columns)
-    path = tmp_path / "warehouse.duckdb"
-    w.con.close()  # the check opens the file through DuckDBResource, with its own configuration
-    resource = WarehouseResource(path=str(path))
-    assert yip_no_personal_identifiers(warehouse=resource).passed
+    assert yip_no_personal_identifiers(w.con).passed
     # a raw identifier where a keyed hash belongs fails the check
-    with warehouse.connect(path) as con:
-        con.execute("update marts.fct_yip_participants set student_key = 'G120101200801010011'")
-    assert not yip_no_personal_identifiers(warehouse=resource).passed
+    w.con.execute("update marts.fct_yip_participants set student_key = 'G120101200801010011'")
+    result = yip_no_personal_identifiers(w.con)
+    assert not result.passed and result.metadata["student keys not a keyed hash"].value == 1
+    assert result.asset_key == mart_key("fct_yip_participants") and result.check_name == "no_personal_identifiers"
 
 
-def test_unique_key_checks_pass_and_fail(w, tmp_path):
+def test_unique_key_checks_pass_and_fail(w):
     w.submit("R0", "名录.xlsx", "2024-01-10T08:00:00", SCHOOLS)
     w.submit("R2", "基地.xlsx", "2024-12-01T08:00:00", [
         {"base_code": "FLB-1", "host_school_code": "3412000001", "discipline": "physics", "status": "established",
          "report_year": 2024}])
     w.refresh()
-    path = tmp_path / "warehouse.duckdb"
-    w.con.close()
-    resource = WarehouseResource(path=str(path))
-    base_check = next(c for c in mart_checks if "fct_base_year" in str(next(iter(c.check_keys))))
-    assert base_check(warehouse=resource).passed
-    with warehouse.connect(path) as con:
-        con.execute("insert into marts.fct_base_year select * from marts.fct_base_year")
-    result = base_check(warehouse=resource)
+    base_check = next(c for c in mart_checks if c.asset == mart_key("fct_base_year"))
+    assert base_check.name == "unique_key" and base_check.blocking
+    assert base_check(w.con).passed
+    w.con.execute("insert into marts.fct_base_year select * from marts.fct_base_year")
+    result = base_check(w.con)
     assert not result.passed and result.metadata["duplicate keys"].value == 1

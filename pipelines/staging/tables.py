@@ -1,0 +1,51 @@
+"""Staging per report type: the tables of rows in force (newest accepted version of each entity
+key), and when they need rebuilding."""
+
+import hashlib
+
+import duckdb
+
+from pipelines.intake.in_force import in_force_sql
+from pipelines.intake.schema import ReportType
+from pipelines.marts.build import is_built, record_build
+
+ASSET_NAMES = {
+    "R0": "school_registry",
+    "R1": "shs_stage_events",
+    "R2": "flagship_base_reports",
+    "R3": "yip_participants",
+    "R4": "alliance_members",
+    "R5": "school_annual_reports",
+}
+
+
+def in_force_table(report: ReportType) -> str:
+    return f"{report.table}_in_force"
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection, report: ReportType) -> str:
+    """What the rows in force of a report type follow from: its accepted submissions (staging rows
+    are only ever added, by the submission they came in) and the SQL that picks the newest."""
+    accepted = con.execute(
+        "select coalesce(string_agg(submission_id, ',' order by submission_id), '') from raw.submissions "
+        "where status = 'accepted' and report_type = $code", {"code": report.code}).fetchall()[0][0]
+    return hashlib.sha256(f"{in_force_sql(report)}\0{accepted}".encode()).hexdigest()
+
+
+def refresh_in_force(con: duckdb.DuckDBPyConnection, report: ReportType, force: bool = False) -> bool:
+    """Rebuild `<table>_in_force` unless nothing it follows from has changed since the last build
+    (meta.table_builds): a run that brings one annual report leaves the other five alone.
+    Returns whether the table was rebuilt."""
+    table = in_force_table(report)
+    fingerprint = _fingerprint(con, report)
+    if not force and is_built(con, table, fingerprint):
+        return False
+    con.execute("begin transaction")
+    try:
+        con.execute(f"create or replace table {table} as {in_force_sql(report)}")
+        record_build(con, table, fingerprint)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return True
