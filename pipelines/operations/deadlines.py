@@ -99,7 +99,7 @@ def overdue_reports(con: duckdb.DuckDBPyConnection, as_of: date,
             continue
         frames.append(found.with_columns(
             report_zh=pl.lit(REPORT_ZH[code]),
-            due_date=pl.col("period").map_elements(deadline.due, return_dtype=pl.Date),
+            due_date=pl.col("period").replace_strict({y: deadline.due(y) for y in years}, return_dtype=pl.Date),
         ))
     districts = con.sql("select district_code, district_name_zh from ref.districts").pl()
     if not frames:
