@@ -32,7 +32,9 @@ def goals(results: dict) -> list[tuple[str, str, str]]:
         out.append((f"{size}: ≥ 10× faster than pandas + openpyxl", f"{naive / intake:.1f}×{note}",
                     _yes(naive >= 10 * intake)))
         inc, empty = r["incremental"]["median_s"], r["incremental_empty"]["median_s"]
-        out.append((f"{size}: incremental run under 5 s", f"{inc:.1f} s", _yes(inc < 5)))
+        load = _median_run(r["incremental"]).get("code_load_s")
+        loaded = f" (+ {load:.1f} s loading the code location, once per process)" if load is not None else ""
+        out.append((f"{size}: incremental run under 5 s", f"{inc:.1f} s{loaded}", _yes(inc < 5)))
         out.append((f"{size}: incremental within 2× of the same run on an empty warehouse",
                     f"{inc / empty:.2f}× ({empty:.1f} s empty)", _yes(inc <= 2 * empty)))
         peak = max(r[k]["peak_rss_mib"] for k in ("intake", "materialize", "incremental"))
@@ -106,6 +108,8 @@ def markdown(results: dict) -> str:
     lines += ["", "Incremental run by step (median run): " + "; ".join(
         f"{size}: " + ", ".join(f"{k} {_s(x)} s" for k, x in _median_run(r["incremental"])["by_group"].items())
         + f", Dagster overhead {_s(_median_run(r['incremental'])['dagster_overhead_s'])} s"
+        + (f"; code location loaded before, in {_s(_median_run(r['incremental'])['code_load_s'])} s"
+           if "code_load_s" in _median_run(r["incremental"]) else "")
         for size, r in results["sizes"].items())]
     direct = {size: r["incremental_direct"] for size, r in results["sizes"].items() if "incremental_direct" in r}
     if direct:

@@ -590,6 +590,7 @@ def ingest(con: duckdb.DuckDBPyConnection, inbox: Path, archive_dir: Path, key: 
         ctx.accept_many([verdicts[h] for h in registry if verdicts[h].status == "accepted"])
         judged_others = judge_batch([parsed[h] for h in others], ctx)
         verdicts.update(zip(others, judged_others))
+        del parsed  # the sheets as read (the largest thing held): judged, they are not needed again
         if copies is not None:
             copies.result()
 
@@ -600,6 +601,7 @@ def ingest(con: duckdb.DuckDBPyConnection, inbox: Path, archive_dir: Path, key: 
         _summarise(summary, f, verdict)
 
     issues, rows = _tagged([(registry, judged_registry), (others, judged_others)])
+    del verdicts, judged_registry, judged_others  # their rows are in `rows` now
     _write(con, observations, submissions, issues.drop("detail") if issues is not None else None, rows)
     summary.new_submissions = len(new_files)
     return summary
