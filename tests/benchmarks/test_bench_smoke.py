@@ -52,7 +52,10 @@ def test_every_benchmark_runs_at_a_tiny_size(tmp_path):
     assert size["intake"]["runs"][0]["rerun_unchanged"] == size["dataset"]["files"]
     assert size["incremental"]["runs"][0]["intake"]["new_submissions"] == 1
     assert size["incremental"]["runs"][0]["intake"]["unchanged"] == size["dataset"]["files"]
-    assert {"intake", "marts", "indicators", "publish (snapshot)"} <= set(size["materialize"]["runs"][0]["by_group"])
+    assert {"intake", "staging (in force)", "marts", "indicators", "publish (snapshot)"} <= set(
+        size["materialize"]["runs"][0]["by_group"])
+    assert size["materialize"]["runs"][0]["code_load_s"] > 0  # timed apart from the run
+    assert "loading the code location" in (tmp_path / "results" / "latest.md").read_text(encoding="utf-8")
     dashboard = size["dashboard"]
     assert len(dashboard["queries"]) >= 10 and all(q["p95_ms"] > 0 for q in dashboard["queries"].values())
     assert dashboard["pages"] and all(p["exceptions"] == 0 for p in dashboard["pages"].values())
