@@ -38,7 +38,10 @@ def overdue_file(settings: Settings) -> Path:
 
 
 
-@asset(group_name="operations", kinds={"duckdb", "csv"}, deps=["submissions", "reference_data"])
+# after staging: it then reads the tables in force instead of ranking every version again
+@asset(group_name="operations", kinds={"duckdb", "csv"},
+       deps=["submissions", "reference_data", "school_registry", "flagship_base_reports", "yip_participants",
+             "school_annual_reports"])
 def overdue_reports(context: AssetExecutionContext, config: AsOfConfig, paths: ProjectPaths,
                     warehouse: Warehouse) -> MaterializeResult:
     """Reports still owed after their deadline (seeds/deadlines.csv): R5 by every registry school

@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 
 import warehouse
-from pipelines.intake.in_force import in_force_sql
+from pipelines.intake.schema import REPORT_TYPES
 from pipelines.reference.load import read_deadlines
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
@@ -74,8 +74,12 @@ def load_deadlines() -> dict[str, Deadline]:
 
 
 def _create_views(con: duckdb.DuckDBPyConnection) -> None:
+    """The rows in force of each report type, as temp views: staging's table when it is current
+    (after the staging step of a run), else ranked from all versions."""
+    from pipelines.staging.tables import in_force_source
+
     for view, code in IN_FORCE_VIEWS.items():
-        con.execute(f"create or replace temp view {view} as {in_force_sql(code)}")
+        con.execute(f"create or replace temp view {view} as {in_force_source(con, REPORT_TYPES[code])}")
 
 
 def overdue_reports(con: duckdb.DuckDBPyConnection, as_of: date,

@@ -49,3 +49,12 @@ def refresh_in_force(con: duckdb.DuckDBPyConnection, report: ReportType, force: 
         con.execute("rollback")
         raise
     return True
+
+
+def in_force_source(con: duckdb.DuckDBPyConnection, report: ReportType) -> str:
+    """A SELECT of the rows in force for readers outside staging: the table when it is up to date
+    with the accepted submissions (same fingerprint as the staging asset would build), else the
+    versioning rule over all versions (in_force_sql), which gives the same rows, slower."""
+    table = in_force_table(report)
+    return f"select * from {table}" if is_built(con, table, _fingerprint(con, report)) else in_force_sql(report)
+

@@ -194,6 +194,29 @@ def test_overdue_reports_after_each_deadline(pipeline):
         con.close()
 
 
+def test_overdue_reads_the_tables_in_force_when_current_and_ranks_the_versions_otherwise(pipeline, tmp_path):
+    import shutil
+
+    from pipelines.intake.in_force import in_force_sql
+    from pipelines.intake.schema import REPORT_TYPES
+    from pipelines.staging.tables import in_force_source, in_force_table
+
+    settings, _, _ = pipeline
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(settings.warehouse_path, copy)
+    con = warehouse.connect(copy)
+    try:
+        r5 = REPORT_TYPES["R5"]
+        assert in_force_source(con, r5) == f"select * from {in_force_table(r5)}"  # staging ran
+        fast = find_overdue(con, date(2026, 12, 20))
+        con.execute("delete from meta.table_builds")  # as if accepted submissions had not reached staging
+        assert in_force_source(con, r5) == in_force_sql(r5)
+        slow = find_overdue(con, date(2026, 12, 20))
+        assert fast.height >= 8 and fast.equals(slow)
+    finally:
+        con.close()
+
+
 def test_overdue_asset_and_its_check_list_who(pipeline):
     settings, _, _ = pipeline
     result = dg.materialize(
