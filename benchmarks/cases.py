@@ -226,15 +226,12 @@ def _run_graph(inbox: Path, data_dir: Path) -> dict:
 def _group_steps(steps: dict[str, float]) -> dict[str, float]:
     """Step durations summed by what they do (asset checks included with their asset's group: most
     run in their asset's step, pipelines/checks.py)."""
-    from pipelines.staging.assets import ASSET_NAMES
-
-    staging = set(ASSET_NAMES.values())
     out: dict[str, float] = {}
     for key, seconds in steps.items():
         name = key.split(".")[0]
         if key == "submissions":
             group = "intake"
-        elif name in staging or key == "staging_in_force":
+        elif key == "staging_in_force":
             group = "staging (in force)"
         elif name.startswith("marts"):
             group = "marts"
@@ -331,7 +328,7 @@ def incremental_direct(inbox: str, data_dir: str, base: str, memory_limit: str |
     from pipelines.intake.schema import REPORT_TYPES
     from pipelines.marts.build import build_marts
     from pipelines.publish.snapshot import publish_snapshot
-    from pipelines.staging.assets import refresh_in_force
+    from pipelines.staging.tables import refresh_in_force
 
     data = Path(data_dir)
     shutil.rmtree(data, ignore_errors=True)

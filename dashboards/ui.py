@@ -198,24 +198,24 @@ def table_with_download(table: pl.DataFrame, key: str, *,
     only when the button is clicked (a whole listing, when the table shows one page of it)."""
     st.dataframe(table, hide_index=True, key=f"table_{key}", height=height)
     name = f"{key}.csv"
-    if not callable(download):
-        st.download_button(tr("download_csv"), data=csv_bytes(download if download is not None else table),
-                           file_name=name, mime="text/csv", key=f"download_{key}", icon=":material/download:",
-                           on_click=auth.record_download, args=(name,))
-        return
-    fetch, viewer = download, auth.current_viewer()
+    if callable(download):
+        fetch, viewer = download, auth.current_viewer()
 
-    def payload() -> bytes:
-        """Streamlit calls this on click, on a thread of its own, outside any script run: so the
-        viewer is the one the button was drawn for, and the download is recorded here."""
-        body = csv_bytes(fetch())
-        auth.record("download", viewer, subject=name)
-        return body
+        def payload() -> bytes:
+            """Streamlit calls this on click, on a thread of its own, outside any script run: so the
+            viewer is the one the button was drawn for, and the download is recorded here."""
+            body = csv_bytes(fetch())
+            auth.record("download", viewer, subject=name)
+            return body
 
-    # No rerun on click ("ignore"): a rerun draws the button anew under a new file id and, when it
-    # ends first, drops the id the browser is asking for, and the file never comes.
-    st.download_button(tr("download_csv"), data=payload, file_name=name, mime="text/csv", key=f"download_{key}",
-                       icon=":material/download:", on_click="ignore")
+        # No rerun on click ("ignore"): a rerun draws the button anew under a new file id and, when
+        # it ends first, drops the id the browser is asking for, and the file never comes.
+        data, click = payload, {"on_click": "ignore"}
+    else:
+        data = csv_bytes(download if download is not None else table)
+        click = {"on_click": auth.record_download, "args": (name,)}
+    st.download_button(tr("download_csv"), data=data, file_name=name, mime="text/csv", key=f"download_{key}",
+                       icon=":material/download:", **click)
 
 
 def paged_table(key: str, total: int, page: Callable[[int, int], pl.DataFrame],

@@ -11,12 +11,13 @@ from dagster import AssetExecutionContext, Config, Failure, MaterializeResult, M
 
 from pipelines.metadata import markdown_table
 from pipelines.operations.briefing import BriefingError, briefing_path, make_briefing, snapshot_path
-from pipelines.operations.deadlines import load_deadlines, today_in_tianjin
+from pipelines.operations.deadlines import IN_FORCE_VIEWS, load_deadlines, today_in_tianjin
 from pipelines.operations.deadlines import overdue_reports as find_overdue
 from pipelines.operations.notify import ops_dir
 from pipelines.operations.outbox import Submission, build_error_workbook, workbook_name
 from pipelines.resources import ProjectPaths, Warehouse
 from pipelines.settings import Settings
+from pipelines.staging.tables import ASSET_NAMES
 
 log = logging.getLogger(__name__)
 OVERDUE_FILE = "overdue_reports.csv"
@@ -40,8 +41,7 @@ def overdue_file(settings: Settings) -> Path:
 
 # after staging: it then reads the tables in force instead of ranking every version again
 @asset(group_name="operations", kinds={"duckdb", "csv"},
-       deps=["submissions", "reference_data", "school_registry", "flagship_base_reports", "yip_participants",
-             "school_annual_reports"])
+       deps=["submissions", "reference_data", *(ASSET_NAMES[code] for code in IN_FORCE_VIEWS.values())])
 def overdue_reports(context: AssetExecutionContext, config: AsOfConfig, paths: ProjectPaths,
                     warehouse: Warehouse) -> MaterializeResult:
     """Reports still owed after their deadline (seeds/deadlines.csv): R5 by every registry school

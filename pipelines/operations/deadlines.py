@@ -19,6 +19,7 @@ import polars as pl
 import warehouse
 from pipelines.intake.schema import REPORT_TYPES
 from pipelines.reference.load import read_deadlines
+from pipelines.staging.tables import in_force_source
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 # temp view name -> report type; the overdue SQL reads these views
@@ -76,8 +77,6 @@ def load_deadlines() -> dict[str, Deadline]:
 def _create_views(con: duckdb.DuckDBPyConnection) -> None:
     """The rows in force of each report type, as temp views: staging's table when it is current
     (after the staging step of a run), else ranked from all versions."""
-    from pipelines.staging.tables import in_force_source
-
     for view, code in IN_FORCE_VIEWS.items():
         con.execute(f"create or replace temp view {view} as {in_force_source(con, REPORT_TYPES[code])}")
 

@@ -7,7 +7,7 @@ from pipelines.marts.assets import mart_key
 from pipelines.marts.build import MARTS
 from pipelines.publish.snapshot import publish_snapshot
 from pipelines.resources import ProjectPaths, Warehouse
-from pipelines.staging.assets import ASSET_NAMES
+from pipelines.staging.tables import ASSET_NAMES
 
 
 @asset(

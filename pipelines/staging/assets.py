@@ -12,8 +12,6 @@ from pipelines.resources import Warehouse
 from pipelines.staging.checks import staging_checks
 from pipelines.staging.tables import ASSET_NAMES, in_force_table, refresh_in_force
 
-__all__ = ["ASSET_NAMES", "in_force_table", "refresh_in_force", "staging_assets", "staging_in_force"]
-
 
 def _spec(report: ReportType) -> AssetSpec:
     return AssetSpec(

@@ -13,7 +13,7 @@ import polars as pl
 from pipelines.indicators.compute import compute_indicators
 from pipelines.intake.schema import REPORT_TYPES
 from pipelines.marts.build import build_marts
-from pipelines.staging.assets import refresh_in_force
+from pipelines.staging.tables import refresh_in_force
 
 TABLES = {code: r.table for code, r in REPORT_TYPES.items()}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pipelines.intake.in_force import in_force_sql
 from pipelines.intake.schema import REPORT_TYPES
-from pipelines.staging.assets import in_force_table, refresh_in_force
+from pipelines.staging.tables import in_force_table, refresh_in_force
 from tests.indicators.warehouse_builder import SCHOOLS, Warehouse
 
 R0, R5 = REPORT_TYPES["R0"], REPORT_TYPES["R5"]
