@@ -16,7 +16,7 @@ from dashboards.ui import tr
 from pipelines import upload
 from pipelines.access import audit
 from pipelines.access.roles import Permission
-from pipelines.intake.ingest import SKIP_PREFIXES
+from pipelines.intake import files as inbox_files
 from pipelines.settings import get_settings
 
 EVENTS = ("sign_in", "sign_in_denied", "sign_out", "upload_sent", "upload_refused", "download",
@@ -70,13 +70,12 @@ inbox = settings.inbox_dir
 published_at = (data.snapshot_meta(snap).get("published_at") if snap is not None else None)
 waiting = []
 if inbox.exists():
-    for path in sorted(inbox.rglob("*")):
-        rel = path.relative_to(inbox)
-        if not path.is_file() or any(part.startswith(SKIP_PREFIXES) for part in rel.parts):
+    for entry in inbox_files.walk(inbox):  # as intake walks it: no link followed, no FIFO opened
+        if entry.kind != "file":
             continue
-        modified = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+        modified = datetime.fromtimestamp(entry.mtime, UTC).replace(tzinfo=None)
         if published_at is None or modified > published_at:
-            waiting.append({"inbox_path": rel.as_posix(), "modified_at": modified})
+            waiting.append({"inbox_path": entry.relative, "modified_at": modified})
 c3.metric(tr("audit_waiting"), fmt.fmt_int(len(waiting)))
 st.caption(tr("audit_waiting_note"))
 if waiting:

@@ -13,11 +13,12 @@ from pipelines.intake.ingest import (
     RunContext,
     Verdict,
     districts_index,
-    judge_batch,
+    judge_safely,
     load_context,
     names_index,
-    parse,
 )
+from pipelines.intake.limits import Limits
+from pipelines.intake.workers import parse_many
 from pipelines.reference.load import load_reference
 from pipelines.settings import pseudonym_key
 
@@ -72,20 +73,27 @@ def snapshot_context(con: duckdb.DuckDBPyConnection, key: bytes, today: date) ->
                       previous_r5=previous, key=key, today=today)
 
 
-def check_many(items: list[tuple[str, bytes]], ctx: RunContext) -> list[Verdict]:
-    """Judge files in the order ingest would: registry files first, each teaching the next."""
-    parsed = [parse(data, name) for name, data in items]
+def check_many(items: list[tuple[str, bytes | Path]], ctx: RunContext, limits: Limits | None = None) -> list[Verdict]:
+    """Judge files in the order ingest would: registry files first, each teaching the next.
+    Each item is (name, its bytes or its path); the files are read in a worker process under
+    the same limits as intake (never in this one: this may be the dashboard's server)."""
+    limits = limits or Limits.from_env()
+    sources = [(data if isinstance(data, bytes) else str(data), name) for name, data in items]
+    sizes = [len(src) if isinstance(src, bytes) else 1 for src, _ in sources]
+    parsed = parse_many(sources, sizes, 1, limits)
     registry = [i for i, p in enumerate(parsed) if "R0" in p.report_types]
     others = [i for i, p in enumerate(parsed) if "R0" not in p.report_types]
-    verdicts = dict(zip(registry, judge_batch([parsed[i] for i in registry], ctx)))
+    verdicts = dict(zip(registry, judge_safely([parsed[i] for i in registry], ctx)))
     ctx.accept_many([verdicts[i] for i in registry if verdicts[i].status == "accepted"])
-    verdicts.update(zip(others, judge_batch([parsed[i] for i in others], ctx)))
+    verdicts.update(zip(others, judge_safely([parsed[i] for i in others], ctx)))
     return [verdicts[i] for i in range(len(parsed))]
 
 
 def check_paths(paths: list[Path], warehouse_file: Path | None) -> list[tuple[Path, Verdict]]:
+    """`kejiao check`: each path is read as intake reads the inbox (a regular file only, not
+    through a link, within the limits), in a worker process."""
     ctx = reference_context(warehouse_file)
-    verdicts = check_many([(p.name, p.read_bytes()) for p in paths], ctx)
+    verdicts = check_many([(p.name, p) for p in paths], ctx)
     return list(zip(paths, verdicts))
 
 

@@ -1,18 +1,15 @@
 """From files in the inbox to versioned submissions and staging rows, in one transaction.
 
-`check_file` is the verdict on one file (used by `kejiao check`, the upload page and intake
-alike); `ingest` walks the inbox, archives what is new, judges it and writes the warehouse.
+`judge_batch` gives the verdicts on parsed files (used by `kejiao check`, the upload page and
+intake alike); `ingest` walks the inbox, archives what is new, has it parsed in worker processes
+(workers.py), judges it and writes the warehouse.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import shutil
-import stat
 import string
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -21,16 +18,18 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.intake import files
 from pipelines.intake.in_force import in_force_sql
+from pipelines.intake.limits import Limits, too_large
 from pipelines.intake.messages import RULES
-from pipelines.intake.parsing import Parsed, parse
+from pipelines.intake.parsing import Parsed, unreadable
 from pipelines.intake.schema import REPORT_TYPES
 from pipelines.intake.validate import ISSUE_SCHEMA, Context, SheetInput, validate_batch
 
 log = logging.getLogger(__name__)
 
 ISSUE_COLUMNS = [*ISSUE_SCHEMA, "message_zh", "message_en"]
-SKIP_PREFIXES = (".", "~$", "~")
+SKIP_PREFIXES = files.SKIP_PREFIXES
 
 
 @dataclass
@@ -91,7 +90,11 @@ def with_messages(issues: pl.DataFrame) -> pl.DataFrame:
 
 
 def _file_issues(i: int, parsed: Parsed) -> list[dict]:
-    """Issues of a file that validation does not see: not a report, sheets skipped."""
+    """Issues of a file that validation does not see: could not be read, not a report, sheets skipped."""
+    if parsed.unreadable:
+        return [{"_file": i, "severity": "error", "rule_code": parsed.unreadable[0], "sheet_name": None,
+                 "row_number": None, "column_letter": None, "column_name": None, "column_header": None,
+                 "value_seen": None, "detail": parsed.unreadable[1]}]
     if parsed.not_a_report:
         return [{"_file": i, "severity": "error", "rule_code": "not_a_report", "sheet_name": None, "row_number": None,
                  "column_letter": None, "column_name": None, "column_header": None, "value_seen": None,
@@ -103,6 +106,9 @@ def _file_issues(i: int, parsed: Parsed) -> list[dict]:
 
 def _verdict(parsed: Parsed, rows: dict[str, pl.DataFrame], issues: pl.DataFrame, counts: dict[str, int]) -> Verdict:
     """`issues`: every issue of the file, with messages; `counts`: of them by severity (see judge_batch)."""
+    if parsed.unreadable:
+        _, zh, en = parsed.unreadable
+        return Verdict(parsed.name, parsed.file_format, "rejected", None, {}, issues, [], parsed.skipped, zh, en, counts)
     if parsed.not_a_report:
         zh, en = parsed.not_a_report
         return Verdict(parsed.name, parsed.file_format, "not_a_report", None, {}, issues, [],
@@ -145,6 +151,11 @@ def judge_batch(parsed: list[Parsed], ctx: Context) -> Verdicts:
     extra = pl.DataFrame([row for i, p in enumerate(parsed) for row in _file_issues(i, p)],
                          schema={"_file": pl.Int32, **ISSUE_SCHEMA})
     issues = with_messages(pl.concat([result.issues.cast({"_file": pl.Int32}), extra]))
+    unread = [(i, p.unreadable[1], p.unreadable[2]) for i, p in enumerate(parsed) if p.unreadable]
+    if unread:  # their reasons are whole sentences, in each language
+        texts = pl.DataFrame(unread, schema={"_file": pl.Int32, "_zh": pl.String, "_en": pl.String}, orient="row")
+        issues = issues.join(texts, on="_file", how="left").with_columns(
+            message_zh=pl.coalesce("_zh", "message_zh"), message_en=pl.coalesce("_en", "message_en")).drop("_zh", "_en")
     by_file = {i: part for (i,), part in issues.partition_by("_file", as_dict=True, include_key=False).items()} \
         if issues.height else {}
     counts: dict[int, dict[str, int]] = {}
@@ -157,11 +168,6 @@ def judge_batch(parsed: list[Parsed], ctx: Context) -> Verdicts:
 
 def judge(parsed: Parsed, ctx: Context) -> Verdict:
     return judge_batch([parsed], ctx)[0]
-
-
-def check_file(data: bytes, name: str, ctx: Context) -> Verdict:
-    """The verdict ingest would give, storing nothing."""
-    return judge(parse(data, name), ctx)
 
 
 # --- context from the warehouse ---------------------------------------------------------
@@ -395,6 +401,7 @@ class InboxFile:
     size: int
     modified_at: datetime
     sha256: str
+    too_large: bool = False  # over the file size limit: hashed, never copied nor read
 
     @cached_property
     def path(self) -> Path:  # made when asked: most files of a scan are known ones, never opened
@@ -411,6 +418,8 @@ class IntakeSummary:
     not_a_report: list[tuple[str, str]] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     unchanged: int = 0
+    not_regular: list[tuple[str, str]] = field(default_factory=list)  # path, kind: never opened
+    vanished: list[str] = field(default_factory=list)  # listed, gone before it could be read
 
     def as_metadata(self) -> dict:
         return {
@@ -418,60 +427,43 @@ class IntakeSummary:
             "accepted": len(self.accepted), "rejected": len(self.rejected),
             "not_a_report": len(self.not_a_report), "duplicates": len(self.duplicates),
             "unchanged": self.unchanged, "rows": self.rows,
+            "not_regular": [f"{path} ({kind})" for path, kind in self.not_regular], "vanished": self.vanished,
         }
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 Seen = dict[tuple[str, int, datetime], str]  # (inbox path, size, modified_at) -> sha256 observed
 
 
-def scan_inbox(inbox: Path, seen: Seen | None = None) -> list[InboxFile]:
-    """Every file of the inbox with its content hash. A file whose path, size and modification
-    time are those of an earlier observation (`seen`) is not read again: its hash is the one
-    observed. Any change of size or time (a file rewritten, touched, copied in again) means the
-    file is read and hashed, so the same bytes under a new time are still recognised by content."""
+def scan_inbox(inbox: Path, seen: Seen | None = None,
+               not_regular: list[tuple[str, str]] | None = None) -> list[InboxFile]:
+    """Every regular file of the inbox with its content hash (pipelines/intake/files.py: links,
+    FIFOs, sockets, devices and folders named like reports are never opened; they go to
+    `not_regular` as (path, kind)). A file whose path, size and modification time are those of
+    an earlier observation (`seen`) is not read again: its hash is the one observed. Any change
+    of size or time means the file is read and hashed, so the same bytes under a new time are
+    still recognised by content. A file gone between the listing and the read is left out."""
     seen = seen or {}
-    files: list[InboxFile] = []
-    _scan(Path(inbox), "", seen, files)
-    return files
-
-
-def _scan(folder: Path, prefix: str, seen: Seen, files: list[InboxFile]) -> None:
-    """Files of a folder, then its sub-folders, each in name order (os.scandir: the listing
-    says what is a folder, and one stat per file is all; no Path object but for the files)."""
-    try:
-        with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda e: e.name)
-    except OSError:
-        return
-    folders = []
-    for entry in entries:
-        name = entry.name
-        if name.startswith(SKIP_PREFIXES):
+    out: list[InboxFile] = []
+    for entry in files.walk(Path(inbox)):
+        if entry.kind != "file":
+            if not_regular is not None:
+                not_regular.append((entry.relative, entry.kind))
             continue
+        modified = datetime.fromtimestamp(entry.mtime, UTC).replace(tzinfo=None)
         try:
-            if entry.is_dir():
-                if not entry.is_symlink():  # as os.walk: a linked folder is not walked into
-                    folders.append(entry)
-                continue
-            st = entry.stat()
-        except OSError:  # gone since listed, or a dangling link
+            sha = seen.get((entry.relative, entry.size, modified)) or sha256_of(entry.path)
+        except files.NotRegular as exc:  # swapped for a link or a FIFO since listed
+            if not_regular is not None:
+                not_regular.append((entry.relative, exc.kind))
             continue
-        if not stat.S_ISREG(st.st_mode):
+        except FileNotFoundError:
             continue
-        rel_text = f"{prefix}{name}"
-        modified = datetime.fromtimestamp(st.st_mtime, UTC).replace(tzinfo=None)
-        sha = seen.get((rel_text, st.st_size, modified)) or sha256_of(folder / name)
-        files.append(InboxFile(folder, name, rel_text, st.st_size, modified, sha))
-    for entry in folders:
-        _scan(folder / entry.name, f"{prefix}{entry.name}/", seen, files)
+        out.append(InboxFile(entry.folder, entry.name, entry.relative, entry.size, modified, sha))
+    return out
+
+
+def sha256_of(path: Path) -> str:
+    return files.sha256_of(path)
 
 
 def observed_files(con: duckdb.DuckDBPyConnection) -> Seen:
@@ -483,17 +475,16 @@ def observed_files(con: duckdb.DuckDBPyConnection) -> Seen:
     return {(path, size, modified): sha for path, size, modified, sha in rows}
 
 
-# --- parsing many files: in worker processes when it pays ------------------------------
+# --- parsing many files: in worker processes (they may die; this one may not) -----------
 
 PARALLEL_MIN_FILES = 500
 PARALLEL_MIN_BYTES = 16 << 20
 
 
 def intake_workers(n_files: int, n_bytes: int) -> int:
-    """Processes to parse with (this one and helpers): `KEJIAO_INTAKE_WORKERS` if set, else
-    one per idle core (a helper on a busy core only takes time from this process, and costs
-    its start) when the batch is big enough for a helper to start (about a second) and still
-    find work, else 1 (this process alone)."""
+    """Worker processes to parse with: `KEJIAO_INTAKE_WORKERS` if set, else one per idle core
+    when the batch is big enough for a second worker to start (about half a second) and still
+    find work, else 1."""
     env = os.environ.get("KEJIAO_INTAKE_WORKERS")
     if env:
         return max(1, int(env))
@@ -505,36 +496,65 @@ def intake_workers(n_files: int, n_bytes: int) -> int:
     return max(1, min(cores, 1 + idle, n_files))
 
 
-def parse_all(files: list[InboxFile]) -> list[Parsed]:
-    """Read and recognise files (the costliest step of intake, and independent per file), in
-    order. With more than one worker, helper processes take files from the same queue as this
-    one (pipelines/intake/workers.py); should a helper fail, its files are parsed here."""
-    workers = min(intake_workers(len(files), sum(f.size for f in files)), len(files))
-    if workers <= 1:
-        return [parse(f.path.read_bytes(), f.path.name) for f in files]
+def parse_all(files_: list[InboxFile], archive_dir: Path | None = None, limits: Limits | None = None) -> list[Parsed]:
+    """Read and recognise files, in order, in worker processes (pipelines/intake/workers.py):
+    no file's content can stop this process. With `archive_dir`, each file is read from its
+    archive copy (the bytes hashed and kept), else from the inbox. A file over the size limit
+    is refused without being read."""
     from pipelines.intake.workers import parse_many
 
-    return parse_many([(str(f.path), f.path.name) for f in files], [f.size for f in files], workers - 1)
+    limits = limits or Limits.from_env()
+    out: list[Parsed | None] = [None] * len(files_)
+    items, sizes, where = [], [], []
+    for i, f in enumerate(files_):
+        if f.too_large or f.size > limits.max_file_bytes:
+            big = too_large(f.size, limits)
+            out[i] = unreadable(f.name, big.code, big.zh, big.en)
+            continue
+        source = archive_path(f, archive_dir) if archive_dir is not None else f.path
+        items.append((str(source), f.name))
+        sizes.append(f.size)
+        where.append(i)
+    workers = intake_workers(len(items), sum(sizes))
+    for i, parsed in zip(where, parse_many(items, sizes, workers, limits), strict=True):
+        out[i] = parsed
+    return out  # type: ignore[return-value]
 
 
 def archive_path(file: InboxFile, archive_dir: Path) -> Path:
     return archive_dir / file.sha256[:2] / f"{file.sha256}{file.path.suffix.lower()}"
 
 
-def archive(file: InboxFile, archive_dir: Path) -> Path:
-    """Content-addressed copy of the original bytes; written once, never changed or deleted."""
+def archive(file: InboxFile, archive_dir: Path, limits: Limits | None = None) -> Path | None:
+    """Content-addressed copy of the original bytes; written once, never changed or deleted.
+    The copy is hashed as it is made: should the file have changed since it was scanned, the
+    bytes copied are what is kept and judged, under their own hash (`file.sha256` is updated).
+    Over the size limit, nothing is copied (`file.too_large`); None then."""
+    limits = limits or Limits.from_env()
+    if file.size > limits.max_file_bytes:
+        file.too_large = True
+        return None
     target = archive_path(file, archive_dir)
-    if not target.exists():
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    try:
+        sha, size = files.copy_regular(file.path, tmp, limits.max_file_bytes)
+    except files.TooLarge:
+        file.too_large = True
+        return None
+    if sha != file.sha256:
+        log.warning("%s changed while it was taken in; the bytes copied are judged", file.relative)
+        file.sha256, file.size = sha, size
+        target = archive_path(file, archive_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + f".tmp{os.getpid()}")
-        shutil.copyfile(file.path, tmp)
+    if target.exists():
+        tmp.unlink()
+    else:
         os.replace(tmp, target)
     return target
-
-
-def _archive_all(files: list[InboxFile], archive_dir: Path) -> None:
-    for f in files:
-        archive(f, archive_dir)
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
@@ -550,20 +570,37 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> 
 
 def ingest(con: duckdb.DuckDBPyConnection, inbox: Path, archive_dir: Path, key: bytes,
            now: datetime | None = None, today: date | None = None,
-           senders: dict[str, str] | None = None) -> IntakeSummary:
+           senders: dict[str, str] | None = None, limits: Limits | None = None) -> IntakeSummary:
     """Take in what is new in the inbox. All warehouse writes happen in one transaction: a run
     that dies leaves the warehouse as it was; a second run over the same inbox changes nothing.
-    `senders` maps inbox paths to who sent them (the upload page)."""
+    `senders` maps inbox paths to who sent them (the upload page). No file's content can stop
+    it (issue 11): a file that cannot be read is rejected as "could not be read" with the
+    reason, and the others go on; it raises only when the pipeline itself fails."""
     now = now or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     today = today or date.today()
+    limits = limits or Limits.from_env()
     summary = IntakeSummary()
-    files = scan_inbox(inbox, observed_files(con)) if inbox.exists() else []
-    summary.files_seen = len(files)
+    files_ = scan_inbox(inbox, observed_files(con), summary.not_regular) if inbox.exists() else []
+    summary.files_seen = len(files_)
     known = {r[0] for r in con.sql("select submission_id from raw.submissions").fetchall()}
     observed = set(con.sql("select inbox_path, submission_id from raw.file_observations").fetchall())
 
+    # new bytes are copied into the archive first, hashed as copied: what is archived is what
+    # is judged, whatever happens to the inbox file meanwhile
+    for f in files_:
+        if (f.relative, f.sha256) in observed or f.sha256 in known:
+            continue
+        try:
+            archive(f, archive_dir, limits)
+        except FileNotFoundError:
+            summary.vanished.append(f.relative)
+        except files.NotRegular as exc:
+            summary.not_regular.append((f.relative, exc.kind))
+    gone = set(summary.vanished) | {path for path, _ in summary.not_regular}
+    files_ = [f for f in files_ if f.relative not in gone]
+
     observations, new_files = [], {}
-    for f in sorted(files, key=lambda f: (f.modified_at, f.relative)):
+    for f in sorted(files_, key=lambda f: (f.modified_at, f.relative)):
         if (f.relative, f.sha256) in observed:
             summary.unchanged += 1
             continue
@@ -575,24 +612,18 @@ def ingest(con: duckdb.DuckDBPyConnection, inbox: Path, archive_dir: Path, key: 
         else:
             new_files[f.sha256] = f
 
-    # the archive copies are made by a thread of their own while the files are read and judged
-    # (copying is I/O, outside the GIL); a failed copy fails the run before anything is written
-    with ThreadPoolExecutor(1, thread_name_prefix="intake-archive") as copier:
-        copies = copier.submit(_archive_all, list(new_files.values()), archive_dir) if new_files else None
-        parsed = dict(zip(new_files, parse_all(list(new_files.values()))))
-        arrival = sorted(new_files, key=lambda h: (min(new_files[h].modified_at, now), new_files[h].relative))
-        # the registry first: the other reports resolve their schools through it
-        registry = [h for h in arrival if "R0" in parsed[h].report_types]
-        others = [h for h in arrival if "R0" not in parsed[h].report_types]
-        ctx = load_context(con, key, today)
-        judged_registry = judge_batch([parsed[h] for h in registry], ctx)
-        verdicts = dict(zip(registry, judged_registry))
-        ctx.accept_many([verdicts[h] for h in registry if verdicts[h].status == "accepted"])
-        judged_others = judge_batch([parsed[h] for h in others], ctx)
-        verdicts.update(zip(others, judged_others))
-        del parsed  # the sheets as read (the largest thing held): judged, they are not needed again
-        if copies is not None:
-            copies.result()
+    parsed = dict(zip(new_files, parse_all(list(new_files.values()), archive_dir, limits)))
+    arrival = sorted(new_files, key=lambda h: (min(new_files[h].modified_at, now), new_files[h].relative))
+    # the registry first: the other reports resolve their schools through it
+    registry = [h for h in arrival if "R0" in parsed[h].report_types]
+    others = [h for h in arrival if "R0" not in parsed[h].report_types]
+    ctx = load_context(con, key, today)
+    judged_registry = judge_safely([parsed[h] for h in registry], ctx)
+    verdicts = dict(zip(registry, judged_registry))
+    ctx.accept_many([verdicts[h] for h in registry if verdicts[h].status == "accepted"])
+    judged_others = judge_safely([parsed[h] for h in others], ctx)
+    verdicts.update(zip(others, judged_others))
+    del parsed  # the sheets as read (the largest thing held): judged, they are not needed again
 
     submissions = []
     for h in registry + others:
@@ -604,7 +635,41 @@ def ingest(con: duckdb.DuckDBPyConnection, inbox: Path, archive_dir: Path, key: 
     del verdicts, judged_registry, judged_others  # their rows are in `rows` now
     _write(con, observations, submissions, issues.drop("detail") if issues is not None else None, rows)
     summary.new_submissions = len(new_files)
+    for path, kind in summary.not_regular:
+        log.warning("不是普通文件，未读取 / not a regular file, not read: %s (%s)", path, kind)
     return summary
+
+
+_FATAL = (KeyboardInterrupt, SystemExit, GeneratorExit, duckdb.Error)
+
+
+def judge_safely(parsed: list[Parsed], ctx: Context) -> list[Verdict]:
+    """judge_batch, with a file's content costing only that file: should judging the batch
+    fail (a rule that trips on some content), each file is judged alone, and a file whose
+    judging fails is "could not be read" with the reason. The warehouse failing, or every file
+    failing alone, is the pipeline failing: that is raised."""
+    try:
+        return judge_batch(parsed, ctx)
+    except _FATAL:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - pyo3's PanicException is a BaseException
+        log.warning("judging a batch of %d files failed (%s); judging each alone", len(parsed), type(exc).__name__)
+        batch_error = exc
+    out, failed = [], 0
+    for p in parsed:
+        try:
+            out.append(judge_batch([p], ctx)[0])
+        except _FATAL:
+            raise
+        except BaseException as exc:  # noqa: BLE001
+            failed += 1
+            log.warning("judging %s failed: %s", p.name, type(exc).__name__)
+            out.append(judge_batch([unreadable(
+                p.name, "judge_failed", f"检查文件内容时出错（{type(exc).__name__}），请联系数据组",
+                f"checking the file's content failed ({type(exc).__name__}); please contact the data team")], ctx)[0])
+    if failed == len(parsed):
+        raise batch_error
+    return out
 
 
 def _tagged(batches: list[tuple[list[str], list[Verdict]]]) -> tuple[pl.DataFrame | None, dict[str, pl.DataFrame]]:
@@ -671,7 +736,8 @@ def _submission_row(f: InboxFile, verdict: Verdict, archive_dir: Path, now: date
     return {
         "submission_id": f.sha256, "original_name": f.path.name, "inbox_path": f.relative,
         "file_format": verdict.file_format, "size_bytes": f.size, "arrived_at": min(f.modified_at, now),
-        "first_seen_at": now, "archive_path": archive_path(f, archive_dir).relative_to(archive_dir).as_posix(),
+        "first_seen_at": now,  # a file over the size limit is not copied: its original stays in the inbox
+        "archive_path": "" if f.too_large else archive_path(f, archive_dir).relative_to(archive_dir).as_posix(),
         "report_type": verdict.report_type, "status": verdict.status, "row_count": verdict.row_count,
         "error_count": verdict.count("error"), "warning_count": verdict.count("warning"),
         "sheets_read": verdict.sheets_read, "sheets_skipped": verdict.sheets_skipped,

@@ -14,6 +14,13 @@ class Rule:
     en: str
 
 
+# why a file could not be read (issue 11); each carries its reason as a whole sentence (zh, en)
+UNREADABLE_RULES = (
+    "file_too_large", "zip_too_many_entries", "zip_too_large", "sheet_too_large", "csv_line_too_long",
+    "parse_timeout", "parse_crashed", "parse_failed", "parse_memory", "not_regular_file", "file_vanished",
+    "judge_failed",
+)
+
 RULES: dict[str, Rule] = {
     # file level
     "not_a_report": Rule("error", "未找到可识别的表头：{detail}", "No recognisable report header: {detail}"),
@@ -24,6 +31,8 @@ RULES: dict[str, Rule] = {
         "warning", "列“{column}”重复出现，只读取了第一列", "Column '{column}' appears twice; only the first was read"
     ),
     "unknown_column": Rule("info", "未识别的列“{column}”已忽略", "Unrecognised column '{column}' was ignored"),
+    # the file could not be read (issue 11): the reason is a whole sentence of its own
+    **{code: Rule("error", "{detail}", "{detail}") for code in UNREADABLE_RULES},
     "sheet_skipped": Rule("info", "工作表“{detail}”不是报表，已跳过", "Sheet '{detail}' is not a report and was skipped"),
     "no_rows": Rule("error", "表中没有数据行", "The report has no data rows"),
     # cell level, blocking

@@ -9,8 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipelines.intake import headers
+from pipelines.intake.limits import LimitExceeded, Limits
 from pipelines.intake.readers import Grid, NotAReport, read_file
 from pipelines.intake.schema import REPORT_TYPES
+
+UNREADABLE_ZH = "无法读取"
+UNREADABLE_EN = "Could not be read"
 
 
 @dataclass
@@ -22,15 +26,42 @@ class Parsed:
     sheets: list[tuple[Grid, int, headers.HeaderMatch]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     not_a_report: tuple[str, str] | None = None
+    # the file could not be read: (rule code, zh, en) — a limit broken, a reader that failed or
+    # died, not a regular file, a time budget spent. Rejected like a file with errors.
+    unreadable: tuple[str, str, str] | None = None
 
     @property
     def report_types(self) -> list[str]:
         return sorted({m.report.code for _, _, m in self.sheets})
 
 
-def parse(data: bytes, name: str) -> Parsed:
+def unreadable(name: str, code: str, zh: str, en: str) -> Parsed:
+    """The verdict "could not be read" (无法读取) for a file, with the reason."""
+    return Parsed(name, "unknown", unreadable=(code, f"{UNREADABLE_ZH}：{zh}", f"{UNREADABLE_EN}: {en}"))
+
+
+def parse(data: bytes, name: str, limits: Limits | None = None) -> Parsed:
+    """Read and recognise one file. Whatever the bytes, this returns a Parsed (an exception of
+    any type becomes "could not be read"); only a reader that kills the process escapes it,
+    which is why untrusted bytes are parsed in worker processes (workers.py)."""
     try:
-        fmt, grids = read_file(data)
+        return _parse(data, name, limits)
+    except LimitExceeded as exc:
+        return unreadable(name, exc.code, exc.zh, exc.en)
+    except MemoryError:
+        return unreadable(name, "parse_memory", "读取所需内存超过上限，文件可能构造异常",
+                          "reading it needs more memory than allowed; the file may be malformed")
+    except RecursionError:
+        return unreadable(name, "parse_failed", "文件结构异常", "the file's structure is malformed")
+    except Exception as exc:  # noqa: BLE001 - a file's content can cost only that file
+        # the type only: an exception's text may quote a cell (a minor's name)
+        return unreadable(name, "parse_failed", f"读取文件时出错（{type(exc).__name__}），请另存为 xlsx 后重新报送",
+                          f"reading the file failed ({type(exc).__name__}); save it as xlsx and send it again")
+
+
+def _parse(data: bytes, name: str, limits: Limits | None) -> Parsed:
+    try:
+        fmt, grids = read_file(data, limits)
     except NotAReport as exc:
         return Parsed(name, "unknown", not_a_report=(exc.zh, exc.en))
     parsed = Parsed(name, fmt)
@@ -62,12 +93,12 @@ def pack(parsed: Parsed) -> tuple:
                [(pos, col.name) for pos, col in match.columns.items()], match.unknown,
                [(pos, col.name) for pos, col in match.duplicated])
               for grid, idx, match in parsed.sheets]
-    return parsed.name, parsed.file_format, sheets, parsed.skipped, parsed.not_a_report
+    return parsed.name, parsed.file_format, sheets, parsed.skipped, parsed.not_a_report, parsed.unreadable
 
 
 def unpack(packed: tuple) -> Parsed:
-    name, file_format, sheets, skipped, not_a_report = packed
-    out = Parsed(name, file_format, skipped=skipped, not_a_report=not_a_report)
+    name, file_format, sheets, skipped, not_a_report, unreadable_ = packed
+    out = Parsed(name, file_format, skipped=skipped, not_a_report=not_a_report, unreadable=unreadable_)
     for grid_name, frame, letters, idx, code, columns, unknown, duplicated in sheets:
         report = REPORT_TYPES[code]
         match = headers.HeaderMatch(report, {pos: report.column(c) for pos, c in columns}, unknown,
@@ -76,4 +107,4 @@ def unpack(packed: tuple) -> Parsed:
     return out
 
 
-__all__ = ["Parsed", "pack", "parse", "unpack"]
+__all__ = ["Parsed", "pack", "parse", "unpack", "unreadable"]

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 
 import fastexcel
 import polars as pl
 from charset_normalizer import from_bytes
+
+from pipelines.intake.limits import LimitExceeded, Limits, too_large
 
 
 class NotAReport(Exception):
@@ -52,11 +55,11 @@ def sniff_format(data: bytes) -> str:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 names = set(zf.namelist())
-                if "mimetype" in names and b"opendocument.spreadsheet" in zf.read("mimetype"):
+                if "mimetype" in names and b"opendocument.spreadsheet" in _head(zf, "mimetype", 256):
                     return "ods"
                 if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
                     return "xlsx"
-        except zipfile.BadZipFile:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, OSError, EOFError):
             return "corrupt"
         return "zip"
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
@@ -66,6 +69,81 @@ def sniff_format(data: bytes) -> str:
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "binary"
     return "csv"
+
+
+def _head(zf: zipfile.ZipFile, name: str, size: int) -> bytes:
+    """The first `size` bytes of a zip member, expanding no more than that."""
+    with zf.open(name) as fh:
+        return fh.read(size)
+
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"\$?([A-Z]{1,3})?\$?(\d+)?(?::\$?([A-Z]{1,3})\$?(\d+))?\"")
+
+
+def column_number(letters: bytes | str) -> int:
+    """1 for A, 26 for Z, 27 for AA, 16384 for XFD."""
+    n = 0
+    for ch in letters.decode() if isinstance(letters, bytes) else letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def check_zip(data: bytes, limits: Limits) -> None:
+    """Refuse a zip-based workbook (xlsx, ods) from its directory alone, before any part is
+    expanded: too many entries, too many bytes once unzipped (a decompression bomb), or a
+    sheet whose declared dimension (`<dimension ref="A1:XFD1048576"/>`, read from the first
+    bytes of the sheet) is beyond the rows and columns a report may have."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+            if len(infos) > limits.max_zip_entries:
+                raise LimitExceeded(
+                    "zip_too_many_entries",
+                    f"工作簿内部文件数过多（{len(infos)} 个，上限 {limits.max_zip_entries}），不是正常的报表文件",
+                    f"The workbook holds too many parts ({len(infos)}, limit {limits.max_zip_entries}); not a normal report")
+            unzipped = sum(i.file_size for i in infos)
+            if unzipped > limits.max_unzipped_bytes:
+                raise LimitExceeded(
+                    "zip_too_large",
+                    f"工作簿解压后过大（{unzipped / 1048576:.0f} MB，上限 {limits.max_unzipped_bytes / 1048576:.0f} MB），"
+                    "可能是压缩炸弹或含大量无关内容；请只保留报表工作表后重新保存",
+                    f"The workbook expands to {unzipped / 1048576:.0f} MB (limit {limits.max_unzipped_bytes / 1048576:.0f} MB): "
+                    "a decompression bomb or much unrelated content; keep only the report sheets and save again")
+            for info in infos:
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    match = _DIMENSION.search(_head(zf, info.filename, 4096))
+                    if match:
+                        col = match.group(3) or match.group(1)
+                        row = match.group(4) or match.group(2)
+                        check_size(info.filename.rsplit("/", 1)[-1], int(row) if row else 0,
+                                   column_number(col) if col else 0, limits, declared=True)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, OSError, EOFError) as exc:
+        raise NotAReport("文件已损坏或不是有效的表格文件", f"Corrupt or unreadable workbook ({type(exc).__name__})") from exc
+
+
+def check_size(sheet: str, rows: int, columns: int, limits: Limits, declared: bool = False) -> None:
+    """Refuse a sheet of more rows or columns than any report has."""
+    if rows <= limits.max_sheet_rows and columns <= limits.max_sheet_columns:
+        return
+    what_zh, what_en = ("声明的范围", "declares") if declared else ("实际", "holds")
+    raise LimitExceeded(
+        "sheet_too_large",
+        f"工作表「{sheet}」{what_zh}有 {rows} 行 × {columns} 列，超过上限 {limits.max_sheet_rows} 行 × "
+        f"{limits.max_sheet_columns} 列；请删除多余的行列（或把报表复制到新工作簿）后重新保存",
+        f"Sheet '{sheet}' {what_en} {rows} rows × {columns} columns, beyond the limit of {limits.max_sheet_rows} × "
+        f"{limits.max_sheet_columns}; delete the unused rows and columns (or copy the report into a new workbook)")
+
+
+def check_lines(data: bytes, limits: Limits) -> None:
+    """Refuse a text file with a line longer than any report row."""
+    longest = max(map(len, data.split(b"\n")), default=0)
+    if longest > limits.max_csv_line_bytes:
+        raise LimitExceeded(
+            "csv_line_too_long",
+            f"文本文件中有一行长达 {longest / 1024:.0f} KB，超过上限 {limits.max_csv_line_bytes / 1024:.0f} KB，"
+            "不是正常的报表行；请检查文件内容或另存为 Excel 文件",
+            f"A line of the text file is {longest / 1024:.0f} KB long, beyond the limit of "
+            f"{limits.max_csv_line_bytes / 1024:.0f} KB; check the file or save it as an Excel workbook")
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -151,7 +229,9 @@ def _frame_from_rows(rows: list[list[str]]) -> pl.DataFrame:
                                    dtype=pl.String) for j in range(width)])
 
 
-def read_csv(data: bytes) -> tuple[list[Grid], str]:
+def read_csv(data: bytes, limits: Limits | None = None) -> tuple[list[Grid], str]:
+    limits = limits or Limits()
+    check_lines(data, limits)
     text, encoding = decode_text(data)
     sample = text[:8192]
     try:
@@ -159,12 +239,17 @@ def read_csv(data: bytes) -> tuple[list[Grid], str]:
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
+    csv.field_size_limit(max(limits.max_csv_line_bytes, 131072))  # the line limit guards fields too
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    check_size("csv", len(rows), max(map(len, rows), default=0), limits)
     frame = _frame_from_rows(rows)
     return [Grid("csv", frame, [column_letter(j) for j in range(frame.width)])], encoding
 
 
-def read_workbook(data: bytes) -> list[Grid]:
+def read_workbook(data: bytes, limits: Limits | None = None) -> list[Grid]:
+    limits = limits or Limits()
+    if data[:4] == b"PK\x03\x04":
+        check_zip(data, limits)
     try:
         reader = fastexcel.read_excel(data)
     except Exception as exc:  # calamine's errors are many; all mean the same to a school
@@ -176,6 +261,7 @@ def read_workbook(data: bytes) -> list[Grid]:
         except Exception:  # noqa: BLE001 - an unreadable sheet is skipped and named
             grids.append(Grid(name, pl.DataFrame(), []))
             continue
+        check_size(name, sheet.height, sheet.width, limits)
         letters = [column_letter(c.absolute_index) for c in sheet.available_columns()]
         frame = sheet.to_polars()
         frame.columns = [f"c{j}" for j in range(frame.width)]  # in place: no query per sheet
@@ -186,15 +272,20 @@ def read_workbook(data: bytes) -> list[Grid]:
     return grids
 
 
-def read_file(data: bytes) -> tuple[str, list[Grid]]:
-    """(format, sheets). Raises NotAReport for what is no spreadsheet or CSV."""
-    fmt = sniff_format(data)
+def read_file(data: bytes, limits: Limits | None = None) -> tuple[str, list[Grid]]:
+    """(format, sheets). Raises NotAReport for what is no spreadsheet or CSV, LimitExceeded for
+    a file beyond a stated limit (limits.py). Run it on untrusted bytes only in a process that
+    may die (workers.py): a reader can abort the whole process (calamine on a crafted sheet)."""
+    limits = limits or Limits()
+    if len(data) > limits.max_file_bytes:
+        raise too_large(len(data), limits)
     if not data.strip():
         raise NotAReport("文件为空", "The file is empty")
+    fmt = sniff_format(data)
     if fmt in ("xlsx", "xls", "ods"):
-        return fmt, read_workbook(data)
+        return fmt, read_workbook(data, limits)
     if fmt == "csv":
-        grids, encoding = read_csv(data)
+        grids, encoding = read_csv(data, limits)
         return f"csv:{encoding}", grids
     if fmt == "corrupt":
         raise NotAReport("文件已损坏或不完整（可能上传中断），请重新保存后再报送",

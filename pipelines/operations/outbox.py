@@ -21,7 +21,9 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from pipelines.intake.readers import Grid, NotAReport, read_file
+from pipelines.intake.messages import UNREADABLE_RULES
+from pipelines.intake.readers import Grid
+from pipelines.intake.workers import read_grids
 
 SUMMARY_SHEET = "汇总"
 SUFFIX = "_错误清单.xlsx"
@@ -34,6 +36,9 @@ NUMBER = re.compile(r"^-?(0|[1-9]\d{0,8})(\.\d+)?$")  # short plain numbers; cod
 HOW_TO_FIX: dict[str, tuple[str, str]] = {
     "not_a_report": ("请使用规定模板（表头须与模板一致），另存为 xlsx、xls、ods 或 csv 后重新报送",
                      "Use the template (same headers), save as xlsx, xls, ods or csv and send again"),
+    **dict.fromkeys(UNREADABLE_RULES, (
+        "按说明修改后，另存为新的 xlsx 文件重新报送；仍无法读取请联系数据组",
+        "Do as the message says, save as a new xlsx file and send it again; if it still cannot be read, contact the data team")),
     "missing_column": ("在表头行按模板补充该列并填写", "Add the column to the header row as in the template and fill it"),
     "no_rows": ("在表头下方填写数据后重新报送", "Fill in the data rows below the header and send again"),
     "missing_value": ("在该单元格填写内容", "Fill in this cell"),
@@ -124,12 +129,11 @@ def _comment(issues: list[dict]) -> str:
 
 def build_error_workbook(submission: Submission, issues: pl.DataFrame, out: Path) -> Path:
     """Write the workbook to `out` (atomically). `issues`: rows of raw.issues for the submission."""
-    grids: list[Grid] = []
-    unreadable = False
-    try:
-        _, grids = read_file(submission.archive_file.read_bytes())
-    except (NotAReport, OSError):
-        unreadable = True
+    # the sender's file is read in a worker process, as intake reads it: a file that kills a
+    # reader costs only its own workbook's copy of the cells
+    grids: list[Grid] = (read_grids(submission.archive_file)
+                         if submission.archive_file.is_file() and not submission.archive_file.is_symlink() else None) or []
+    unreadable = not grids
     issue_rows = issues.sort(["sheet_name", "row_number", "column_letter"], nulls_last=True).to_dicts()
     sheets_with_issues = {i["sheet_name"] for i in issue_rows if i["sheet_name"] and i["severity"] != "info"}
     wanted = sheets_with_issues | set(submission.sheets_read)

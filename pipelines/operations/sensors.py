@@ -24,7 +24,8 @@ from dagster import (
     sensor,
 )
 
-from pipelines.intake.ingest import SKIP_PREFIXES, sha256_of
+from pipelines.intake import files
+from pipelines.intake.files import sha256_of
 from pipelines.operations.notify import Failure, record_failure
 from pipelines.resources import ProjectPaths
 
@@ -39,22 +40,12 @@ TAG_TRIGGER = "kejiao/trigger"
 _hash_cache: dict[tuple[str, int, int], str] = {}
 
 
-def _walk(inbox: Path) -> list[Path]:
-    files = []
-    for path in sorted(inbox.rglob("*")):
-        rel = path.relative_to(inbox)
-        if path.is_file() and not any(part.startswith(SKIP_PREFIXES) for part in rel.parts):
-            files.append(path)
-    return files
-
-
-def _content_hash(path: Path) -> str:
-    st = path.stat()
-    key = (str(path), st.st_size, st.st_mtime_ns)
+def _content_hash(entry: files.Entry) -> str:
+    key = (str(entry.path), entry.size, entry.mtime)
     if key not in _hash_cache:
         if len(_hash_cache) > 100_000:
             _hash_cache.clear()
-        _hash_cache[key] = sha256_of(path)
+        _hash_cache[key] = sha256_of(entry.path)
     return _hash_cache[key]
 
 
@@ -75,16 +66,20 @@ def new_inbox_files(inbox: Path, seen: set[str], now: float | None = None) -> tu
     settling = 0
     if not inbox.exists():
         return new, settling
-    for path in _walk(inbox):
+    # the inbox as intake walks it (pipelines/intake/files.py): only regular files are opened,
+    # never through a link nor blocking on a FIFO; what is no regular file is intake's to list
+    for entry in files.walk(inbox):
+        if entry.kind != "file":
+            continue
         try:
-            if now - path.stat().st_mtime < SETTLE_SECONDS:
+            if now - entry.mtime < SETTLE_SECONDS:
                 settling += 1
                 continue
-            digest = _content_hash(path)[:HASH_PREFIX]
-        except FileNotFoundError:  # removed while we looked
+            digest = _content_hash(entry)[:HASH_PREFIX]
+        except (FileNotFoundError, files.NotRegular):  # removed, or swapped, while we looked
             continue
         if digest not in seen and digest not in new:
-            new[digest] = path.relative_to(inbox).as_posix()
+            new[digest] = entry.relative
     return new, settling
 
 
