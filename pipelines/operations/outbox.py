@@ -27,6 +27,7 @@ from pipelines.intake.workers import read_grids
 
 SUMMARY_SHEET = "汇总"
 SUFFIX = "_错误清单.xlsx"
+STEM_MAX_BYTES = 120
 SEVERITY_ZH = {"error": "错误（须修改）", "warning": "提示（请核对）", "info": "说明"}
 SEVERITY_EN = {"error": "Error (must fix)", "warning": "Warning (please check)", "info": "Note"}
 BEIJING = timedelta(hours=8)
@@ -92,7 +93,10 @@ class Submission:
 def workbook_name(submission_id: str, original_name: str) -> str:
     stem = Path(original_name).stem
     stem = re.sub(r"[\\/:*?\"<>|\x00-\x1f]+", "_", stem).strip(" .") or "file"
-    return f"{submission_id[:8]}_{stem[:80]}{SUFFIX}"
+    # a file system takes 255 bytes a name: the stem keeps at most 120 bytes of UTF-8 (whole
+    # characters), which leaves room for the id, the suffix and the temporary name's additions
+    stem = stem[:80].encode("utf-8")[:STEM_MAX_BYTES].decode("utf-8", "ignore")
+    return f"{submission_id[:8]}_{stem}{SUFFIX}"
 
 
 def letter_index(letters: str) -> int:
