@@ -81,6 +81,10 @@ def materialize(inbox: InboxOpt = None, warehouse: WarehouseOpt = None) -> None:
     )
     for item in meta.get("newly rejected", []):
         typer.echo(f"  退回 rejected: {item['file']}: {item['first_error']}")
+    for item in meta.get("not_regular", []):
+        typer.echo(f"  不是普通文件，未读取 not a regular file, not read: {item}")
+    for item in meta.get("vanished", []):
+        typer.echo(f"  读取前已消失 gone before it was read: {item}")
     typer.echo(f"用时 elapsed {elapsed:.1f} s")
 
 

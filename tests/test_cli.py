@@ -39,12 +39,14 @@ def test_materialize_runs_the_graph_and_summarises(inbox, tmp_path):
     put_registry(inbox)
     put(inbox, "年报.xlsx", R5_HEADER, [["3412000001", "", 2025, 1800, 1, 10, 2, 1900]])
     (inbox / "说明.txt").write_text("不是报表", encoding="utf-8")
+    (inbox / "链接.csv").symlink_to(tmp_path / "elsewhere.csv")
     db = tmp_path / "wh" / "warehouse.duckdb"
     result = runner.invoke(app, ["materialize", "--inbox", str(inbox), "--warehouse", str(db)])
     assert result.exit_code == 0, result.output
     assert "接收 accepted 1" in result.output and "退回 rejected 1" in result.output
     assert "非报表 not a report 1" in result.output
     assert "年报.xlsx" in result.output
+    assert "not a regular file, not read: 链接.csv (symlink)" in result.output
     again = runner.invoke(app, ["materialize", "--inbox", str(inbox), "--warehouse", str(db)])
     assert again.exit_code == 0 and "新提交 new 0" in again.output and "未变 unchanged 3" in again.output
 
