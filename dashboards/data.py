@@ -554,6 +554,21 @@ def submissions(snap: ScopedSnapshot, report_type: str | None, year: int | None)
     return _query(snap, SUBMISSIONS, {"report_type": report_type, "year": year})
 
 
+UNTYPED_SUBMISSIONS = """
+select original_name, status, arrived_at, message_zh, message_en
+from raw.submissions
+where report_type is null
+    and ($year is null or year(arrived_at) = $year)
+order by arrived_at desc, original_name desc
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def untyped_submissions(snap: ScopedSnapshot, year: int | None) -> pl.DataFrame:
+    """Files of no report type: not a report, or could not be read (issue 11), newest first."""
+    return _query(snap, UNTYPED_SUBMISSIONS, {"year": year})
+
+
 ISSUES = """
 select
     issues.submission_id,

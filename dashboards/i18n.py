@@ -413,6 +413,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "reporting_last_arrival": ("最近一份到达：**{when}**（北京时间）", "Last file arrived: **{when}** (Beijing time)"),
     "reporting_rejected_title": ("被退回的文件", "Rejected files"),
     "reporting_no_rejected": ("没有被退回的文件。", "No file was rejected."),
+    "reporting_untyped_title": ("{year}年无法识别或无法读取的文件", "Files of {year} that are no report or could not be read"),
+    "reporting_untyped_note": (
+        ("这些文件不属于任何报表类型：不是报表，或无法读取（损坏、超出大小限制、读取异常）。每个文件只影响它自己，其余文件照常入库。"
+        "链接、管道等非普通文件从不读取，见运行记录。"),
+        ("These files belong to no report type: not a report, or could not be read (damaged, over a limit, a reader that "
+        "failed). Each costs only itself; every other file is taken in as usual. Links, FIFOs and other special files "
+        "are never read: see the run's record.")),
+    "reporting_untyped_none": ("没有这类文件。", "No such file."),
+    "col_outcome": ("处理结果", "Outcome"),
+    "untyped_status_rejected": ("无法读取（已退回）", "Could not be read (rejected)"),
+    "untyped_status_not_a_report": ("不是报表", "Not a report"),
+    "untyped_status_accepted": ("已接收", "Accepted"),
     "reporting_errors_expander": ("逐格错误（{n}条）", "Every error, cell by cell ({n})"),
     "reporting_errors_privacy": ("学员名册（R3）的填写值一律不显示；其他报表中姓名等个人信息在入库时已隐去。",
                                  ("Values of the youth roster (R3) are never shown; personal data in other reports "

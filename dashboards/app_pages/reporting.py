@@ -170,3 +170,17 @@ if not versions.is_empty():
     })
     with st.expander(tr("reporting_accepted_expander", n=fmt.fmt_int(versions.height))):
         ui.table_with_download(shown, f"reporting_{report_type}_{ctx.year}_accepted", download=versions, height=360)
+
+# ---------------------------------------------------------------- files of no report type
+st.markdown("#### " + tr("reporting_untyped_title", year=ctx.year))
+untyped = data.untyped_submissions(ctx.snap, ctx.year)
+st.caption(tr("reporting_untyped_note"))
+if untyped.is_empty():
+    st.success(tr("reporting_untyped_none"))
+else:
+    ui.table_with_download(pl.DataFrame({
+        tr("col_file"): untyped["original_name"].to_list(),
+        tr("col_arrived"): [fmt.fmt_datetime(v, ctx.lang) for v in untyped["arrived_at"].to_list()],
+        tr("col_outcome"): [tr(f"untyped_status_{v}") for v in untyped["status"].to_list()],
+        tr("col_reason"): untyped["message_zh" if ctx.lang == "zh" else "message_en"].to_list(),
+    }), f"reporting_untyped_{ctx.year}", download=untyped)

@@ -322,6 +322,20 @@ def test_reporting_lists_who_has_sent_who_has_not_and_why_files_were_rejected(de
     assert len(errors) >= len(rejected) and errors["行"].ne("—").all()
 
 
+def test_reporting_lists_the_files_of_no_report_type_with_their_reason(demo_env, expected):
+    """A file that is no report, or could not be read, has no report type: it is still on the
+    page, with its outcome and reason (issue 11)."""
+    from pipelines.demo.generator import read_arrivals
+    from pipelines.settings import DEMO_DIR
+
+    at = open_page("reporting")
+    arrivals = read_arrivals(DEMO_DIR)
+    untyped = {f["file"] for f in expected["not_a_report"] if arrivals[f["file"]].year == YEAR}
+    table = table_with(at, "处理结果")
+    assert untyped and set(table["文件"]) == untyped
+    assert set(table["处理结果"]) == {"不是报表"} and table["退回原因"].str.len().min() > 0
+
+
 def test_reporting_of_the_youth_roster_never_shows_values(demo_env, expected):
     at = open_page("reporting", "en")
     at.segmented_control(key="report_type").set_value("R3").run()
