@@ -108,6 +108,12 @@ class BatchResult:
     issues: pl.DataFrame  # _file + ISSUE_SCHEMA
 
 
+def is_code_column(col: Column) -> bool:
+    """Whether a column holds an identifier (a school, district, member or base code, a
+    student number): text that Excel users force with a leading apostrophe (`'3412000001`)."""
+    return col.kind in ("school", "district") or col.name.endswith(("_code", "_id"))
+
+
 def staging_name(col: Column) -> str:
     if col.pseudonymise:
         return col.name.removesuffix("_id") + "_key"
@@ -212,6 +218,9 @@ class _Batch:
             wide = [False] * len(mapped)
         cleaned = [(V.clean(pl.col(c)) if w else V.trimmed(pl.col(c))).alias("t_" + c.removeprefix("r_"))
                    for c, w in zip(mapped, wide)]
+        # codes as Excel users force them to text (`'3412000001`): the code is what follows
+        codes = {"t_" + c.name for c in self.report.columns if is_code_column(c)}
+        cleaned = [V.unquoted(e) if e.meta.output_name() in codes else e for e in cleaned]
         blank = pl.all_horizontal([pl.col("t_" + c.removeprefix("r_")).is_null() for c in mapped]) \
             if mapped else pl.lit(True)
         return body.lazy().select("_file", "_sheet", "row_number", *cleaned).filter(~blank).collect()
