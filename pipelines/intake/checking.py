@@ -80,7 +80,8 @@ def snapshot_context(con: duckdb.DuckDBPyConnection, key: bytes, today: date) ->
     (`staging.*_in_force`) rather than every version: the upload page reads this, never the
     live warehouse."""
     schools = con.sql(
-        "select school_code, school_name, school_type, district_code, aliases from staging.r0_schools_in_force"
+        "select school_code, school_name, school_type, district_code, aliases, valid_from, valid_to "
+        "from staging.r0_schools_in_force"
     ).pl()
     previous = con.sql(
         "select school_code, report_year::bigint as report_year, enrolled_students, students_in_st_activities "

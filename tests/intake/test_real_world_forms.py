@@ -120,12 +120,14 @@ SHARED = [
 ]
 
 
-@pytest.fixture
-def shared_ctx(con):
+@pytest.fixture(params=["fetched", "whole"])
+def shared_ctx(con, request):
+    """The context as ingest fetches it from the warehouse, and whole (as `kejiao check` and the
+    upload page hold it)."""
     c = load_context(con, KEY, TODAY)
     registry = check_many([("r0.xlsx", bytes_of(None, R0_HEADER, SHARED, "xlsx", "utf-8"))], c)[0]
     assert registry.status == "accepted", registry.issues
-    return c
+    return c if request.param == "fetched" else c.materialise()
 
 
 def _r5(ctx, rows):
