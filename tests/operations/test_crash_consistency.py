@@ -110,3 +110,5 @@ def test_a_run_killed_at_any_point_recovers_exactly(runs, point, tmp_path, monke
     assert figures(data / "published" / CURRENT) == second
     assert {k: v for k, v in figures(data / "warehouse.duckdb").items()} == \
         {k: v for k, v in second.items() if k != "as_of"}
+    # and what the killed run left half written beside is gone
+    assert sorted(p.name for p in (data / "published").rglob(".*")) == []
