@@ -448,9 +448,12 @@ class _Batch:
             )
             lf = lf.with_columns(resolved.alias(f"v_{col.name}"))
             if stand_in is not None:
-                # both given: the name should be the code's school
-                lf = (lf.join(names.lazy().select(pl.col("name_key").alias("_nk2"), pl.col("school_code").alias("_named2")),
-                              on="_nk2", how="left", maintain_order="left")
+                # both given: the name should be one of the code's school's names (a name two
+                # schools share included); _named2 is set where it is
+                pairs = name_pairs(self.registry).lazy().select(
+                    pl.col("name_key").alias("_nk2"), pl.col("school_code").alias(f"v_{col.name}"),
+                    pl.col("school_code").alias("_named2"))
+                lf = (lf.join(pairs, on=["_nk2", f"v_{col.name}"], how="left", maintain_order="left")
                       .join(known.lazy().rename({"school_code": "_c2"}), left_on=f"v_{col.name}", right_on="_c2",
                             how="left", maintain_order="left"))
             found = (written_pairs.join(lf, on=["_t", "_n"], how="left", nulls_equal=True, maintain_order="left")

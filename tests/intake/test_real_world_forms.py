@@ -166,3 +166,14 @@ def test_a_shared_name_in_a_stage_event_is_resolved_by_its_date(shared_ctx):
     verdict = check_many([("r1.xlsx", bytes_of(None, header, rows, "xlsx", "utf-8"))], shared_ctx)[0]
     assert verdict.status == "accepted", verdict.issues.rows()
     assert verdict.rows["staging.r1_shs_stage_events"]["school_code"].to_list() == ["3412000007"]
+
+
+def test_a_shared_name_beside_its_code_agrees_with_it(shared_ctx):
+    # the code says which school; the shared short name is one of that school's names: no warning
+    for code, year in (("3412000007", 2025), ("3412000001", 2023)):
+        verdict = _r5(shared_ctx, [[code, "演示一中", year, 1900, 1, 10, 2, 900]])
+        assert verdict.status == "accepted", verdict.issues.rows()
+        assert "name_code_mismatch" not in verdict.issues["rule_code"].to_list(), code
+    # a name that is not the code's school's still warns
+    other = _r5(shared_ctx, [["3412000007", "河西演示二中", 2025, 1900, 1, 10, 2, 900]])
+    assert other.issues.filter(pl.col("rule_code") == "name_code_mismatch").height == 1
