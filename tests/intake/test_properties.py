@@ -278,9 +278,11 @@ def r4_reports(draw):
 
 
 def _judged(ctx, header, rows, fmt, encoding):
-    path = Path(tempfile.mkdtemp()) / f"report.{fmt}"
-    write_workbook(path, [Sheet("数据", [header, *rows], title_rows=[["天津市演示报表"]])], encoding=encoding)
-    return check_many([(path.name, path.read_bytes())], ctx)[0]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"report.{fmt}"
+        write_workbook(path, [Sheet("数据", [header, *rows], title_rows=[["天津市演示报表"]])], encoding=encoding)
+        data = path.read_bytes()
+    return check_many([(path.name, data)], ctx)[0]
 
 
 @pytest.mark.parametrize("fmt,encoding", FORMATS)
