@@ -92,10 +92,14 @@ def materialize(inbox: InboxOpt = None, warehouse: WarehouseOpt = None) -> None:
 def check(files: Annotated[list[Path], typer.Argument(help="要检查的文件 / files to check")],
           warehouse: WarehouseOpt = None) -> None:
     """按入库规则检查文件，不保存任何内容 / Validate files exactly as ingest would; store nothing."""
-    from pipelines.intake.checking import check_paths, format_verdict
+    from pipelines.intake.checking import NoRegistry, check_paths, format_verdict
 
     settings = _settings(warehouse)
-    verdicts = check_paths(files, (warehouse or settings.warehouse_path).resolve())
+    try:
+        verdicts = check_paths(files, (warehouse or settings.warehouse_path).resolve())
+    except NoRegistry as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(2) from None
     failed = False
     for path, verdict in verdicts:
         typer.echo(format_verdict(path, verdict))

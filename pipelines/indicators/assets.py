@@ -27,7 +27,7 @@ def indicator_values(context: AssetExecutionContext, warehouse: Warehouse) -> It
     """Every canonical indicator (shared/spec/indicators.md) for every calendar year with data, for
     the city (120000) and each district where it makes sense, totals and breakdowns, with numerator
     and denominator of shares, target and progress status (ref.targets), as-of (the newest arrival
-    in the warehouse, not the clock) and the submissions behind each value; the staging rows
+    of accepted data, not the clock) and the submissions behind each value; the staging rows
     behind each value: indicators.value_lineage (`kejiao explain`). The annual-report indicators
     are recomputed only for the years new annual reports touch (compute.plan_periods). Its checks
     (indicators/checks.py) run after it, in the same step."""

@@ -12,7 +12,7 @@ The indicators are computed in three steps, all SQL over the marts (warehouse/sq
    that places units in cells by the same rule as `cells.sql`.
 
 Targets (ref.targets) and progress status (progress.py) are then added in Python. Everything is
-stamped with `as_of`, the newest arrival in the warehouse, so that the same submissions always
+stamped with `as_of`, the newest arrival of accepted data, so that the same submissions always
 give the same table.
 """
 

@@ -30,6 +30,7 @@ import duckdb
 import polars as pl
 
 from pipelines.indicators.progress import linear_projection
+from pipelines.marts.build import newest_arrival
 
 CANDIDATE_STAGES = ("applied", "district_recommended", "city_approved", "midterm_reviewed")
 STAGE_RANK = {"applied": 1, "district_recommended": 2, "city_approved": 3, "midterm_reviewed": 4, "named": 5}
@@ -223,7 +224,7 @@ def forecast_frame(events: list[Event], candidates: list[Candidate], named_now: 
 def compute_forecast(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Rebuild indicators.shs_forecast from the marts and SHS_NAMED (in one transaction)."""
     target = con.sql("select target_value, target_year from ref.targets where indicator_id = 'SHS_NAMED'").fetchall()
-    as_of = con.sql("select max(arrived_at) from raw.submissions").fetchall()[0][0]
+    as_of = newest_arrival(con)
     events = [Event(*r) for r in con.sql(
         "select school_code, stage, event_date from marts.fct_shs_stage_events order by school_code, event_sequence"
     ).fetchall()]

@@ -18,11 +18,29 @@ from pipelines.intake.ingest import (
     names_index,
 )
 from pipelines.intake.limits import Limits
+from pipelines.intake.schema import REPORT_TYPES
 from pipelines.intake.workers import parse_many
 from pipelines.reference.load import load_reference
 from pipelines.settings import pseudonym_key
 
 SEVERITY_ZH = {"error": "错误 error", "warning": "提示 warning", "info": "说明 info"}
+# report types whose rows name schools: judged against the school registry (R0)
+NEEDS_REGISTRY = frozenset(r.code for r in REPORT_TYPES.values() if any(c.kind == "school" for c in r.columns))
+
+
+class NoRegistry(Exception):
+    """No school registry to judge against: neither the warehouse nor a published snapshot holds
+    one (a first install), and no registry file came with the files checked."""
+
+    def __init__(self, warehouse_file: Path | None):
+        where = f"（已查看 looked in: {warehouse_file} 及其 and published/current.duckdb）" if warehouse_file else ""
+        super().__init__(
+            f"尚无学校名录：仓库和发布快照中都还没有学校(机构)名录（R0），无法核对报表中的学校{where}。"
+            "请先运行 `kejiao materialize` 将名录入库，或用 `--warehouse` 指定已有的仓库，"
+            "也可把名录文件与报表一起检查。\n"
+            "no school registry yet: run `kejiao materialize` first, or pass `--warehouse` "
+            "(or check the registry file together with the reports)."
+        )
 
 
 def reference_context(warehouse_file: Path | None, key: bytes | None = None) -> RunContext:
@@ -63,7 +81,8 @@ def snapshot_context(con: duckdb.DuckDBPyConnection, key: bytes, today: date) ->
     (`staging.*_in_force`) rather than every version: the upload page reads this, never the
     live warehouse."""
     schools = con.sql(
-        "select school_code, school_name, school_type, district_code, aliases from staging.r0_schools_in_force"
+        "select school_code, school_name, school_type, district_code, aliases, valid_from, valid_to "
+        "from staging.r0_schools_in_force"
     ).pl()
     previous = con.sql(
         "select school_code, report_year::bigint as report_year, enrolled_students, students_in_st_activities "
@@ -94,6 +113,10 @@ def check_paths(paths: list[Path], warehouse_file: Path | None) -> list[tuple[Pa
     through a link, within the limits), in a worker process."""
     ctx = reference_context(warehouse_file)
     verdicts = check_many([(p.name, p) for p in paths], ctx)
+    # judged against no registry at all, every school would be "unknown": say what is missing
+    # instead (what the files checked taught, registry files among them, is in ctx by now)
+    if ctx.schools.is_empty() and any(NEEDS_REGISTRY & set((v.report_type or "").split(",")) for v in verdicts):
+        raise NoRegistry(warehouse_file)
     return list(zip(paths, verdicts))
 
 

@@ -217,7 +217,7 @@ def districts_index(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return keys.select(district_key=_fold(pl.col("k")), district_code="district_code").unique("district_key")
 
 
-SCHOOL_COLUMNS = ["school_code", "school_name", "school_type", "district_code", "aliases"]
+SCHOOL_COLUMNS = ["school_code", "school_name", "school_type", "district_code", "aliases", "valid_from", "valid_to"]
 PREVIOUS_SCHEMA = {"school_code": pl.String, "report_year": pl.Int64, "enrolled_students": pl.Int64,
                    "students_in_st_activities": pl.Int64}
 
@@ -277,7 +277,8 @@ class WarehouseContext(RunContext):
         self.districts = districts_index(con)
         self._learnt = pl.DataFrame(schema={"school_code": pl.String, "school_name": pl.String,
                                             "school_type": pl.String, "district_code": pl.String,
-                                            "aliases": pl.List(pl.String)})
+                                            "aliases": pl.List(pl.String), "valid_from": pl.Date,
+                                            "valid_to": pl.Date})
         self._learnt_keys = name_keys(self._learnt)
         self._learnt_figures = pl.DataFrame(schema=PREVIOUS_SCHEMA)
         # an empty registry or annual table (a first run) needs no query at all (the warehouse

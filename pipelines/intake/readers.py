@@ -149,7 +149,10 @@ def check_lines(data: bytes, limits: Limits) -> None:
 def decode_text(data: bytes) -> tuple[str, str]:
     """(text, encoding name) for a CSV file's bytes."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            data = data[3:]  # a BOM that lies: detect what follows
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -157,7 +160,10 @@ def decode_text(data: bytes) -> tuple[str, str]:
     best = from_bytes(data, cp_isolation=["gb18030", "gbk", "gb2312", "big5", "utf_16"]).best()
     if best is not None:
         enc = "gb18030" if best.encoding in ("gbk", "gb2312") else best.encoding
-        return data.decode(enc), enc
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError:
+            pass
     raise NotAReport("无法识别文本编码，请另存为 UTF-8 或 Excel 文件", "Unknown text encoding: save as UTF-8 or Excel")
 
 
@@ -240,7 +246,11 @@ def read_csv(data: bytes, limits: Limits | None = None) -> tuple[list[Grid], str
     except csv.Error:
         delimiter = ","
     csv.field_size_limit(max(limits.max_csv_line_bytes, 131072))  # the line limit guards fields too
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:  # newline="": the reader itself splits lines, so CR alone (Excel for Mac's CSV) ends one too
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise NotAReport("CSV 文件格式错误，请用 Excel 或 WPS 另存为 xlsx 后重新报送",
+                         f"Malformed CSV ({exc.__class__.__name__}); save it as xlsx in Excel or WPS and send again") from exc
     check_size("csv", len(rows), max(map(len, rows), default=0), limits)
     frame = _frame_from_rows(rows)
     return [Grid("csv", frame, [column_letter(j) for j in range(frame.width)])], encoding
@@ -279,6 +289,16 @@ def read_file(data: bytes, limits: Limits | None = None) -> tuple[str, list[Grid
     limits = limits or Limits()
     if len(data) > limits.max_file_bytes:
         raise too_large(len(data), limits)
+    try:
+        return _read_file(data, limits)
+    except (NotAReport, LimitExceeded, MemoryError):
+        raise
+    except Exception as exc:  # whatever a reader raises, it is the file that cannot be read
+        raise NotAReport("文件已损坏或不是有效的表格文件",
+                         f"Corrupt or unreadable file ({type(exc).__name__})") from exc
+
+
+def _read_file(data: bytes, limits: Limits) -> tuple[str, list[Grid]]:
     if not data.strip():
         raise NotAReport("文件为空", "The file is empty")
     fmt = sniff_format(data)

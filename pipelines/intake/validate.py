@@ -59,7 +59,8 @@ class Context:
     refers to (`registry_for`, `previous_for`), so that a context may fetch just that part
     (see ingest.WarehouseContext); this one holds them whole and filters."""
 
-    schools: pl.DataFrame  # school_code, school_name, school_type, district_code (the registry in force)
+    schools: pl.DataFrame  # school_code, school_name, school_type, district_code, aliases, valid_from,
+    # valid_to (the registry in force)
     names: pl.DataFrame  # name_key, school_code, matches (names and aliases, folded)
     districts: pl.DataFrame  # district_key, district_code (codes and names, folded)
     previous_r5: pl.DataFrame  # school_code, report_year, enrolled_students, students_in_st_activities
@@ -70,7 +71,8 @@ class Context:
     def empty(districts: pl.DataFrame, key: bytes, today: date) -> Context:
         return Context(
             schools=pl.DataFrame(schema={"school_code": pl.String, "school_name": pl.String,
-                                         "school_type": pl.String, "district_code": pl.String}),
+                                         "school_type": pl.String, "district_code": pl.String,
+                                         "aliases": pl.List(pl.String), "valid_from": pl.Date, "valid_to": pl.Date}),
             names=pl.DataFrame(schema={"name_key": pl.String, "school_code": pl.String, "matches": pl.UInt32}),
             districts=districts,
             previous_r5=pl.DataFrame(schema={"school_code": pl.String, "report_year": pl.Int64,
@@ -82,9 +84,10 @@ class Context:
     def registry_for(self, codes: pl.Series, name_keys: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
         """(schools, names) for a batch that writes these school codes and these folded names:
         at least every school with one of the codes, every entry of the name index with one of
-        the keys, and every school such an entry names."""
+        the keys, and every school that goes by one of the keys (all of those sharing a name)."""
         names = self.names.filter(pl.col("name_key").is_in(name_keys.implode()))
-        wanted = pl.concat([codes.cast(pl.String), names["school_code"]])
+        named = name_pairs(self.schools).filter(pl.col("name_key").is_in(name_keys.implode()))
+        wanted = pl.concat([codes.cast(pl.String), named["school_code"]])
         return self.schools.filter(pl.col("school_code").is_in(wanted.implode())), names
 
     def previous_for(self, codes: pl.Series) -> pl.DataFrame:
@@ -106,6 +109,37 @@ class SheetInput:
 class BatchResult:
     rows: dict[str, pl.DataFrame]  # report code -> rows (_file, sheet_name, row_number, staging columns)
     issues: pl.DataFrame  # _file + ISSUE_SCHEMA
+
+
+def name_pairs(schools: pl.DataFrame) -> pl.DataFrame:
+    """(name_key, school_code, valid_from, valid_to): every full name and alias (folded) of the
+    schools, with the dates the school was in service (null: open-ended)."""
+    dated = schools.with_columns([pl.lit(None, dtype=pl.Date).alias(c) for c in ("valid_from", "valid_to")
+                                  if c not in schools.columns])
+    parts = [dated.select(name=pl.col("school_name"), school_code="school_code", valid_from="valid_from",
+                          valid_to="valid_to")]
+    if "aliases" in schools.columns:
+        parts.append(dated.select(name=pl.col("aliases"), school_code="school_code", valid_from="valid_from",
+                                  valid_to="valid_to").explode("name"))
+    return (pl.concat(parts).filter(pl.col("name").is_not_null() & (pl.col("name") != ""))
+            .select(pl.col("name").str.normalize("NFKC").str.strip_chars().str.to_lowercase().alias("name_key"),
+                    "school_code", "valid_from", "valid_to")
+            .unique(["name_key", "school_code"]))
+
+
+# the year a row speaks of, by report type: a name shared by two schools is the one in service then
+ROW_YEAR = {
+    "R1": lambda: pl.col("v_event_date").dt.year().cast(pl.Int64),
+    "R2": lambda: pl.col("v_report_year"),
+    "R3": lambda: pl.col("v_cohort_year"),
+    "R5": lambda: pl.col("v_report_year"),
+}
+
+
+def is_code_column(col: Column) -> bool:
+    """Whether a column holds an identifier (a school, district, member or base code, a
+    student number): text that Excel users force with a leading apostrophe (`'3412000001`)."""
+    return col.kind in ("school", "district") or col.name.endswith(("_code", "_id"))
 
 
 def staging_name(col: Column) -> str:
@@ -212,6 +246,9 @@ class _Batch:
             wide = [False] * len(mapped)
         cleaned = [(V.clean(pl.col(c)) if w else V.trimmed(pl.col(c))).alias("t_" + c.removeprefix("r_"))
                    for c, w in zip(mapped, wide)]
+        # codes as Excel users force them to text (`'3412000001`): the code is what follows
+        codes = {"t_" + c.name for c in self.report.columns if is_code_column(c)}
+        cleaned = [V.unquoted(e) if e.meta.output_name() in codes else e for e in cleaned]
         blank = pl.all_horizontal([pl.col("t_" + c.removeprefix("r_")).is_null() for c in mapped]) \
             if mapped else pl.lit(True)
         return body.lazy().select("_file", "_sheet", "row_number", *cleaned).filter(~blank).collect()
@@ -411,14 +448,18 @@ class _Batch:
             )
             lf = lf.with_columns(resolved.alias(f"v_{col.name}"))
             if stand_in is not None:
-                # both given: the name should be the code's school
-                lf = (lf.join(names.lazy().select(pl.col("name_key").alias("_nk2"), pl.col("school_code").alias("_named2")),
-                              on="_nk2", how="left", maintain_order="left")
+                # both given: the name should be one of the code's school's names (a name two
+                # schools share included); _named2 is set where it is
+                pairs = name_pairs(self.registry).lazy().select(
+                    pl.col("name_key").alias("_nk2"), pl.col("school_code").alias(f"v_{col.name}"),
+                    pl.col("school_code").alias("_named2"))
+                lf = (lf.join(pairs, on=["_nk2", f"v_{col.name}"], how="left", maintain_order="left")
                       .join(known.lazy().rename({"school_code": "_c2"}), left_on=f"v_{col.name}", right_on="_c2",
                             how="left", maintain_order="left"))
             found = (written_pairs.join(lf, on=["_t", "_n"], how="left", nulls_equal=True, maintain_order="left")
                      .drop("_t", "_n").collect())
             self.df = self.df.drop(f"v_{col.name}").hstack(found.get_columns())
+            self.in_service(col.name)
             t = pl.col(f"t_{col.name}")
             name_text = pl.col(f"t_{stand_in.name}") if stand_in else pl.lit(None, dtype=pl.String)
             digits_not_code = t.is_not_null() & t.str.contains(r"^\d+$") & ~t.str.contains(SCHOOL_CODE)
@@ -441,6 +482,33 @@ class _Batch:
                                 value=name_text, detail=pl.col("_reg_name"))
             self.df = self.df.drop("_code", "_nk", "_named", "_matches", "_known", "_nk2", "_named2", "_reg_name",
                                    strict=False)
+
+    def in_service(self, name: str) -> None:
+        """A name (`_nk`, no code written) that several schools of the registry go by (`_matches`)
+        is the school of the row's year, when exactly one of them was in service that year (R0's
+        启用日期/停用日期: a school closed in 2024 and the one that took its name from 2024 both
+        were in 2024). Otherwise it stays ambiguous."""
+        year = ROW_YEAR.get(self.report.code)
+        ambiguous = pl.col("_code").is_null() & (pl.col("_matches") > 1)
+        if year is None or not self.df.select(ambiguous.any()).item():
+            return
+        rows = self.df.lazy().select(pl.when(ambiguous).then(pl.col("_nk")).alias("_nk"), year().alias("_y"))
+        y = pl.col("_y")
+        serving = ((pl.col("valid_from").is_null() | (pl.col("valid_from").dt.year() <= y))
+                   & (pl.col("valid_to").is_null() | (pl.col("valid_to").dt.year() >= y)))
+        only = (rows.drop_nulls().unique()
+                .join(name_pairs(self.registry).lazy(), left_on="_nk", right_on="name_key")
+                .filter(serving)
+                .group_by("_nk", "_y").agg(_only=pl.col("school_code").first(), _n=pl.len())
+                .filter(pl.col("_n") == 1).drop("_n"))
+        # a left join on unique keys keeps the rows and their order; side by side
+        found = rows.join(only, on=["_nk", "_y"], how="left", maintain_order="left").select("_only").collect()
+        v = f"v_{name}"
+        self.df = self.df.hstack(found.get_columns()).with_columns(
+            pl.coalesce(v, "_only").alias(v),
+            pl.when(pl.col("_only").is_not_null()).then(pl.lit(1, dtype=pl.UInt32)).otherwise("_matches")
+            .alias("_matches"),
+        ).drop("_only")
 
     # --- rules -------------------------------------------------------------------------
     def required(self) -> None:

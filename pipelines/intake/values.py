@@ -34,6 +34,13 @@ def trimmed(expr: pl.Expr) -> pl.Expr:
     return expr.str.strip_chars().replace("", None)
 
 
+def unquoted(expr: pl.Expr) -> pl.Expr:
+    """Cleaned text of a code cell without the leading apostrophe by which Excel users keep a
+    code as text (`'3412000001`; Excel hides it, a CSV typed by hand keeps it): the code is what
+    follows. An apostrophe alone is an empty cell; one inside a code stays (and fails there)."""
+    return trimmed(expr.str.replace(r"^'", ""))
+
+
 def nfkc(values: pl.Series) -> pl.Series:
     """NFKC of a column, normalising only the cells that are not ASCII (NFKC leaves ASCII as
     it is): most cells of a report are plain digits or codes, and NFKC is the costliest step

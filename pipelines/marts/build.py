@@ -1,7 +1,7 @@
 """The marts: facts and dimensions over the staging rows in force, one SQL file each.
 
 Each mart is `warehouse/sql/marts/<name>.sql`, a SELECT rebuilt into `marts.<name>`. Values the SQL
-needs are bound parameters; the only one is `$as_of`, the newest arrival in the warehouse (never
+needs are bound parameters; the only one is `$as_of`, the newest arrival of accepted data (never
 the wall clock), so that a second run over the same inbox changes nothing.
 """
 
@@ -73,8 +73,10 @@ def scalar(con: duckdb.DuckDBPyConnection, query: str, params: dict | None = Non
 
 
 def newest_arrival(con: duckdb.DuckDBPyConnection) -> datetime | None:
-    """The as-of of everything derived: the newest arrival among the submissions in the warehouse."""
-    return scalar(con, "select max(arrived_at) from raw.submissions")
+    """The as-of of everything derived: the newest arrival of accepted data. A rejected file or
+    one that is no report (a notice, a corrupt workbook) changes no figure, so it does not move
+    the as-of either."""
+    return scalar(con, "select max(arrived_at) from raw.submissions where status = 'accepted'")
 
 
 def bound(sql_text: str, params: dict) -> dict:

@@ -212,6 +212,15 @@ def _replace(src: Path, dst: Path) -> None:
         wal.unlink()
 
 
+def _remove_leftovers(*folders: Path) -> None:
+    """The temporary files of a publication killed before its own cleanup (SIGKILL, power cut):
+    a publisher holds the warehouse read-write, which no other process can, so a temporary file
+    found when publishing starts is a dead run's."""
+    for folder in folders:
+        for leftover in folder.glob(".*.tmp*"):
+            leftover.unlink(missing_ok=True)
+
+
 def publish_snapshot(con: duckdb.DuckDBPyConnection, published_dir: Path,
                      published_at: datetime | None = None, incremental: bool = True) -> Published:
     """Write the snapshot beside, check it, keep a copy per as-of, then swap it in atomically.
@@ -221,6 +230,7 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, published_dir: Path,
     published_dir = Path(published_dir)
     history_dir = published_dir / HISTORY
     history_dir.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(published_dir, history_dir)
     as_of = newest_arrival(con)
     published_at = published_at or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     token = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"

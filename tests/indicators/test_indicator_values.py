@@ -148,8 +148,8 @@ def test_flb_correction_supersedes_and_rejected_file_is_ignored(w, flb):
     row = w.row("FLB_ACTIVE", 2026)
     assert sorted(row["submission_ids"]) == sorted([flb["y2025"], flb["fix"]])
     assert flb["bad"] not in row["submission_ids"]
-    # the as-of is the newest arrival of any submission, rejected ones included
-    assert row["as_of"].isoformat() == "2026-11-25T08:00:00"
+    # the as-of is the newest arrival of accepted data: the later rejected file does not move it
+    assert row["as_of"].isoformat() == "2026-11-20T08:00:00"
     assert row["status"] == "limited_progress"
     assert row["progress_ratio"] == pytest.approx((2 - 1) * (2030 - 2024) / ((32 - 1) * (2026 - 2024)))
 

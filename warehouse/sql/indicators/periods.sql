@@ -4,7 +4,7 @@
 -- is_reported marks the years of the indicator's own reports: the first of them is the baseline
 -- year t0 of the progress method. Stocks (science high schools, bases, alliance) carry their last
 -- known state on to the as-of year; cohorts and annual reports count the years reported.
--- $as_of: the newest arrival in the warehouse.
+-- $as_of: the newest arrival of accepted data.
 with shs as (
     select distinct period from marts.fct_shs_school_year
 ),

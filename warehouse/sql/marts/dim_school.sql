@@ -1,6 +1,6 @@
 -- marts.dim_school: every school and organisation of the registry in force (R0), one row each,
 -- with its district, type, category (from the code), validity, and the history of its versions.
--- $as_of: the newest arrival in the warehouse (is_active is judged on that date, not today).
+-- $as_of: the newest arrival of accepted data (is_active is judged on that date, not today).
 with source as (
     select * from staging.r0_schools_in_force
 ),

@@ -1,7 +1,7 @@
 -- marts.fct_alliance_member_year: who was a member of the alliance at the end of each calendar
 -- year: joined by 31 December and not left by then. Years run from the first joining up to the
 -- as-of year.
--- $as_of: the newest arrival in the warehouse.
+-- $as_of: the newest arrival of accepted data.
 with members as (
     select * from marts.fct_alliance_membership
 ),

@@ -1,5 +1,5 @@
 -- marts.fct_alliance_membership: the alliance register in force (R4), one row per member.
--- $as_of: the newest arrival in the warehouse (is_current is judged on that date).
+-- $as_of: the newest arrival of accepted data (is_current is judged on that date).
 with source as (
     select * from staging.r4_alliance_members_in_force
 ),

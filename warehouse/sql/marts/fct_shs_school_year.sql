@@ -3,7 +3,7 @@
 -- A school is named (counts toward the target) from its 验收命名 date until a later 退出; a
 -- withdrawal on the same day as the naming cancels it. Its pipeline stage is 'named' while it is
 -- named (even under 整改), else the stage of its latest event.
--- $as_of: the newest arrival in the warehouse.
+-- $as_of: the newest arrival of accepted data.
 with events as (
     select * from marts.fct_shs_stage_events
 ),

@@ -5,7 +5,7 @@
 -- early leaver's term still ends with the year it belonged to); has_programme_ended is judged
 -- on the as-of date. A student listed by two rosters of one cohort is counted once (is_counted:
 -- the newest roster).
--- $as_of: the newest arrival in the warehouse.
+-- $as_of: the newest arrival of accepted data.
 with source as (
     select
         r3.*,
