@@ -22,7 +22,7 @@ install: $(BIN)/.installed
 demo: install
 	$(BIN)/kejiao materialize
 	@echo "仪表盘 Dashboard: http://127.0.0.1:$(PORT)  (Ctrl-C 停止 to stop)"
-	$(BIN)/streamlit run dashboards/streamlit_app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
+	KEJIAO_DEMO=1 $(BIN)/streamlit run dashboards/streamlit_app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
 ## Create the environment and run the whole test suite.
 test: install system-deps
@@ -42,7 +42,7 @@ dev: install
 	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
 
 dashboard: install
-	$(BIN)/streamlit run dashboards/streamlit_app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
+	KEJIAO_DEMO=1 $(BIN)/streamlit run dashboards/streamlit_app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
 ## Regenerate the committed demo inbox under seeds/demo (deterministic).
 seeds: install
