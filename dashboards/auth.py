@@ -150,6 +150,9 @@ def configuration_error(problems: list[deployment.Problem]) -> None:
 
 
 def _signed_in_viewer(section: dict) -> Viewer:
+    weak = deployment.auth_problems(section)  # a forgeable cookie secret: serve nothing, before any sign-in
+    if weak:
+        raise deployment.ConfigurationError(weak)
     names = providers(section)
     if not names:
         _page_header()

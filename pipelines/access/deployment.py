@@ -70,3 +70,72 @@ NOT_DEMO_DATA = Problem(
     "In production remove KEJIAO_DEMO and configure [auth]; for a demo use a data folder of its own "
     "(KEJIAO_DATA_DIR).",
 )
+
+
+# ---------------------------------------------------------------- secrets
+
+MIN_SECRET_BITS = 256  # 32 random bytes
+PLACEHOLDERS = ("change-me", "changeme", "change_me", "replace-me", "your-", "example", "secret-here", "todo",
+                "xxxx", "password")
+PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
+MAKE_SECRET = 'python3 -c "import secrets; print(secrets.token_hex(32))"'
+
+
+def secret_bits(value: str) -> float:
+    """A generous estimate of the randomness of a secret: its length times the bits of the
+    smallest alphabet its characters come from (hex, base64, printable ASCII, else Unicode)."""
+    import math
+    import string
+
+    if not value:
+        return 0.0
+    distinct = len(set(value))
+    if set(value.lower()) <= set(string.hexdigits.lower()):
+        alphabet = 16
+    elif set(value) <= set(string.ascii_letters + string.digits + "-_+/="):
+        alphabet = 64
+    elif all(32 < ord(c) < 127 for c in value):
+        alphabet = 94
+    else:
+        alphabet = 1 << 16
+    # a patterned value (few distinct characters) is worth what its distinct characters are worth
+    per_char = min(math.log2(alphabet), math.log2(max(distinct, 2)) * 1.5)
+    return len(value) * per_char
+
+
+def _placeholder(value: str) -> bool:
+    folded = value.strip().lower()
+    return any(p in folded for p in PLACEHOLDERS)
+
+
+def secret_problems(name: str, value: object, *, random: bool) -> list[Problem]:
+    """Problems of one secret: a placeholder or example value always; for a secret this system
+    makes itself (`random`), also fewer than 32 random bytes."""
+    text = "" if value is None else str(value)
+    where = f"[auth] {name}"
+    fix_zh = f"用 `{MAKE_SECRET}` 生成新值，写入 .streamlit/secrets.toml 的 {where}，然后重启服务"
+    fix_en = f"make a new one with `{MAKE_SECRET}`, put it in {where} of .streamlit/secrets.toml, restart"
+    if not random:
+        fix_zh = f"填写身份认证服务（IdP）为本应用签发的 {name}"
+        fix_en = f"enter the {name} the identity provider issued for this app"
+    if _placeholder(text):
+        return [Problem(f"配置错误：{where} 仍是示例或占位值（如 CHANGE-ME），任何知道示例文件的人都能伪造登录。",
+                        f"Configuration error: {where} is still an example or placeholder value (such as "
+                        "CHANGE-ME): anyone who has read the example file can forge a sign-in.", fix_zh, fix_en)]
+    if random and secret_bits(text) < MIN_SECRET_BITS:
+        return [Problem(f"配置错误：{where} 太短或太有规律（须至少相当于32字节随机数，如64位十六进制），可被猜出后伪造登录。",
+                        f"Configuration error: {where} is too short or too patterned (it needs at least 32 random "
+                        "bytes, e.g. 64 hex digits): it can be guessed and a sign-in forged.", fix_zh, fix_en)]
+    return []
+
+
+def auth_problems(section: dict) -> list[Problem]:
+    """Problems of an `[auth]` section's secrets (the cookie secret and every provider's client
+    secret); completeness is `providers()`' business."""
+    problems = secret_problems("cookie_secret", section.get("cookie_secret"), random=True)
+    if section.get("client_secret") is not None:
+        problems += secret_problems("client_secret", section.get("client_secret"), random=False)
+    for name, value in section.items():
+        if isinstance(value, dict) and value.get("client_secret") is not None:
+            problems += secret_problems(f"{name}.client_secret", value["client_secret"], random=False)
+    return problems

@@ -17,7 +17,8 @@ from tests.access.support import (
 )
 
 APP = str(PROJECT_ROOT / "dashboards" / "streamlit_app.py")
-AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "x" * 32, "client_id": "kejiao",
+AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback",
+        "cookie_secret": "5e0f4d2c9b8a7e6f5d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a2918070ab", "client_id": "kejiao",
         "client_secret": "s", "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
 
 
