@@ -158,6 +158,10 @@ def _signed_in_viewer(section: dict) -> Viewer:
         _page_header()
         st.error(_tr("auth_misconfigured"))
         st.stop()
+    table = _table()
+    if table.missing:  # nobody gets in, and every visitor is told why
+        _, zh, en = table.problems[0]
+        raise deployment.ConfigurationError([deployment.Problem(zh, en)])
     if not st.user.is_logged_in:
         _page_header()
         st.info(_tr("auth_sign_in_intro"))
@@ -170,7 +174,7 @@ def _signed_in_viewer(section: dict) -> Viewer:
                     st.login()
         st.stop()
     claims = st.user.to_dict()
-    result = resolve(claims, _table(), mode="oidc")
+    result = resolve(claims, table, mode="oidc")
     if result.viewer is None:
         who = str(claims.get("email") or claims.get("sub") or "?")
         if st.session_state.get(SIGNED_IN_KEY) != f"denied:{who}":

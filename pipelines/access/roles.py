@@ -1,8 +1,9 @@
 """Roles, scopes and the role-assignment table.
 
 Who may see and do what is not in code but in a table the data team keeps:
-`$KEJIAO_DATA_DIR/access/role_assignments.csv` (edited on the dashboard's admin page), which
-starts as a copy of `seeds/role_assignments.csv`. A row gives one identity one role and, for a
+`$KEJIAO_DATA_DIR/access/role_assignments.csv` (edited on the dashboard's admin page). Outside
+the demo a missing table lets nobody in (and says so) and demo rows are never loaded; only the
+demo (`KEJIAO_DEMO=1`) falls back to the committed `seeds/role_assignments.csv`. A row gives one identity one role and, for a
 district bureau or a school, one district or school it answers for (several rows give several):
 
     match_by   email | subject | group   (the signed-in identity's email, OIDC `sub`, or a group claim)
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from pipelines.access.deployment import demo_requested
 from pipelines.settings import SEEDS_DIR, Settings, get_settings
 
 CITY = "120000"
@@ -136,6 +138,7 @@ class AssignmentTable:
     rows: list[Assignment] = field(default_factory=list)
     problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, zh, en)
     path: Path | None = None
+    missing: bool = False  # the live table does not exist (outside the demo: nobody gets in)
 
 
 @dataclass(frozen=True)
@@ -206,12 +209,28 @@ def _row_problem(row: Mapping[str, str], districts: set[str] | None) -> tuple[st
     return None
 
 
-def load_assignments(path: Path | None = None, known_districts: Iterable[str] | None = None) -> AssignmentTable:
-    """The table in force: the data team's file under DATA_DIR, else the committed seed."""
+MISSING_TABLE = ("角色分配表不存在（{path}），任何人都不能访问。请数据组恢复该文件（备份或重新创建），再运行 `kejiao doctor`。",
+                 ("The role table is missing ({path}): nobody may sign in. The data team must restore it "
+                  "(from a backup or anew), then run `kejiao doctor`."))
+
+
+def load_assignments(path: Path | None = None, known_districts: Iterable[str] | None = None,
+                     demo: bool | None = None) -> AssignmentTable:
+    """The table in force: the data team's file under DATA_DIR. Only in the demo (`demo`, by default
+    `KEJIAO_DEMO=1`) does a missing file fall back to the committed seed; outside it a missing
+    table is empty and says so, and demo rows (`.invalid`) are dropped, never loaded."""
+    demo = demo_requested() if demo is None else demo
     path = path or assignments_path()
-    source = path if path.exists() else SEED_ASSIGNMENTS
-    table = parse_assignments(source.read_text(encoding="utf-8"), known_districts)
-    table.path = source
+    if not path.exists():
+        if not demo:
+            zh, en = MISSING_TABLE
+            return AssignmentTable(problems=[(0, zh.format(path=path), en.format(path=path))], path=path,
+                                   missing=True)
+        path = SEED_ASSIGNMENTS
+    table = parse_assignments(path.read_text(encoding="utf-8"), known_districts)
+    table.path = path
+    if not demo:
+        table.rows = [row for row in table.rows if not row.is_demo]
     return table
 
 

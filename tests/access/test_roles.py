@@ -98,14 +98,15 @@ email,f@test.example,commission,120101,
 
 
 def test_the_committed_seed_holds_demo_identities_of_every_role():
-    seeded = load_assignments(SEED_ASSIGNMENTS, DISTRICTS + ["120102", "120105"])
+    seeded = load_assignments(SEED_ASSIGNMENTS, DISTRICTS + ["120102", "120105"], demo=True)
     assert not seeded.problems
     assert {r.role for r in demo_identities(seeded)} == set(Role)
     assert all(r.is_demo for r in seeded.rows)
 
 
 def test_the_data_teams_file_under_data_dir_wins_over_the_seed(tmp_path):
-    assert load_assignments().path == SEED_ASSIGNMENTS
+    assert load_assignments(demo=True).path == SEED_ASSIGNMENTS  # only the demo falls back to the seed
+    assert load_assignments().missing and not load_assignments().rows
     rows = [{"match_by": "email", "identity": "only@test.example", "role": "commission"}]
     written = save_assignments(render_assignments(rows))
     assert written == assignments_path() and written.parent.parent == get_settings().data_dir
