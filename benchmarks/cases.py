@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_KEY = "benchmark-pseudonym-key"
+BENCH_KEY = "benchmark-pseudonym-key-of-32-bytes-or-more"
 
 
 def _files(inbox: str) -> list[Path]:

@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> dict:
     def log(message: str) -> None:
         print(message, flush=True)
 
-    os.environ.setdefault("KEJIAO_PSEUDONYM_KEY", "benchmark-pseudonym-key")
+    os.environ.setdefault("KEJIAO_PSEUDONYM_KEY", "benchmark-pseudonym-key-of-32-bytes-or-more")
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     results = {

@@ -12,7 +12,7 @@ import warehouse
 from pipelines.demo.writers import Sheet, write_workbook
 from pipelines.reference.load import load_reference
 
-KEY = b"test-pseudonym-key"
+KEY = b"test-pseudonym-key-of-at-least-32-bytes"
 TODAY = date(2026, 11, 29)
 
 R0_HEADER = ["学校标识码", "学校名称", "简称", "所在区", "办学类型", "办别", "在校生数", "启用日期", "停用日期"]

@@ -21,7 +21,7 @@ from pipelines.demo.writers import Sheet, write_workbook
 from pipelines.settings import Settings
 from tests.conftest import put, put_registry
 
-KEY = "access-tests-pseudonym-key"
+KEY = "access-tests-pseudonym-key-of-32-bytes-or-more"
 R5_HEADER = ["学校标识码", "报告年度", "在校生数", "科学副校长人数", "参加科技活动学生数"]
 R3_HEADER = ["届别", "学生编号", "姓名", "性别", "就读学校标识码", "年级", "承办高校", "高校导师", "中学导师",
              "开始日期", "结束日期", "状态", "监护人同意"]
