@@ -96,7 +96,8 @@ RULES: dict[str, Rule] = {
     ),
     # warnings: the file passes, flagged
     "far_from_last_year": Rule(
-        "warning", "“{column}”为{value}，与上年（{detail}）差异很大，请确认", "'{column}' is {value}, far from last year's {detail}; please confirm"
+        "warning", "“{column}”为{value}，与本校上年相差一倍以上，请确认",
+        "'{column}' is {value}, more than double or under half of your school's last year; please confirm"
     ),
     "future_date": Rule("warning", "“{column}”是未来日期：{value}", "'{column}' is in the future: {value}"),
     "name_code_mismatch": Rule(
