@@ -20,7 +20,7 @@ install: $(BIN)/.installed
 
 ## Load the demo reports, materialize everything, start the dashboard.
 demo: install
-	$(BIN)/kejiao materialize
+	KEJIAO_DEMO=1 $(BIN)/kejiao materialize
 	@echo "仪表盘 Dashboard: http://127.0.0.1:$(PORT)  (Ctrl-C 停止 to stop)"
 	KEJIAO_DEMO=1 $(BIN)/streamlit run dashboards/streamlit_app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
@@ -39,7 +39,7 @@ dev: install
 	  $(BIN)/python -c 'import sys; from pathlib import Path; from pipelines.demo.generator import stage; \
 	    print("演示报表 demo reports staged:", stage(Path("seeds/demo"), Path(sys.argv[1])))' $(KEJIAO_DATA_DIR)/inbox; \
 	fi
-	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+	KEJIAO_DEMO=1 $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
 
 dashboard: install
 	KEJIAO_DEMO=1 $(BIN)/streamlit run dashboards/streamlit_app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true

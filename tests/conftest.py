@@ -26,6 +26,13 @@ REGISTRY = [
 ]
 
 
+def pytest_configure(config):
+    """The tests' inboxes put reports at the inbox root, as the demo does: the root counts as the
+    data team's folder (pipelines/intake/channels.py). tests/security/test_channels.py unsets it
+    to test a deployment's channels. Set before any fixture, session-wide ones included."""
+    os.environ.setdefault("KEJIAO_INBOX_ROOT_CHANNEL", "data_team")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path, monkeypatch):
     """Every test gets its own data folder and key: nothing leaks between tests or to ./data."""

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.intake import channels
 from pipelines.intake.in_force import in_force_sql
 from pipelines.intake.messages import RULES
 from pipelines.intake.parsing import Parsed, parse
@@ -586,9 +587,12 @@ def ingest(con: duckdb.DuckDBPyConnection, inbox: Path, archive_dir: Path, key: 
         others = [h for h in arrival if "R0" not in parsed[h].report_types]
         ctx = load_context(con, key, today)
         judged_registry = judge_batch([parsed[h] for h in registry], ctx)
+        # each channel's policy (pipelines/intake/channels.py), before anything is learnt from a file
+        judged_registry = channels.enforce(judged_registry, [new_files[h].relative for h in registry], ctx, senders)
         verdicts = dict(zip(registry, judged_registry))
         ctx.accept_many([verdicts[h] for h in registry if verdicts[h].status == "accepted"])
         judged_others = judge_batch([parsed[h] for h in others], ctx)
+        judged_others = channels.enforce(judged_others, [new_files[h].relative for h in others], ctx, senders)
         verdicts.update(zip(others, judged_others))
         del parsed  # the sheets as read (the largest thing held): judged, they are not needed again
         if copies is not None:

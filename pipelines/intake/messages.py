@@ -94,6 +94,9 @@ RULES: dict[str, Rule] = {
     "category_mismatch": Rule(
         "error", "学校标识码类别与办学类型不符：{detail}", "School code category does not match the school type: {detail}"
     ),
+    "channel_refused": Rule(
+        "error", "报送渠道“{column}”不允许报送该文件：{detail}", "Not allowed through the channel '{column}': {detail}"
+    ),
     # warnings: the file passes, flagged
     "far_from_last_year": Rule(
         "warning", "“{column}”为{value}，与本校上年相差一倍以上，请确认",

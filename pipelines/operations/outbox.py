@@ -62,6 +62,9 @@ HOW_TO_FIX: dict[str, tuple[str, str]] = {
     "missing_consent": ("取得监护人同意后填“是”；未取得同意的学员请删除该行",
                         "Record 是 once the guardian has consented; otherwise remove the row"),
     "category_mismatch": ("核对学校标识码与办学类型", "Check the school code against the school type"),
+    "channel_refused": ("按报送渠道重新报送：区教育局放入本区文件夹 inbox/<区代码>/，数据组放入 inbox/datateam/，学校在仪表盘上传",
+                        ("Send it again through its channel: district bureaus inbox/<district code>/, the data team "
+                        "inbox/datateam/, schools on the dashboard")),
     "far_from_last_year": ("如数字无误可不修改；如有误请更正", "If the figure is right, leave it; otherwise correct it"),
     "future_date": ("核对日期是否填写正确", "Check the date"),
     "name_code_mismatch": ("核对学校名称与学校标识码", "Check the school name against its code"),
