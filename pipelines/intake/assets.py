@@ -7,6 +7,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from pipelines.intake.ingest import ingest
 from pipelines.intake.keys import pin_key
+from pipelines.intake.messages import redacted
 from pipelines.metadata import markdown_table
 from pipelines.resources import ProjectPaths, Warehouse
 from pipelines.settings import pseudonym_key
@@ -29,17 +30,41 @@ def submissions(context: AssetExecutionContext, paths: ProjectPaths, warehouse: 
         totals = con.sql(
             "select status, count(*) as files, sum(row_count) as data_rows from raw.submissions group by all order by 1"
         ).pl()
+        # rules and places only: a message may embed a cell's value (a name typed into the wrong column)
         rejected = con.sql(
-            """select s.original_name, s.report_type, s.error_count, any_value(i.message_zh) as example
+            """select s.original_name, s.report_type, s.error_count,
+                      any_value(i.rule_code || ' (' || coalesce(i.column_header, '-') || ')') as example
                from raw.submissions s left join raw.issues i
                  on i.submission_id = s.submission_id and i.severity = 'error'
                where s.status <> 'accepted' group by all order by 1"""
         ).pl()
+        newly_rejected = _first_errors(con, [path for path, _ in summary.rejected])
     context.log.info(f"intake: {summary.as_metadata()}")
     return MaterializeResult(metadata={
         **{k: v for k, v in summary.as_metadata().items() if k != "rows"},
         "new rows by table": MetadataValue.json(summary.rows),
         "all submissions by status": MetadataValue.md(markdown_table(totals)),
         "rejected and set-aside files": MetadataValue.md(markdown_table(rejected)),
-        "newly rejected": MetadataValue.json([{"file": f, "first_error": e} for f, e in summary.rejected]),
+        "newly rejected": MetadataValue.json(newly_rejected),
     })
+
+
+def _first_errors(con, paths: list[str]) -> list[dict]:
+    """Each newly rejected file with its first error: place and rule, the message rendered
+    without cell values (messages.redacted)."""
+    if not paths:
+        return []
+    rows = con.sql(
+        """select s.inbox_path, i.sheet_name, i.row_number, i.column_header, i.rule_code
+           from raw.submissions s join raw.issues i on i.submission_id = s.submission_id and i.severity = 'error'
+           where list_contains($paths::varchar[], s.inbox_path)
+           qualify row_number() over (partition by s.inbox_path
+                                      order by i.sheet_name nulls first, i.row_number nulls first) = 1""",
+        params={"paths": paths},
+    ).fetchall()
+    first = {}
+    for path, sheet, row, column, rule in rows:
+        zh, _ = redacted(rule, column or "")
+        where = f"{sheet or ''} 第{row}行 " if row else ""
+        first[path] = f"{where}{zh}".strip()
+    return [{"file": path, "first_error": first.get(path, "")} for path in paths]

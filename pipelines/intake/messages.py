@@ -114,3 +114,13 @@ def render(rule_code: str, column: str = "", value: str = "", detail: str = "") 
     rule = RULES[rule_code]
     fields = {"column": column, "value": value, "detail": detail}
     return rule.zh.format(**fields), rule.en.format(**fields)
+
+
+HIDDEN = "…"
+
+
+def redacted(rule_code: str, column: str = "") -> tuple[str, str]:
+    """The message of a rule with no cell value in it (value and detail shown as …): for files
+    that may hold minors' data (rosters) and for logs and run metadata, where a name typed into
+    the wrong column must not travel."""
+    return render(rule_code, column=column, value=HIDDEN, detail=HIDDEN)

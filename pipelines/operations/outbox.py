@@ -6,8 +6,12 @@ the archived original (whatever its format: xlsx, xls, ods or csv), each offendi
 and carrying a comment that says what is wrong and how to fix it (Chinese first, English after).
 
 Only the submission's own archived file is read: a workbook never holds another sender's data.
-Roster sheets (R3) do carry minors' names: they go back to the university that sent them, which
-is acceptable; nothing from the cells is ever logged.
+A file that may hold minors' data — a roster (R3, whose columns include names and identifiers)
+or a file not recognised at all — is never reproduced: its workbook carries sheet, row, column
+and rule only, with no cell value and messages rendered without values (a name typed into the
+wrong column stays out). Each workbook records who it is for (summary row 收件人 and the custom
+document property `kejiao_recipient`): the uploader, the district bureau whose folder it came
+through, the data team, or `unknown` (the data team checks before forwarding anything).
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
+from pipelines.intake.messages import redacted
 from pipelines.intake.readers import Grid, NotAReport, read_file
+from pipelines.intake.schema import REPORT_TYPES
 
 SUMMARY_SHEET = "汇总"
 SUFFIX = "_错误清单.xlsx"
@@ -85,6 +91,44 @@ class Submission:
     warning_count: int
     archive_file: Path
     sheets_read: tuple[str, ...] = ()
+    recipient: str = "unknown"  # see recipient_of
+
+    @property
+    def may_hold_private_data(self) -> bool:
+        """A roster (a report type with private or pseudonymised columns) or a file not recognised."""
+        codes = [c for c in (self.report_type or "").split(",") if c]
+        return not codes or any(c not in REPORT_TYPES or any(col.private or col.pseudonymise
+                                                             for col in REPORT_TYPES[c].columns) for c in codes)
+
+
+def recipient_of(inbox_path: str | None, sender: str | None) -> str:
+    """Who a submission's error workbook is for, from the channel it came through:
+    `upload:<identity>`, `district:<code>`, `data_team`, or `unknown`."""
+    import json
+
+    top = (inbox_path or "").split("/")[0] if "/" in (inbox_path or "") else ""
+    if sender:
+        try:
+            return f"upload:{json.loads(sender)['identity']}"
+        except (ValueError, KeyError, TypeError):
+            return "unknown"
+    if top == "datateam":
+        return "data_team"
+    if re.fullmatch(r"\d{6}", top):
+        return f"district:{top}"
+    return "unknown"
+
+
+RECIPIENT_LABEL = {"data_team": "市教委数据组 data team", "unknown": "未知：请数据组核实后再转交 unknown: the data team checks first"}
+
+
+def _recipient_text(recipient: str) -> str:
+    kind, _, who = recipient.partition(":")
+    if kind == "upload":
+        return f"上传者 uploader {who}"
+    if kind == "district":
+        return f"区教育局 district bureau {who}"
+    return RECIPIENT_LABEL.get(recipient, recipient)
 
 
 def workbook_name(submission_id: str, original_name: str) -> str:
@@ -129,11 +173,17 @@ def build_error_workbook(submission: Submission, issues: pl.DataFrame, out: Path
     """Write the workbook to `out` (atomically). `issues`: rows of raw.issues for the submission."""
     grids: list[Grid] = []
     unreadable = False
-    try:
-        _, grids = read_file(submission.archive_file.read_bytes())
-    except (NotAReport, OSError):
-        unreadable = True
+    private = submission.may_hold_private_data
+    if not private:  # a roster, or a file not recognised, is never reproduced
+        try:
+            _, grids = read_file(submission.archive_file.read_bytes())
+        except (NotAReport, OSError):
+            unreadable = True
     issue_rows = issues.sort(["sheet_name", "row_number", "column_letter"], nulls_last=True).to_dicts()
+    if private:
+        for i in issue_rows:
+            i["value_seen"] = None
+            i["message_zh"], i["message_en"] = redacted(i["rule_code"], i["column_header"] or "")
     sheets_with_issues = {i["sheet_name"] for i in issue_rows if i["sheet_name"] and i["severity"] != "info"}
     wanted = sheets_with_issues | set(submission.sheets_read)
     shown = [g for g in grids if not g.frame.is_empty() and (g.name in wanted or len(grids) == 1)]
@@ -148,6 +198,7 @@ def build_error_workbook(submission: Submission, issues: pl.DataFrame, out: Path
     wb = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
                                         "strings_to_urls": False})
     wb.set_properties({"title": "报送文件错误清单", "author": "科教2030 数据管道", "created": datetime(2026, 1, 1)})
+    wb.set_custom_property("kejiao_recipient", submission.recipient)
     fmt = {
         "title": wb.add_format({"bold": True, "font_size": 14}),
         "label": wb.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1}),
@@ -159,7 +210,7 @@ def build_error_workbook(submission: Submission, issues: pl.DataFrame, out: Path
         "row_error": wb.add_format({"bg_color": "#FDE9EC"}),
         "row_warning": wb.add_format({"bg_color": "#FFF8DC"}),
     }
-    _write_summary(wb, fmt, submission, issue_rows, display, unreadable)
+    _write_summary(wb, fmt, submission, issue_rows, display, unreadable, private)
     for grid in shown:
         _write_grid(wb, fmt, grid, display[grid.name], [i for i in issue_rows if i["sheet_name"] == grid.name])
     wb.close()
@@ -167,7 +218,8 @@ def build_error_workbook(submission: Submission, issues: pl.DataFrame, out: Path
     return out
 
 
-def _write_summary(wb, fmt, s: Submission, issues: list[dict], display: dict[str, str], unreadable: bool) -> None:
+def _write_summary(wb, fmt, s: Submission, issues: list[dict], display: dict[str, str], unreadable: bool,
+                   private: bool = False) -> None:
     ws = wb.add_worksheet(SUMMARY_SHEET)
     ws.write(0, 0, "报送文件错误清单 / Error list for your submission", fmt["title"])
     arrived = (s.arrived_at + BEIJING).strftime("%Y-%m-%d %H:%M")
@@ -178,12 +230,17 @@ def _write_summary(wb, fmt, s: Submission, issues: list[dict], display: dict[str
         ("结论 Verdict", f"{s.message_zh or ''}\n{s.message_en or ''}".strip()),
         ("错误 / 提示 Errors / warnings", f"{s.error_count} / {s.warning_count}"),
         ("提交编号 Submission id", s.submission_id[:12]),
+        ("收件人 For", _recipient_text(s.recipient)),
         ("如何处理 What to do",
          ("请在原文件中逐项修改下列“错误”（其他工作表中已用红色标出，鼠标停在单元格上可看批注），"
          "然后重新报送整个文件；本次文件不会部分入库。\n"
          "Fix every error below in your original file (marked red on the other sheets; hover a cell to read "
          "its comment) and send the whole file again; nothing of this file was taken in.")),
     ]
+    if private:
+        facts.append(("说明 Note", ("本文件可能含有学生个人信息，清单只列出工作表、行、列和问题，不含任何单元格内容；请在原文件中按行列修改 / "
+                                 "This file may hold students' personal data: the list gives sheet, row, column and "
+                                 "rule only, never a cell's content; correct your original file at those places")))
     if unreadable:
         facts.append(("说明 Note", "原文件无法读取，未能复制原表 / The original could not be read, so it is not reproduced"))
     for r, (label, value) in enumerate(facts, start=2):
