@@ -60,6 +60,21 @@ def get_settings() -> Settings:
     return Settings(data_dir=data_dir)
 
 
+DEFAULT_ROSTER_RETENTION_DAYS = 30
+
+
+def roster_retention_days(value: str | None = None) -> int:
+    """Days the archive keeps the original of a roster (R3) or of an unrecognised file after
+    intake (`KEJIAO_ROSTER_RETENTION_DAYS`, default 30; 0: purged by the next run). See
+    pipelines/intake/retention.py."""
+    value = (value if value is not None else os.environ.get("KEJIAO_ROSTER_RETENTION_DAYS", "")).strip()
+    if not value:
+        return DEFAULT_ROSTER_RETENTION_DAYS
+    if not value.isdigit():
+        raise ValueError(f"KEJIAO_ROSTER_RETENTION_DAYS: 须为 0 或正整数（天）/ a whole number of days ≥ 0, not {value!r}")
+    return int(value)
+
+
 MIN_KEY_BYTES = 32
 
 

@@ -8,9 +8,10 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from pipelines.intake.ingest import ingest
 from pipelines.intake.keys import pin_key
 from pipelines.intake.messages import redacted
+from pipelines.intake.retention import purge_expired
 from pipelines.metadata import markdown_table
 from pipelines.resources import ProjectPaths, Warehouse
-from pipelines.settings import pseudonym_key
+from pipelines.settings import pseudonym_key, roster_retention_days
 from pipelines.upload import inbox_senders
 
 
@@ -27,6 +28,8 @@ def submissions(context: AssetExecutionContext, paths: ProjectPaths, warehouse: 
         # files sent on the dashboard's upload page carry their sender in a sidecar (pipelines/upload.py)
         summary = ingest(con, inbox, settings.archive_dir, key, today=date.today(),
                          senders=inbox_senders(inbox))
+        # originals of rosters (minors' names and IDs) leave the archive when their retention ends
+        purged = purge_expired(con, settings.archive_dir, roster_retention_days())
         totals = con.sql(
             "select status, count(*) as files, sum(row_count) as data_rows from raw.submissions group by all order by 1"
         ).pl()
@@ -42,6 +45,7 @@ def submissions(context: AssetExecutionContext, paths: ProjectPaths, warehouse: 
     context.log.info(f"intake: {summary.as_metadata()}")
     return MaterializeResult(metadata={
         **{k: v for k, v in summary.as_metadata().items() if k != "rows"},
+        "roster originals purged": len(purged),
         "new rows by table": MetadataValue.json(summary.rows),
         "all submissions by status": MetadataValue.md(markdown_table(totals)),
         "rejected and set-aside files": MetadataValue.md(markdown_table(rejected)),
