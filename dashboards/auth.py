@@ -136,8 +136,9 @@ def known_districts() -> list[str]:
         "district_code"].to_list()
 
 
-def _table():
-    return load_assignments(known_districts=known_districts())
+def _table(demo: bool):
+    """The role table; signed-in mode never falls back to the seed, whatever the demo flag says."""
+    return load_assignments(known_districts=known_districts(), demo=demo)
 
 
 def configuration_error(problems: list[deployment.Problem]) -> None:
@@ -158,7 +159,7 @@ def _signed_in_viewer(section: dict) -> Viewer:
         _page_header()
         st.error(_tr("auth_misconfigured"))
         st.stop()
-    table = _table()
+    table = _table(demo=False)
     if table.missing:  # nobody gets in, and every visitor is told why
         _, zh, en = table.problems[0]
         raise deployment.ConfigurationError([deployment.Problem(zh, en)])
@@ -174,7 +175,7 @@ def _signed_in_viewer(section: dict) -> Viewer:
                     st.login()
         st.stop()
     claims = st.user.to_dict()
-    result = resolve(claims, table, mode="oidc")
+    result = resolve(claims, table, mode="oidc", single_issuer=len(names) == 1)
     if result.viewer is None:
         who = str(claims.get("email") or claims.get("sub") or "?")
         if st.session_state.get(SIGNED_IN_KEY) != f"denied:{who}":
@@ -194,7 +195,7 @@ def _demo_viewer() -> Viewer:
         _page_header()
         st.error(_tr("auth_demo_refused"))
         st.stop()
-    table = _table()
+    table = _table(demo=True)
     if any(not row.is_demo for row in table.rows):
         raise deployment.ConfigurationError([deployment.NOT_DEMO_DATA])
     identities = demo_identities(table)

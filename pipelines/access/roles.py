@@ -7,7 +7,9 @@ demo (`KEJIAO_DEMO=1`) falls back to the committed `seeds/role_assignments.csv`.
 district bureau or a school, one district or school it answers for (several rows give several):
 
     match_by   email | subject | group   (the signed-in identity's email, OIDC `sub`, or a group claim)
-    identity   the email address, subject or group name
+    identity   the email address (matched only when the provider says email_verified), the
+               subject as `issuer|subject` (a bare subject matches only while a single provider
+               is configured), or the group name
     role       data_team | commission | district | school
     scope_code district code (district) or school code (school); empty for the city-wide roles
     display_name  how the admin page and the demo switcher name the row
@@ -275,20 +277,40 @@ def _scope(role: Role, rows: list[Assignment]) -> Scope:
     return Scope(role)
 
 
-def resolve(claims: Mapping[str, object], table: AssignmentTable, *, mode: str = "oidc") -> Resolution:
+def _verified(value: object) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def _subject_matches(row: Assignment, issuer: str | None, subject: str | None, single_issuer: bool) -> bool:
+    """A subject row names `issuer|subject` (the subject under its issuer); a bare subject names
+    the subject of the only provider configured, and nothing when there are several."""
+    if not subject:
+        return False
+    if "|" in row.identity:
+        row_issuer, _, row_subject = row.identity.partition("|")
+        return bool(issuer) and row_issuer.rstrip("/") == issuer.rstrip("/") and row_subject == subject
+    return single_issuer and row.identity == subject
+
+
+def resolve(claims: Mapping[str, object], table: AssignmentTable, *, mode: str = "oidc",
+            single_issuer: bool = True) -> Resolution:
     """The viewer an identity's claims make, or why there is none.
 
     The most specific kind of match wins (subject, then email, then group); rows of that kind
-    must agree on the role, else the identity is denied until the data team settles it."""
+    must agree on the role, else the identity is denied until the data team settles it. A
+    subject matches under its issuer (`issuer|subject` rows; a bare subject only while one
+    provider is configured, `single_issuer`); an email only when the provider says
+    `email_verified` (the demo's identities need no provider)."""
     subject = _clean(claims.get("sub")) or None
+    issuer = _clean(claims.get("iss")) or None
     email = _clean(claims.get("email")).lower() or None
-    if email and claims.get("email_verified") is False:
+    if email and mode != "demo" and not _verified(claims.get("email_verified")):
         email = None  # an address the provider has not verified names no one
     groups = _groups(claims)
     name = _clean(claims.get("name")) or email or subject or ""
     rows = [r for r in table.rows if mode == "demo" or not r.is_demo]
     by_kind = {
-        "subject": [r for r in rows if r.match_by == "subject" and subject and r.identity == subject],
+        "subject": [r for r in rows if r.match_by == "subject" and _subject_matches(r, issuer, subject, single_issuer)],
         "email": [r for r in rows if r.match_by == "email" and email and r.identity == email],
         "group": [r for r in rows if r.match_by == "group" and r.identity in groups],
     }

@@ -79,6 +79,7 @@ def test_without_a_provider_the_app_refuses_to_serve_beyond_this_machine(env, ad
 
 
 def test_with_a_provider_there_is_no_way_around_sign_in(env):
+    write_assignments(env)
     at = run("app_pages/everyone.py", secrets=AUTH, user={"is_logged_in": False}, demo="shujuzu@demo.kejiao.invalid")
     assert [b.label for b in at.button] == ["统一身份认证登录"]
     assert not at.radio and not at.selectbox and not at.dataframe and not at.get("plotly_chart")
@@ -86,20 +87,22 @@ def test_with_a_provider_there_is_no_way_around_sign_in(env):
 
 
 def test_a_demo_identity_cannot_sign_in_and_an_unknown_one_is_denied(env):
-    at = run(secrets=AUTH, user={"is_logged_in": True, "email": "shujuzu@demo.kejiao.invalid", "sub": "x"})
+    write_assignments(env)
+    at = run(secrets=AUTH, user={"is_logged_in": True, "email": "shujuzu@demo.kejiao.invalid", "email_verified": True,
+                                 "sub": "x"})
     assert any("尚未分配角色" in e.value for e in at.error) and not at.dataframe
 
 
 def test_an_incomplete_provider_configuration_locks_everyone_out(env):
     write_assignments(env)
     at = run(secrets={"redirect_uri": AUTH["redirect_uri"], "cookie_secret": AUTH["cookie_secret"]},
-             user={"is_logged_in": True, "email": "admin@test.example", "sub": "u-admin"})
+             user={"is_logged_in": True, "email": "admin@test.example", "email_verified": True, "sub": "u-admin"})
     assert any("身份认证配置不完整" in e.value for e in at.error) and not at.dataframe
 
 
 def test_a_signed_in_identity_gets_its_role(env):
     write_assignments(env)
     at = run("app_pages/audit.py", secrets=AUTH, user={"is_logged_in": True, "email": "admin@test.example",
-                                                       "sub": "u-admin", "name": "数据组 测试"})
+                                                       "email_verified": True, "sub": "u-admin", "name": "数据组 测试"})
     assert "审计日志与运行状态" in words(at) and "数据组 测试" in words(at)
     assert "演示模式" not in words(at)
