@@ -8,7 +8,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from pipelines.intake.ingest import ingest
 from pipelines.intake.keys import pin_key
 from pipelines.intake.messages import redacted
-from pipelines.intake.retention import purge_expired
+from pipelines.intake.retention import private_report_codes, purge_expired
 from pipelines.metadata import markdown_table
 from pipelines.resources import ProjectPaths, Warehouse
 from pipelines.settings import pseudonym_key, roster_retention_days
@@ -54,21 +54,25 @@ def submissions(context: AssetExecutionContext, paths: ProjectPaths, warehouse: 
 
 
 def _first_errors(con, paths: list[str]) -> list[dict]:
-    """Each newly rejected file with its first error: place and rule, the message rendered
-    without cell values (messages.redacted)."""
+    """Each newly rejected file with its first error. For a file that may hold minors' data (a
+    roster, or a file not recognised) only place and rule, the message rendered without cell
+    values (messages.redacted): run metadata is read by everyone with the Dagster UI."""
     if not paths:
         return []
     rows = con.sql(
-        """select s.inbox_path, i.sheet_name, i.row_number, i.column_header, i.rule_code
+        """select s.inbox_path, s.report_type, i.sheet_name, i.row_number, i.column_header, i.rule_code, i.message_zh
            from raw.submissions s join raw.issues i on i.submission_id = s.submission_id and i.severity = 'error'
            where list_contains($paths::varchar[], s.inbox_path)
            qualify row_number() over (partition by s.inbox_path
                                       order by i.sheet_name nulls first, i.row_number nulls first) = 1""",
         params={"paths": paths},
     ).fetchall()
+    private = set(private_report_codes())
     first = {}
-    for path, sheet, row, column, rule in rows:
-        zh, _ = redacted(rule, column or "")
+    for path, report_type, sheet, row, column, rule, message in rows:
+        codes = set((report_type or "").split(",")) - {""}
+        if not codes or codes & private:
+            message, _ = redacted(rule, column or "")
         where = f"{sheet or ''} 第{row}行 " if row else ""
-        first[path] = f"{where}{zh}".strip()
+        first[path] = f"{where}{message}".strip()
     return [{"file": path, "first_error": first.get(path, "")} for path in paths]
