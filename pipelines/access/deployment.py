@@ -22,8 +22,9 @@ class Problem:
     fix_en: str = ""
 
     def text(self) -> str:
-        fix = f"\n修正方法：{self.fix_zh}\nHow to fix: {self.fix_en}" if self.fix_zh else ""
-        return f"{self.zh}\n{self.en}{fix}"
+        """What and how to fix, Chinese then English, one paragraph each (as Markdown)."""
+        parts = [self.zh, self.en] + ([f"修正方法：{self.fix_zh}", f"How to fix: {self.fix_en}"] if self.fix_zh else [])
+        return "\n\n".join(parts)
 
 
 class ConfigurationError(Exception):
