@@ -287,13 +287,12 @@ def _outside_rows(verdict: Verdict, mine: set[str]) -> pl.DataFrame:
     return pl.concat(frames).unique()
 
 
-def _masked(verdict: Verdict, scope: Scope, mine: set[str], refusals: list[tuple[str, str]]) -> Verdict:
+def _masked(verdict: Verdict, mine: set[str], refusals: list[tuple[str, str]]) -> Verdict:
     """The verdict with nothing about other schools: the issues of a row outside the sender's
     schools become one line saying that the school is not theirs (sheet and row only); a file
     of a kind the sender may not send at all (R0, R4) shows no issue."""
     issues = verdict.issues
-    sent = {code for code in sending_schools(verdict)}
-    if refusals and sent & set(DATA_TEAM_ONLY):
+    if refusals and set(sending_schools(verdict)) & set(DATA_TEAM_ONLY):
         issues = issues.clear()
     elif issues.height:
         outside = _outside_rows(verdict, mine)
@@ -323,5 +322,5 @@ def check_as_sender(data: bytes, name: str, ctx, scope: Scope) -> SenderCheck:
     verdict = check_many([(name, data)], ctx)[0]
     refusals = scope_refusals(verdict, scope, ctx.schools)
     if mine is not None:
-        verdict = _masked(verdict, scope, mine, refusals)
+        verdict = _masked(verdict, mine, refusals)
     return SenderCheck(verdict, refusals)

@@ -152,8 +152,14 @@ def check_key(settings: Settings) -> list[Check]:
         try:
             con = duckdb.connect(str(settings.warehouse_path), read_only=True)
         except duckdb.Error as error:
-            checks.append(Check("密钥与仓库 / key pinned", False, f"仓库无法打开 / warehouse cannot be opened: {error}",
-                                "停止正在写仓库的服务后重试 / stop the services writing it and run again"))
+            # a run holds the warehouse (the dashboard may start during one): intake itself stops on
+            # another key (pipelines/intake/keys.py), so the comparison may wait for the next check
+            locked = "lock" in str(error).lower()
+            checks.append(Check("密钥与仓库 / key pinned", locked,
+                                ("仓库正被一次运行占用，本次未比对（运行本身会拒绝其他密钥）/ the warehouse is in use by a run: "
+                                 "not compared now (the run itself refuses another key)") if locked else
+                                f"仓库无法打开 / the warehouse cannot be opened: {error}",
+                                "检查仓库文件的属主与权限 / check the warehouse file's owner and mode"))
             return checks
         try:
             pinned = pinned_fingerprint(con)

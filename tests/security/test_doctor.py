@@ -142,3 +142,21 @@ def test_demo_flag_on(deployed, monkeypatch):
     _, path = deployed
     monkeypatch.setenv("KEJIAO_DEMO", "1")
     assert fails_naming(doctor(path), "KEJIAO_DEMO")
+
+
+def test_a_run_holding_the_warehouse_does_not_stop_the_dashboard_starting(deployed):
+    import subprocess
+    import sys
+
+    settings, path = deployed
+    holder = subprocess.Popen([sys.executable, "-c", ("import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('held', flush=True); time.sleep(60)"), str(settings.warehouse_path)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = doctor(path)
+        assert result.exit_code == 0, result.output
+        assert "in use by a run" in result.output
+    finally:
+        holder.kill()
+        holder.wait()
