@@ -85,16 +85,15 @@ def channel_of(relative: str, sender: str | None, districts: set[str]) -> Channe
     return Channel("共享收件箱", "the shared inbox", None, *NO_CHANNEL_WHY)
 
 
-def refusals(verdict, channel: Channel, ctx) -> list[tuple[str, str]]:
-    """Why this file may not come through this channel (empty: it may)."""
-    from pipelines.upload import scope_refusals, sending_schools
+def refusals(verdict, channel: Channel, registry: pl.DataFrame) -> list[tuple[str, str]]:
+    """Why this file may not come through this channel (empty: it may). `registry`: school_code,
+    school_name, district_code of (at least) the schools the file reports for."""
+    from pipelines.upload import scope_refusals
 
     if channel.scope is None:
         return [(channel.why_zh, channel.why_en)]
     if channel.scope.role is Role.DATA_TEAM:
         return []
-    codes = sorted(set().union(*sending_schools(verdict).values())) if verdict.rows else []
-    registry, _ = ctx.registry_for(pl.Series(codes, dtype=pl.String), pl.Series([], dtype=pl.String))
     return scope_refusals(verdict, channel.scope, registry)
 
 
@@ -118,14 +117,22 @@ def enforce(verdicts, relatives: list[str], ctx, senders: dict[str, str] | None)
     """The verdicts of a judged batch with each channel's policy applied: a file its channel does
     not allow becomes a rejection (its rows are not taken in). `verdicts` is judge_batch's
     Verdicts (in the order of `relatives`); the batch's issue frame gets the refusals too."""
+    from pipelines.upload import sending_schools
+
     districts = set(ctx.districts["district_code"].to_list())
+    channels = [channel_of(relative, (senders or {}).get(relative), districts) if v.status == "accepted" else None
+                for v, relative in zip(verdicts, relatives)]
+    # the schools every file held to a scope reports for, looked up once for the batch
+    codes = sorted({code for v, c in zip(verdicts, channels)
+                    if c is not None and c.scope is not None and c.scope.role is not Role.DATA_TEAM
+                    for found in sending_schools(v).values() for code in found})
+    registry, _ = ctx.registry_for(pl.Series(codes, dtype=pl.String), pl.Series([], dtype=pl.String))
     out, added = [], []
-    for i, (verdict, relative) in enumerate(zip(verdicts, relatives)):
-        if verdict.status != "accepted":
+    for i, (verdict, channel) in enumerate(zip(verdicts, channels)):
+        if channel is None:
             out.append(verdict)
             continue
-        channel = channel_of(relative, (senders or {}).get(relative), districts)
-        reasons = refusals(verdict, channel, ctx)
+        reasons = refusals(verdict, channel, registry)
         if not reasons:
             out.append(verdict)
             continue
