@@ -20,9 +20,9 @@ install: $(BIN)/.installed
 
 ## Load the demo reports, materialize everything, start the dashboard.
 demo: install
-	$(BIN)/kejiao materialize
+	KEJIAO_DEMO=1 $(BIN)/kejiao materialize
 	@echo "仪表盘 Dashboard: http://127.0.0.1:$(PORT)  (Ctrl-C 停止 to stop)"
-	$(BIN)/streamlit run dashboards/streamlit_app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
+	KEJIAO_DEMO=1 $(BIN)/streamlit run dashboards/streamlit_app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
 ## Create the environment and run the whole test suite.
 test: install system-deps
@@ -39,10 +39,10 @@ dev: install
 	  $(BIN)/python -c 'import sys; from pathlib import Path; from pipelines.demo.generator import stage; \
 	    print("演示报表 demo reports staged:", stage(Path("seeds/demo"), Path(sys.argv[1])))' $(KEJIAO_DATA_DIR)/inbox; \
 	fi
-	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+	KEJIAO_DEMO=1 $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
 
 dashboard: install
-	$(BIN)/streamlit run dashboards/streamlit_app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
+	KEJIAO_DEMO=1 $(BIN)/streamlit run dashboards/streamlit_app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
 ## Regenerate the committed demo inbox under seeds/demo (deterministic).
 seeds: install

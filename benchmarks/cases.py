@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_KEY = "benchmark-pseudonym-key"
+BENCH_KEY = "benchmark-pseudonym-key-of-32-bytes-or-more"
 
 
 def _files(inbox: str) -> list[Path]:
@@ -499,6 +499,7 @@ CASES = {"read_limit": read_limit, "naive": naive, "intake": intake, "materializ
 
 def main(argv: list[str]) -> None:
     os.environ.setdefault("KEJIAO_PSEUDONYM_KEY", BENCH_KEY)
+    os.environ.setdefault("KEJIAO_INBOX_ROOT_CHANNEL", "data_team")  # the generated inbox is flat
     case, args = argv[0], json.loads(argv[1]) if len(argv) > 1 else {}
     result = CASES[case](**args)
     self_usage, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)

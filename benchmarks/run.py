@@ -162,7 +162,8 @@ def main(argv: list[str] | None = None) -> dict:
     def log(message: str) -> None:
         print(message, flush=True)
 
-    os.environ.setdefault("KEJIAO_PSEUDONYM_KEY", "benchmark-pseudonym-key")
+    os.environ.setdefault("KEJIAO_PSEUDONYM_KEY", "benchmark-pseudonym-key-of-32-bytes-or-more")
+    os.environ.setdefault("KEJIAO_INBOX_ROOT_CHANNEL", "data_team")  # the generated inbox is flat
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     results = {

@@ -7,9 +7,14 @@ Two modes, decided by `.streamlit/secrets.toml` (see `.streamlit/secrets.example
   claim) are looked up in the role-assignment table (pipelines/access/roles.py); no match, no
   access. There is no other way in: no switcher, no URL, no default identity. An `[auth]`
   section that is incomplete denies everyone rather than falling back to the demo.
-- **Demo** (no `[auth]` section): only when the server listens on 127.0.0.1 alone and the
-  browser is on the same machine. Every page says it is a demo, and a switcher in the sidebar
-  picks one of the demo identities of the assignment table (addresses at `.invalid`).
+- **Demo**: only when asked for explicitly (`KEJIAO_DEMO=1`, set by `make demo`/`make dashboard`),
+  with no `[auth]` section, over a data folder that holds demo data (a role table of demo
+  identities only), with the server on 127.0.0.1 alone and the browser on the same machine.
+  Every page says it is a demo, and a switcher in the sidebar picks one of the demo identities
+  of the assignment table (addresses at `.invalid`).
+- Anything else is a **configuration error** and nothing else is drawn: no `[auth]` without the
+  demo flag, a secrets file that exists but cannot be read or parsed (never taken for "no
+  sign-in"), the demo flag over real role assignments (pipelines/access/deployment.py).
 
 `require_viewer()` runs before `st.navigation`; a request that has no viewer gets only the
 sign-in (or refusal) page and the script stops there.
@@ -17,10 +22,12 @@ sign-in (or refusal) page and the script stops there.
 
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 from streamlit import config as st_config
 
-from pipelines.access import audit
+from pipelines.access import audit, deployment
 from pipelines.access.roles import (
     ROLE_LABELS,
     Assignment,
@@ -47,17 +54,28 @@ def _tr(key: str, **values) -> str:
 
 # ---------------------------------------------------------------- configuration
 
+def _secrets_file_present() -> bool:
+    """A configured secrets path exists (whether or not it can be read)."""
+    return any(os.path.lexists(path) for path in st_config.get_option("secrets.files") or [])
+
+
 def auth_section() -> dict | None:
-    """The `[auth]` section of the secrets, or None when there is none (demo mode)."""
+    """The `[auth]` section of the secrets, or None when no secrets file exists or it has no
+    `[auth]`. A secrets file that exists but cannot be read or parsed raises ConfigurationError:
+    it is never taken for "no sign-in"."""
     try:
         if "auth" not in st.secrets:
             return None
         section = st.secrets["auth"]
-    except (FileNotFoundError, KeyError):
+        section = section.to_dict() if hasattr(section, "to_dict") else dict(section)
+    except FileNotFoundError as error:  # Streamlit's "no secrets found" and its parse errors alike
+        if _secrets_file_present():
+            raise deployment.ConfigurationError([deployment.secrets_unreadable(str(error))]) from error
         return None
-    except Exception:  # noqa: BLE001 - an unreadable secrets file is no provider: the demo's checks decide
-        return None
-    return section.to_dict() if hasattr(section, "to_dict") else dict(section)
+    except Exception as error:
+        raise deployment.ConfigurationError([deployment.secrets_unreadable(f"{type(error).__name__}: {error}")]) \
+            from error
+    return section
 
 
 def providers(section: dict) -> list[str | None]:
@@ -91,9 +109,15 @@ def is_local_only() -> bool:
 # ---------------------------------------------------------------- the gate
 
 def require_viewer() -> Viewer:
-    """The viewer of this session; otherwise draws the sign-in or refusal page and stops."""
-    section = auth_section()
-    viewer = _signed_in_viewer(section) if section is not None else _demo_viewer()
+    """The viewer of this session; otherwise draws the sign-in, refusal or configuration-error
+    page and stops."""
+    try:
+        section = auth_section()
+        if section is None and not deployment.demo_requested():
+            raise deployment.ConfigurationError([deployment.NO_AUTH])
+        viewer = _signed_in_viewer(section) if section is not None else _demo_viewer()
+    except deployment.ConfigurationError as error:
+        configuration_error(error.problems)
     st.session_state[VIEWER_KEY] = viewer
     _record_sign_in(viewer)
     return viewer
@@ -112,16 +136,33 @@ def known_districts() -> list[str]:
         "district_code"].to_list()
 
 
-def _table():
-    return load_assignments(known_districts=known_districts())
+def _table(demo: bool):
+    """The role table; signed-in mode never falls back to the seed, whatever the demo flag says."""
+    return load_assignments(known_districts=known_districts(), demo=demo)
+
+
+def configuration_error(problems: list[deployment.Problem]) -> None:
+    """The deployment is not fit to serve: say what and how to fix it (both languages), draw
+    nothing else, stop."""
+    _page_header()
+    for problem in problems:
+        st.error(problem.text(), icon=":material/gpp_bad:")
+    st.stop()
 
 
 def _signed_in_viewer(section: dict) -> Viewer:
+    weak = deployment.auth_problems(section)  # a forgeable cookie secret: serve nothing, before any sign-in
+    if weak:
+        raise deployment.ConfigurationError(weak)
     names = providers(section)
     if not names:
         _page_header()
         st.error(_tr("auth_misconfigured"))
         st.stop()
+    table = _table(demo=False)
+    if table.missing:  # nobody gets in, and every visitor is told why
+        _, zh, en = table.problems[0]
+        raise deployment.ConfigurationError([deployment.Problem(zh, en)])
     if not st.user.is_logged_in:
         _page_header()
         st.info(_tr("auth_sign_in_intro"))
@@ -134,7 +175,7 @@ def _signed_in_viewer(section: dict) -> Viewer:
                     st.login()
         st.stop()
     claims = st.user.to_dict()
-    result = resolve(claims, _table(), mode="oidc")
+    result = resolve(claims, table, mode="oidc", single_issuer=len(names) == 1)
     if result.viewer is None:
         who = str(claims.get("email") or claims.get("sub") or "?")
         if st.session_state.get(SIGNED_IN_KEY) != f"denied:{who}":
@@ -154,7 +195,9 @@ def _demo_viewer() -> Viewer:
         _page_header()
         st.error(_tr("auth_demo_refused"))
         st.stop()
-    table = _table()
+    table = _table(demo=True)
+    if any(not row.is_demo for row in table.rows):
+        raise deployment.ConfigurationError([deployment.NOT_DEMO_DATA])
     identities = demo_identities(table)
     if not identities:
         _page_header()

@@ -167,6 +167,25 @@ def progress(warehouse: WarehouseOpt = None, snapshot: SnapshotOpt = None) -> No
     raise typer.Exit(progress_command(_settings(warehouse).published_dir, snapshot, typer.echo))
 
 
+@app.command()
+def doctor(secrets: Annotated[Path, typer.Option(
+               "--secrets", help="Streamlit secrets 文件 / the dashboard's secrets file")] = Path(".streamlit/secrets.toml"),
+           address: Annotated[str | None, typer.Option(
+               "--address", help="仪表盘监听地址 / the dashboard's bind address (default: STREAMLIT_SERVER_ADDRESS, "
+                                 ".streamlit/config.toml)")] = None) -> None:
+    """部署前检查：密钥、身份认证、角色表、假名密钥、权限、监听地址、演示开关 / Check a deployment before it serves."""
+    from pipelines.operations.doctor import run_checks
+
+    checks = run_checks(secrets, address)
+    for check in checks:
+        for line in check.lines():
+            typer.echo(line)
+    failed = [c for c in checks if not c.ok]
+    typer.echo(f"{len(checks) - len(failed)}/{len(checks)} 项通过 checks passed"
+               + ("" if not failed else f"；{len(failed)} 项须修正后才能提供服务 / fix {len(failed)} before serving"))
+    raise typer.Exit(1 if failed else 0)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

@@ -60,24 +60,77 @@ def get_settings() -> Settings:
     return Settings(data_dir=data_dir)
 
 
+DEFAULT_ROSTER_RETENTION_DAYS = 30
+
+
+def roster_retention_days(value: str | None = None) -> int:
+    """Days the archive keeps the original of a roster (R3) or of an unrecognised file after
+    intake (`KEJIAO_ROSTER_RETENTION_DAYS`, default 30; 0: purged by the next run). See
+    pipelines/intake/retention.py."""
+    value = (value if value is not None else os.environ.get("KEJIAO_ROSTER_RETENTION_DAYS", "")).strip()
+    if not value:
+        return DEFAULT_ROSTER_RETENTION_DAYS
+    if not value.isdigit():
+        raise ValueError(f"KEJIAO_ROSTER_RETENTION_DAYS: 须为 0 或正整数（天）/ a whole number of days ≥ 0, not {value!r}")
+    return int(value)
+
+
+MIN_KEY_BYTES = 32
+
+
 def pseudonym_key(settings: Settings | None = None) -> bytes:
     """The secret for keyed hashes of student and mentor identifiers.
 
     `KEJIAO_PSEUDONYM_KEY` wins; otherwise a key is generated once into the data folder with
-    owner-only permissions and reused, so hashes stay stable across runs.
-    """
+    owner-only permissions and reused, so hashes stay stable across runs. Either must hold at
+    least 32 bytes: a shorter one (an empty file left by a crash included) is an error, never
+    used. The generated file is written whole aside, then linked into place (another process
+    that made it first wins), so no reader ever sees a half-written key. The warehouse pins the
+    key it was built with (pipelines/intake/keys.py)."""
     env = os.environ.get("KEJIAO_PSEUDONYM_KEY")
     if env:
-        return env.encode("utf-8")
+        key = env.encode("utf-8")
+        if len(key) < MIN_KEY_BYTES:
+            raise PseudonymKeyError(
+                f"假名密钥 KEJIAO_PSEUDONYM_KEY 只有 {len(key)} 字节，至少需要 {MIN_KEY_BYTES} 字节"
+                "（用 python3 -c \"import secrets; print(secrets.token_hex(32))\" 生成）。 / "
+                f"The pseudonym key KEJIAO_PSEUDONYM_KEY has {len(key)} bytes; it needs at least {MIN_KEY_BYTES} "
+                "(make one with python3 -c \"import secrets; print(secrets.token_hex(32))\"). If a warehouse was "
+                "built with the old key, keep that key.")
+        return key
     settings = settings or get_settings()
     path = settings.key_path
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_key_file(path)
+    key = path.read_text().strip().encode("utf-8")
+    if len(key) < MIN_KEY_BYTES:
+        raise PseudonymKeyError(
+            f"假名密钥文件 {path} 只有 {len(key)} 字节（可能是写入中断留下的空文件），至少需要 {MIN_KEY_BYTES} 字节；"
+            "若仓库尚无数据可删除该文件后重新生成，否则请从备份恢复原密钥。 / "
+            f"The pseudonym key file {path} holds {len(key)} bytes (perhaps left empty by an interrupted write); "
+            f"it needs at least {MIN_KEY_BYTES}. With an empty warehouse delete it to make a new one; otherwise "
+            "restore the original key from its backup.")
+    return key
+
+
+def _write_key_file(path: Path) -> None:
+    """A new random key at `path`, whole or not at all: written and synced aside, then hard-linked
+    into place (link fails if another process made the file first; its key wins)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+            fh.flush()
+            os.fsync(fh.fileno())
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(tmp, path)
         except FileExistsError:  # another process made it first
             pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32))
-    return path.read_text().strip().encode("utf-8")
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class PseudonymKeyError(RuntimeError):
+    """The pseudonym key is missing, too short, or not the warehouse's."""

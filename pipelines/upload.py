@@ -17,13 +17,14 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
 import re
 import secrets
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -246,3 +247,80 @@ def inbox_senders(inbox: Path) -> dict[str, str]:
             continue
         senders[target.relative_to(inbox).as_posix()] = sender.to_json()
     return senders
+
+
+# ---------------------------------------------------------------- the check a sender sees
+
+@dataclass
+class SenderCheck:
+    verdict: Verdict  # what the sender may read of the verdict
+    refusals: list[tuple[str, str]]  # why this sender may not send the file (empty: it may)
+
+
+NOT_YOURS = ("该行的学校不是您的学校（不在您的报送范围内），不显示该校的任何检查信息",
+             "This row's school is not yours (outside what you may send for): nothing about it is shown")
+
+
+def scope_schools(scope: Scope, registry: pl.DataFrame) -> set[str] | None:
+    """The school codes a sender answers for (None: every school, the data team)."""
+    if scope.role is Role.DATA_TEAM:
+        return None
+    if scope.role is Role.SCHOOL:
+        return set(scope.schools)
+    if scope.role is Role.DISTRICT:
+        return set(registry.filter(pl.col("district_code").is_in(list(scope.districts)))["school_code"].to_list())
+    return set()
+
+
+def _outside_rows(verdict: Verdict, mine: set[str]) -> pl.DataFrame:
+    """(sheet_name, row_number) of the rows that report for a school outside `mine`."""
+    frames = []
+    for code, report in REPORT_TYPES.items():
+        frame = verdict.rows.get(report.table)
+        column = SENDER_COLUMN.get(code)
+        if frame is None or frame.is_empty() or column not in frame.columns:
+            continue
+        frames.append(frame.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(list(mine)))
+                      .select("sheet_name", pl.col("row_number").cast(pl.Int32)))
+    if not frames:
+        return pl.DataFrame(schema={"sheet_name": pl.String, "row_number": pl.Int32})
+    return pl.concat(frames).unique()
+
+
+def _masked(verdict: Verdict, mine: set[str], refusals: list[tuple[str, str]]) -> Verdict:
+    """The verdict with nothing about other schools: the issues of a row outside the sender's
+    schools become one line saying that the school is not theirs (sheet and row only); a file
+    of a kind the sender may not send at all (R0, R4) shows no issue."""
+    issues = verdict.issues
+    if refusals and set(sending_schools(verdict)) & set(DATA_TEAM_ONLY):
+        issues = issues.clear()
+    elif issues.height:
+        outside = _outside_rows(verdict, mine)
+        if outside.height:
+            keys = outside.with_columns(_outside=pl.lit(True))
+            issues = issues.join(keys, on=["sheet_name", "row_number"], how="left", nulls_equal=True)
+            hidden = issues.filter(pl.col("_outside").fill_null(False))
+            kept = issues.filter(~pl.col("_outside").fill_null(False)).drop("_outside")
+            zh, en = NOT_YOURS
+            summary = (hidden.group_by("sheet_name", "row_number", maintain_order=True).agg()
+                       .with_columns(severity=pl.lit("error"), rule_code=pl.lit("not_your_school"),
+                                     message_zh=pl.lit(zh), message_en=pl.lit(en)))
+            issues = pl.concat([kept, summary], how="diagonal_relaxed").select(verdict.issues.columns)
+    return replace(verdict, issues=issues, counts=None)
+
+
+def check_as_sender(data: bytes, name: str, ctx, scope: Scope) -> SenderCheck:
+    """The check of an upload as its sender sees it: the sender's scope first. Validation compares
+    with last year's figures of the sender's own schools only, the refusals are decided, and the
+    messages about rows of other schools say only that the school is not theirs."""
+    from pipelines.intake.checking import check_many
+
+    mine = scope_schools(scope, ctx.schools)
+    if mine is not None:
+        ctx = copy.copy(ctx)
+        ctx.previous_r5 = ctx.previous_r5.filter(pl.col("school_code").is_in(list(mine)))
+    verdict = check_many([(name, data)], ctx)[0]
+    refusals = scope_refusals(verdict, scope, ctx.schools)
+    if mine is not None:
+        verdict = _masked(verdict, mine, refusals)
+    return SenderCheck(verdict, refusals)

@@ -12,7 +12,7 @@ import warehouse
 from pipelines.demo.writers import Sheet, write_workbook
 from pipelines.reference.load import load_reference
 
-KEY = b"test-pseudonym-key"
+KEY = b"test-pseudonym-key-of-at-least-32-bytes"
 TODAY = date(2026, 11, 29)
 
 R0_HEADER = ["学校标识码", "学校名称", "简称", "所在区", "办学类型", "办别", "在校生数", "启用日期", "停用日期"]
@@ -24,6 +24,13 @@ REGISTRY = [
     ["4112000005", "津沽演示大学", "津沽演大", "南开区", "高校", "公办", 25000, None, None],
     ["4212000006", "海河演示理工学院", "", "西青区", "高校", "公办", 12000, None, None],
 ]
+
+
+def pytest_configure(config):
+    """The tests' inboxes put reports at the inbox root, as the demo does: the root counts as the
+    data team's folder (pipelines/intake/channels.py). tests/security/test_channels.py unsets it
+    to test a deployment's channels. Set before any fixture, session-wide ones included."""
+    os.environ.setdefault("KEJIAO_INBOX_ROOT_CHANNEL", "data_team")
 
 
 @pytest.fixture(autouse=True)

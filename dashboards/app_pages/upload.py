@@ -19,7 +19,7 @@ from dashboards.data import Snapshot, current_snapshot
 from dashboards.ui import tr
 from pipelines import upload
 from pipelines.access.roles import Permission, Role
-from pipelines.intake.checking import check_many, format_verdict, reference_context
+from pipelines.intake.checking import format_verdict, reference_context
 from pipelines.settings import get_settings
 
 viewer = auth.current_viewer()
@@ -105,11 +105,16 @@ for index, item in enumerate(files or []):
         if digest not in names_by_digest:
             names_by_digest[digest] = upload.generated_name(original, file_format)
         name = names_by_digest[digest]
-        verdict = check_many([(name, data)], reference())[0]
+        # the sender's scope first: the check compares with the sender's own schools only, and says
+        # of another school's rows only that the school is not theirs (pipelines/upload.py)
+        check = upload.check_as_sender(data, name, reference(), viewer.scope)
+        verdict, reasons = check.verdict, check.refusals
+        for zh, en in reasons:
+            st.error(f"{zh} / {en}", icon=":material/block:")
         status_key = {"accepted": "upload_verdict_pass", "rejected": "upload_verdict_rejected",
                       "not_a_report": "upload_verdict_not_report"}[verdict.status]
         text = f"{tr(status_key)} — {verdict.report_type or '-'} · {verdict.message_zh} / {verdict.message_en}"
-        (st.success if verdict.status == "accepted" else st.error)(text)
+        (st.success if verdict.status == "accepted" and not reasons else st.error)(text)
         table = issues_table(verdict)
         if table.height:
             st.dataframe(table, hide_index=True, key=f"upload_issues_{index}")
@@ -120,16 +125,13 @@ for index, item in enumerate(files or []):
         with st.expander(tr("upload_check_text")):
             st.code(format_verdict(original, verdict), language=None)
 
+        if reasons:
+            refuse(digest, original, "scope", "; ".join(en for _, en in reasons))
+            continue
         if verdict.status != "accepted":
             refuse(digest, original, "verdict", verdict.message_en,
                    {"errors": verdict.count("error"), "report_type": verdict.report_type})
             st.warning(tr("upload_fix_first"))
-            continue
-        reasons = upload.scope_refusals(verdict, viewer.scope, registry)
-        if reasons:
-            for zh, en in reasons:
-                st.error(f"{zh} / {en}", icon=":material/block:")
-            refuse(digest, original, "scope", "; ".join(en for _, en in reasons))
             continue
         if digest in sent:
             st.success(tr("upload_sent", name=sent[digest]), icon=":material/check_circle:")

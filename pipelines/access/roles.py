@@ -1,12 +1,15 @@
 """Roles, scopes and the role-assignment table.
 
 Who may see and do what is not in code but in a table the data team keeps:
-`$KEJIAO_DATA_DIR/access/role_assignments.csv` (edited on the dashboard's admin page), which
-starts as a copy of `seeds/role_assignments.csv`. A row gives one identity one role and, for a
+`$KEJIAO_DATA_DIR/access/role_assignments.csv` (edited on the dashboard's admin page). Outside
+the demo a missing table lets nobody in (and says so) and demo rows are never loaded; only the
+demo (`KEJIAO_DEMO=1`) falls back to the committed `seeds/role_assignments.csv`. A row gives one identity one role and, for a
 district bureau or a school, one district or school it answers for (several rows give several):
 
     match_by   email | subject | group   (the signed-in identity's email, OIDC `sub`, or a group claim)
-    identity   the email address, subject or group name
+    identity   the email address (matched only when the provider says email_verified), the
+               subject as `issuer|subject` (a bare subject matches only while a single provider
+               is configured), or the group name
     role       data_team | commission | district | school
     scope_code district code (district) or school code (school); empty for the city-wide roles
     display_name  how the admin page and the demo switcher name the row
@@ -28,6 +31,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from pipelines.access.deployment import demo_requested
 from pipelines.settings import SEEDS_DIR, Settings, get_settings
 
 CITY = "120000"
@@ -136,6 +140,7 @@ class AssignmentTable:
     rows: list[Assignment] = field(default_factory=list)
     problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, zh, en)
     path: Path | None = None
+    missing: bool = False  # the live table does not exist (outside the demo: nobody gets in)
 
 
 @dataclass(frozen=True)
@@ -206,12 +211,28 @@ def _row_problem(row: Mapping[str, str], districts: set[str] | None) -> tuple[st
     return None
 
 
-def load_assignments(path: Path | None = None, known_districts: Iterable[str] | None = None) -> AssignmentTable:
-    """The table in force: the data team's file under DATA_DIR, else the committed seed."""
+MISSING_TABLE = ("角色分配表不存在（{path}），任何人都不能访问。请数据组恢复该文件（备份或重新创建），再运行 `kejiao doctor`。",
+                 ("The role table is missing ({path}): nobody may sign in. The data team must restore it "
+                  "(from a backup or anew), then run `kejiao doctor`."))
+
+
+def load_assignments(path: Path | None = None, known_districts: Iterable[str] | None = None,
+                     demo: bool | None = None) -> AssignmentTable:
+    """The table in force: the data team's file under DATA_DIR. Only in the demo (`demo`, by default
+    `KEJIAO_DEMO=1`) does a missing file fall back to the committed seed; outside it a missing
+    table is empty and says so, and demo rows (`.invalid`) are dropped, never loaded."""
+    demo = demo_requested() if demo is None else demo
     path = path or assignments_path()
-    source = path if path.exists() else SEED_ASSIGNMENTS
-    table = parse_assignments(source.read_text(encoding="utf-8"), known_districts)
-    table.path = source
+    if not path.exists():
+        if not demo:
+            zh, en = MISSING_TABLE
+            return AssignmentTable(problems=[(0, zh.format(path=path), en.format(path=path))], path=path,
+                                   missing=True)
+        path = SEED_ASSIGNMENTS
+    table = parse_assignments(path.read_text(encoding="utf-8"), known_districts)
+    table.path = path
+    if not demo:
+        table.rows = [row for row in table.rows if not row.is_demo]
     return table
 
 
@@ -256,20 +277,40 @@ def _scope(role: Role, rows: list[Assignment]) -> Scope:
     return Scope(role)
 
 
-def resolve(claims: Mapping[str, object], table: AssignmentTable, *, mode: str = "oidc") -> Resolution:
+def _verified(value: object) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def _subject_matches(row: Assignment, issuer: str | None, subject: str | None, single_issuer: bool) -> bool:
+    """A subject row names `issuer|subject` (the subject under its issuer); a bare subject names
+    the subject of the only provider configured, and nothing when there are several."""
+    if not subject:
+        return False
+    if "|" in row.identity:
+        row_issuer, _, row_subject = row.identity.partition("|")
+        return bool(issuer) and row_issuer.rstrip("/") == issuer.rstrip("/") and row_subject == subject
+    return single_issuer and row.identity == subject
+
+
+def resolve(claims: Mapping[str, object], table: AssignmentTable, *, mode: str = "oidc",
+            single_issuer: bool = True) -> Resolution:
     """The viewer an identity's claims make, or why there is none.
 
     The most specific kind of match wins (subject, then email, then group); rows of that kind
-    must agree on the role, else the identity is denied until the data team settles it."""
+    must agree on the role, else the identity is denied until the data team settles it. A
+    subject matches under its issuer (`issuer|subject` rows; a bare subject only while one
+    provider is configured, `single_issuer`); an email only when the provider says
+    `email_verified` (the demo's identities need no provider)."""
     subject = _clean(claims.get("sub")) or None
+    issuer = _clean(claims.get("iss")) or None
     email = _clean(claims.get("email")).lower() or None
-    if email and claims.get("email_verified") is False:
+    if email and mode != "demo" and not _verified(claims.get("email_verified")):
         email = None  # an address the provider has not verified names no one
     groups = _groups(claims)
     name = _clean(claims.get("name")) or email or subject or ""
     rows = [r for r in table.rows if mode == "demo" or not r.is_demo]
     by_kind = {
-        "subject": [r for r in rows if r.match_by == "subject" and subject and r.identity == subject],
+        "subject": [r for r in rows if r.match_by == "subject" and _subject_matches(r, issuer, subject, single_issuer)],
         "email": [r for r in rows if r.match_by == "email" and email and r.identity == email],
         "group": [r for r in rows if r.match_by == "group" and r.identity in groups],
     }

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.intake import files
+from pipelines.intake import channels, files
 from pipelines.intake.in_force import in_force_sql
 from pipelines.intake.limits import Limits, too_large
 from pipelines.intake.messages import RULES
@@ -620,9 +620,12 @@ def ingest(con: duckdb.DuckDBPyConnection, inbox: Path, archive_dir: Path, key: 
     others = [h for h in arrival if "R0" not in parsed[h].report_types]
     ctx = load_context(con, key, today)
     judged_registry = judge_safely([parsed[h] for h in registry], ctx)
+    # each channel's policy (pipelines/intake/channels.py), before anything is learnt from a file
+    judged_registry = channels.enforce(judged_registry, [new_files[h].relative for h in registry], ctx, senders)
     verdicts = dict(zip(registry, judged_registry))
     ctx.accept_many([verdicts[h] for h in registry if verdicts[h].status == "accepted"])
     judged_others = judge_safely([parsed[h] for h in others], ctx)
+    judged_others = channels.enforce(judged_others, [new_files[h].relative for h in others], ctx, senders)
     verdicts.update(zip(others, judged_others))
     del parsed  # the sheets as read (the largest thing held): judged, they are not needed again
 
@@ -644,7 +647,7 @@ def ingest(con: duckdb.DuckDBPyConnection, inbox: Path, archive_dir: Path, key: 
 _FATAL = (KeyboardInterrupt, SystemExit, GeneratorExit, duckdb.Error)
 
 
-def judge_safely(parsed: list[Parsed], ctx: Context) -> list[Verdict]:
+def judge_safely(parsed: list[Parsed], ctx: Context) -> Verdicts:
     """judge_batch, with a file's content costing only that file: should judging the batch
     fail (a rule that trips on some content), each file is judged alone, and a file whose
     judging fails is "could not be read" with the reason. The warehouse failing, or every file
@@ -670,7 +673,7 @@ def judge_safely(parsed: list[Parsed], ctx: Context) -> list[Verdict]:
                 f"checking the file's content failed ({type(exc).__name__}); please contact the data team")], ctx)[0])
     if failed == len(parsed):
         raise batch_error
-    return out
+    return _whole(out)  # one batch again, as judge_batch gives it
 
 
 def _tagged(batches: list[tuple[list[str], list[Verdict]]]) -> tuple[pl.DataFrame | None, dict[str, pl.DataFrame]]:

@@ -103,9 +103,13 @@ RULES: dict[str, Rule] = {
     "category_mismatch": Rule(
         "error", "学校标识码类别与办学类型不符：{detail}", "School code category does not match the school type: {detail}"
     ),
+    "channel_refused": Rule(
+        "error", "报送渠道“{column}”不允许报送该文件：{detail}", "Not allowed through the channel '{column}': {detail}"
+    ),
     # warnings: the file passes, flagged
     "far_from_last_year": Rule(
-        "warning", "“{column}”为{value}，与上年（{detail}）差异很大，请确认", "'{column}' is {value}, far from last year's {detail}; please confirm"
+        "warning", "“{column}”为{value}，与本校上年相差一倍以上，请确认",
+        "'{column}' is {value}, more than double or under half of your school's last year; please confirm"
     ),
     "future_date": Rule("warning", "“{column}”是未来日期：{value}", "'{column}' is in the future: {value}"),
     "name_code_mismatch": Rule(
@@ -119,3 +123,13 @@ def render(rule_code: str, column: str = "", value: str = "", detail: str = "") 
     rule = RULES[rule_code]
     fields = {"column": column, "value": value, "detail": detail}
     return rule.zh.format(**fields), rule.en.format(**fields)
+
+
+HIDDEN = "…"
+
+
+def redacted(rule_code: str, column: str = "") -> tuple[str, str]:
+    """The message of a rule with no cell value in it (value and detail shown as …): for files
+    that may hold minors' data (rosters) and for logs and run metadata, where a name typed into
+    the wrong column must not travel."""
+    return render(rule_code, column=column, value=HIDDEN, detail=HIDDEN)

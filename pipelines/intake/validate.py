@@ -650,7 +650,8 @@ class _Batch:
         for name, prev_col in (("enrolled_students", "_prev_enrolled"), ("students_in_st_activities", "_prev_active")):
             v, p = pl.col(f"v_{name}"), pl.col(prev_col)
             far = (p >= 20) & ((v > p * 2) | (v * 2 < p))
-            self.add_issues(name, pl.when(far).then(pl.lit("far_from_last_year")), detail=p.cast(pl.String))
+            # last year's value is never printed: a sender may report a row for a school not theirs
+            self.add_issues(name, pl.when(far).then(pl.lit("far_from_last_year")))
         self.df = self.df.drop("_prev_enrolled", "_prev_active")
 
     def error_files(self) -> list[int]:

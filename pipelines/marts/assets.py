@@ -39,13 +39,14 @@ def _refresh(con, mart: Mart, as_of) -> dict:
         con.execute("rollback")
         raise
     columns = [c for c in con.sql(f"select * from {mart.table} limit 0").columns if c not in mart.private_columns]
-    preview = con.sql(f"select {', '.join(columns)} from {mart.table} limit 10").pl()
     metadata = {
         "rows": rows,
         "rebuilt": MetadataValue.bool(rebuilt),
         "as_of": MetadataValue.text(str(as_of)),
-        "preview": MetadataValue.md(markdown_table(preview, 10)),
     }
+    if not mart.private_columns:  # a mart of people (keyed hashes): counts only, no rows in the UI
+        preview = con.sql(f"select {', '.join(columns)} from {mart.table} limit 10").pl()
+        metadata["preview"] = MetadataValue.md(markdown_table(preview, 10))
     if "submission_id" in columns:
         metadata["submissions behind"] = scalar(con, "select count(distinct submission_id) from " + mart.table)
     return metadata

@@ -14,7 +14,7 @@ from pipelines.operations.briefing import BriefingError, briefing_path, make_bri
 from pipelines.operations.deadlines import IN_FORCE_VIEWS, load_deadlines, today_in_tianjin
 from pipelines.operations.deadlines import overdue_reports as find_overdue
 from pipelines.operations.notify import ops_dir
-from pipelines.operations.outbox import Submission, build_error_workbook, workbook_name
+from pipelines.operations.outbox import Submission, build_error_workbook, recipient_of, workbook_name
 from pipelines.resources import ProjectPaths, Warehouse
 from pipelines.settings import Settings
 from pipelines.staging.tables import ASSET_NAMES
@@ -89,7 +89,7 @@ def error_workbooks(context: AssetExecutionContext, paths: ProjectPaths, warehou
     with warehouse.get_connection() as con:
         subs = con.sql(
             """select submission_id, original_name, arrived_at, report_type, status, message_zh, message_en,
-                      error_count, warning_count, archive_path, sheets_read
+                      error_count, warning_count, archive_path, sheets_read, inbox_path, sender
                from raw.submissions where status in ('rejected', 'not_a_report')
                order by arrived_at, submission_id"""
         ).pl()
@@ -110,6 +110,7 @@ def error_workbooks(context: AssetExecutionContext, paths: ProjectPaths, warehou
             report_type=r["report_type"], status=r["status"], message_zh=r["message_zh"],
             message_en=r["message_en"], error_count=r["error_count"], warning_count=r["warning_count"],
             archive_file=settings.archive_dir / r["archive_path"], sheets_read=tuple(r["sheets_read"] or ()),
+            recipient=recipient_of(r["inbox_path"], r["sender"]),
         )
         own = issues.filter(pl.col("submission_id") == r["submission_id"]).drop("submission_id")
         out = outbox / workbook_name(r["submission_id"], r["original_name"])

@@ -6,8 +6,12 @@ the archived original (whatever its format: xlsx, xls, ods or csv), each offendi
 and carrying a comment that says what is wrong and how to fix it (Chinese first, English after).
 
 Only the submission's own archived file is read: a workbook never holds another sender's data.
-Roster sheets (R3) do carry minors' names: they go back to the university that sent them, which
-is acceptable; nothing from the cells is ever logged.
+A file that may hold minors' data — a roster (R3, whose columns include names and identifiers)
+or a file not recognised at all — is never reproduced: its workbook carries sheet, row, column
+and rule only, with no cell value and messages rendered without values (a name typed into the
+wrong column stays out). Each workbook records who it is for (summary row 收件人 and the custom
+document property `kejiao_recipient`): the uploader, the district bureau whose folder it came
+through, the data team, or `unknown` (the data team checks before forwarding anything).
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from pipelines.intake.messages import UNREADABLE_RULES
+from pipelines.intake.messages import UNREADABLE_RULES, redacted
 from pipelines.intake.readers import Grid
+from pipelines.intake.schema import REPORT_TYPES
 from pipelines.intake.workers import read_grids
 
 SUMMARY_SHEET = "汇总"
@@ -68,6 +73,9 @@ HOW_TO_FIX: dict[str, tuple[str, str]] = {
     "missing_consent": ("取得监护人同意后填“是”；未取得同意的学员请删除该行",
                         "Record 是 once the guardian has consented; otherwise remove the row"),
     "category_mismatch": ("核对学校标识码与办学类型", "Check the school code against the school type"),
+    "channel_refused": ("按报送渠道重新报送：区教育局放入本区文件夹 inbox/<区代码>/，数据组放入 inbox/datateam/，学校在仪表盘上传",
+                        ("Send it again through its channel: district bureaus inbox/<district code>/, the data team "
+                        "inbox/datateam/, schools on the dashboard")),
     "far_from_last_year": ("如数字无误可不修改；如有误请更正", "If the figure is right, leave it; otherwise correct it"),
     "future_date": ("核对日期是否填写正确", "Check the date"),
     "name_code_mismatch": ("核对学校名称与学校标识码", "Check the school name against its code"),
@@ -88,6 +96,44 @@ class Submission:
     warning_count: int
     archive_file: Path
     sheets_read: tuple[str, ...] = ()
+    recipient: str = "unknown"  # see recipient_of
+
+    @property
+    def may_hold_private_data(self) -> bool:
+        """A roster (a report type with private or pseudonymised columns) or a file not recognised."""
+        codes = [c for c in (self.report_type or "").split(",") if c]
+        return not codes or any(c not in REPORT_TYPES or any(col.private or col.pseudonymise
+                                                             for col in REPORT_TYPES[c].columns) for c in codes)
+
+
+def recipient_of(inbox_path: str | None, sender: str | None) -> str:
+    """Who a submission's error workbook is for, from the channel it came through:
+    `upload:<identity>`, `district:<code>`, `data_team`, or `unknown`."""
+    import json
+
+    top = (inbox_path or "").split("/")[0] if "/" in (inbox_path or "") else ""
+    if sender:
+        try:
+            return f"upload:{json.loads(sender)['identity']}"
+        except (ValueError, KeyError, TypeError):
+            return "unknown"
+    if top == "datateam":
+        return "data_team"
+    if re.fullmatch(r"\d{6}", top):
+        return f"district:{top}"
+    return "unknown"
+
+
+RECIPIENT_LABEL = {"data_team": "市教委数据组 data team", "unknown": "未知：请数据组核实后再转交 unknown: the data team checks first"}
+
+
+def _recipient_text(recipient: str) -> str:
+    kind, _, who = recipient.partition(":")
+    if kind == "upload":
+        return f"上传者 uploader {who}"
+    if kind == "district":
+        return f"区教育局 district bureau {who}"
+    return RECIPIENT_LABEL.get(recipient, recipient)
 
 
 def workbook_name(submission_id: str, original_name: str) -> str:
@@ -133,12 +179,20 @@ def _comment(issues: list[dict]) -> str:
 
 def build_error_workbook(submission: Submission, issues: pl.DataFrame, out: Path) -> Path:
     """Write the workbook to `out` (atomically). `issues`: rows of raw.issues for the submission."""
-    # the sender's file is read in a worker process, as intake reads it: a file that kills a
-    # reader costs only its own workbook's copy of the cells
-    grids: list[Grid] = (read_grids(submission.archive_file)
-                         if submission.archive_file.is_file() and not submission.archive_file.is_symlink() else None) or []
-    unreadable = not grids
+    grids: list[Grid] = []
+    unreadable = False
+    private = submission.may_hold_private_data
+    if not private:  # a roster, or a file not recognised, is never reproduced
+        # the sender's file is read in a worker process, as intake reads it: a file that kills a
+        # reader costs only its own workbook's copy of the cells
+        archived = submission.archive_file
+        grids = (read_grids(archived) if archived.is_file() and not archived.is_symlink() else None) or []
+        unreadable = not grids
     issue_rows = issues.sort(["sheet_name", "row_number", "column_letter"], nulls_last=True).to_dicts()
+    if private:
+        for i in issue_rows:
+            i["value_seen"] = None
+            i["message_zh"], i["message_en"] = redacted(i["rule_code"], i["column_header"] or "")
     sheets_with_issues = {i["sheet_name"] for i in issue_rows if i["sheet_name"] and i["severity"] != "info"}
     wanted = sheets_with_issues | set(submission.sheets_read)
     shown = [g for g in grids if not g.frame.is_empty() and (g.name in wanted or len(grids) == 1)]
@@ -153,6 +207,7 @@ def build_error_workbook(submission: Submission, issues: pl.DataFrame, out: Path
     wb = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
                                         "strings_to_urls": False})
     wb.set_properties({"title": "报送文件错误清单", "author": "科教2030 数据管道", "created": datetime(2026, 1, 1)})
+    wb.set_custom_property("kejiao_recipient", submission.recipient)
     fmt = {
         "title": wb.add_format({"bold": True, "font_size": 14}),
         "label": wb.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1}),
@@ -164,7 +219,7 @@ def build_error_workbook(submission: Submission, issues: pl.DataFrame, out: Path
         "row_error": wb.add_format({"bg_color": "#FDE9EC"}),
         "row_warning": wb.add_format({"bg_color": "#FFF8DC"}),
     }
-    _write_summary(wb, fmt, submission, issue_rows, display, unreadable)
+    _write_summary(wb, fmt, submission, issue_rows, display, unreadable, private)
     for grid in shown:
         _write_grid(wb, fmt, grid, display[grid.name], [i for i in issue_rows if i["sheet_name"] == grid.name])
     wb.close()
@@ -172,7 +227,8 @@ def build_error_workbook(submission: Submission, issues: pl.DataFrame, out: Path
     return out
 
 
-def _write_summary(wb, fmt, s: Submission, issues: list[dict], display: dict[str, str], unreadable: bool) -> None:
+def _write_summary(wb, fmt, s: Submission, issues: list[dict], display: dict[str, str], unreadable: bool,
+                   private: bool = False) -> None:
     ws = wb.add_worksheet(SUMMARY_SHEET)
     ws.write(0, 0, "报送文件错误清单 / Error list for your submission", fmt["title"])
     arrived = (s.arrived_at + BEIJING).strftime("%Y-%m-%d %H:%M")
@@ -183,12 +239,17 @@ def _write_summary(wb, fmt, s: Submission, issues: list[dict], display: dict[str
         ("结论 Verdict", f"{s.message_zh or ''}\n{s.message_en or ''}".strip()),
         ("错误 / 提示 Errors / warnings", f"{s.error_count} / {s.warning_count}"),
         ("提交编号 Submission id", s.submission_id[:12]),
+        ("收件人 For", _recipient_text(s.recipient)),
         ("如何处理 What to do",
          ("请在原文件中逐项修改下列“错误”（其他工作表中已用红色标出，鼠标停在单元格上可看批注），"
          "然后重新报送整个文件；本次文件不会部分入库。\n"
          "Fix every error below in your original file (marked red on the other sheets; hover a cell to read "
          "its comment) and send the whole file again; nothing of this file was taken in.")),
     ]
+    if private:
+        facts.append(("说明 Note", ("本文件可能含有学生个人信息，清单只列出工作表、行、列和问题，不含任何单元格内容；请在原文件中按行列修改 / "
+                                 "This file may hold students' personal data: the list gives sheet, row, column and "
+                                 "rule only, never a cell's content; correct your original file at those places")))
     if unreadable:
         facts.append(("说明 Note", "原文件无法读取，未能复制原表 / The original could not be read, so it is not reproduced"))
     for r, (label, value) in enumerate(facts, start=2):

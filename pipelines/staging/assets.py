@@ -13,6 +13,11 @@ from pipelines.staging.checks import staging_checks
 from pipelines.staging.tables import ASSET_NAMES, in_force_table, refresh_in_force
 
 
+def is_private(report: ReportType) -> bool:
+    """A report about people (minors): a column that is private or pseudonymised (R3)."""
+    return any(col.private or col.pseudonymise for col in report.columns)
+
+
 def _spec(report: ReportType) -> AssetSpec:
     return AssetSpec(
         ASSET_NAMES[report.code],
@@ -43,14 +48,16 @@ def staging_in_force(context: AssetExecutionContext, warehouse: Warehouse) -> It
             rows = con.sql(f"select count(*) from {table}").fetchall()[0][0]
             versions = con.sql(f"select count(*) from {report.table}").fetchall()[0][0]
             submissions = con.sql(f"select count(distinct submission_id) from {table}").fetchall()[0][0]
-            preview = con.sql(f"select * exclude (submission_id) from {table} limit 10").pl()
-            yield MaterializeResult(asset_key=key, metadata={
+            metadata = {
                 "rebuilt": MetadataValue.bool(rebuilt),
                 "rows in force": rows,
                 "rows, all versions": versions,
                 "submissions in force": submissions,
-                "preview": MetadataValue.md(markdown_table(preview)),
-            })
+            }
+            if not is_private(report):  # a roster's rows (keyed hashes, free text) never reach the UI: counts only
+                preview = con.sql(f"select * exclude (submission_id) from {table} limit 10").pl()
+                metadata["preview"] = MetadataValue.md(markdown_table(preview))
+            yield MaterializeResult(asset_key=key, metadata=metadata)
         yield from run_checks(context, con, staging_checks)
 
 

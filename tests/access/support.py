@@ -21,7 +21,7 @@ from pipelines.demo.writers import Sheet, write_workbook
 from pipelines.settings import Settings
 from tests.conftest import put, put_registry
 
-KEY = "access-tests-pseudonym-key"
+KEY = "access-tests-pseudonym-key-of-32-bytes-or-more"
 R5_HEADER = ["学校标识码", "报告年度", "在校生数", "科学副校长人数", "参加科技活动学生数"]
 R3_HEADER = ["届别", "学生编号", "姓名", "性别", "就读学校标识码", "年级", "承办高校", "高校导师", "中学导师",
              "开始日期", "结束日期", "状态", "监护人同意"]
@@ -33,12 +33,12 @@ SCHOOL_NAMES = {HEPING_SCHOOL: "天津市和平区演示第一中学", HEXI_SCHO
 
 # one identity per role (plus one with no role); the browser tests sign in as each
 IDENTITIES = {
-    "data_team": {"sub": "u-admin", "email": "admin@test.example", "name": "数据组 测试"},
-    "commission": {"sub": "u-staff", "email": "staff@test.example", "name": "市教委 测试"},
-    "district": {"sub": "u-heping", "email": "heping@test.example", "name": "和平区教育局 测试"},
-    "school": {"sub": "u-school1", "email": "school1@test.example", "name": "和平一中 测试"},
-    "university": {"sub": "u-uni", "email": "uni@test.example", "name": "津沽大学 测试"},
-    "nobody": {"sub": "u-nobody", "email": "nobody@test.example", "name": "无角色 测试"},
+    "data_team": {"sub": "u-admin", "email": "admin@test.example", "email_verified": True, "name": "数据组 测试"},
+    "commission": {"sub": "u-staff", "email": "staff@test.example", "email_verified": True, "name": "市教委 测试"},
+    "district": {"sub": "u-heping", "email": "heping@test.example", "email_verified": True, "name": "和平区教育局 测试"},
+    "school": {"sub": "u-school1", "email": "school1@test.example", "email_verified": True, "name": "和平一中 测试"},
+    "university": {"sub": "u-uni", "email": "uni@test.example", "email_verified": True, "name": "津沽大学 测试"},
+    "nobody": {"sub": "u-nobody", "email": "nobody@test.example", "email_verified": True, "name": "无角色 测试"},
 }
 ASSIGNMENTS = [
     {"match_by": "email", "identity": "admin@test.example", "role": "data_team", "display_name": "数据组"},

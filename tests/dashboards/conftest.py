@@ -17,9 +17,11 @@ from tests.dashboards.dashboard_support import build_demo_snapshot
 
 
 @pytest.fixture(autouse=True)
-def _demo_runs_on_loopback():
-    """The app runs as `make demo` starts it, on 127.0.0.1: without an identity provider the demo
-    refuses any other address (dashboards/auth.py)."""
+def _demo_runs_on_loopback(monkeypatch):
+    """The app runs as `make demo` starts it, on 127.0.0.1 with KEJIAO_DEMO=1: without an identity
+    provider the demo refuses any other address, and without the flag it does not run at all
+    (dashboards/auth.py)."""
+    monkeypatch.setenv("KEJIAO_DEMO", "1")
     previous = st.get_option("server.address")
     st.config.set_option("server.address", "127.0.0.1")
     yield

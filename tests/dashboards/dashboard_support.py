@@ -21,7 +21,7 @@ PAGES = {
     "methodology": "app_pages/methodology.py",
     "export": "app_pages/export.py",
 }
-DEMO_KEY = "dashboard-tests-pseudonym-key"
+DEMO_KEY = "dashboard-tests-pseudonym-key-of-32-bytes-or-more"
 
 
 def build_demo_snapshot(data_dir: Path) -> Path:

@@ -306,7 +306,7 @@ def test_district_bureau_sees_city_totals_and_its_own_schools_only_whatever_it_t
     page.context.close()
 
 
-def test_school_sees_its_own_files_and_figures_and_sends_only_its_own_reports(browser, app, tmp_path):
+def test_school_sees_its_own_files_and_figures_and_sends_only_its_own_reports(browser, app, tmp_path, monkeypatch):
     url, data_dir = app
     page = sign_in(browser, url, "school")
     assert nav(page, "my_school") == {"my_school", "upload", "methodology"}
@@ -371,6 +371,7 @@ def test_school_sees_its_own_files_and_figures_and_sends_only_its_own_reports(br
     from pipelines.reference.assets import reference_data
     from pipelines.resources import default_resources
 
+    monkeypatch.setenv("KEJIAO_PSEUDONYM_KEY", KEY)  # the key the warehouse was built with (it is pinned to it)
     result = materialize([reference_data, submissions],
                          resources=default_resources(data_dir, inbox, Settings(data_dir).warehouse_path))
     assert result.success

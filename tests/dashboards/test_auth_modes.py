@@ -17,7 +17,8 @@ from tests.access.support import (
 )
 
 APP = str(PROJECT_ROOT / "dashboards" / "streamlit_app.py")
-AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "x" * 32, "client_id": "kejiao",
+AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback",
+        "cookie_secret": "5e0f4d2c9b8a7e6f5d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a2918070ab", "client_id": "kejiao",
         "client_secret": "s", "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
 
 
@@ -78,6 +79,7 @@ def test_without_a_provider_the_app_refuses_to_serve_beyond_this_machine(env, ad
 
 
 def test_with_a_provider_there_is_no_way_around_sign_in(env):
+    write_assignments(env)
     at = run("app_pages/everyone.py", secrets=AUTH, user={"is_logged_in": False}, demo="shujuzu@demo.kejiao.invalid")
     assert [b.label for b in at.button] == ["统一身份认证登录"]
     assert not at.radio and not at.selectbox and not at.dataframe and not at.get("plotly_chart")
@@ -85,20 +87,22 @@ def test_with_a_provider_there_is_no_way_around_sign_in(env):
 
 
 def test_a_demo_identity_cannot_sign_in_and_an_unknown_one_is_denied(env):
-    at = run(secrets=AUTH, user={"is_logged_in": True, "email": "shujuzu@demo.kejiao.invalid", "sub": "x"})
+    write_assignments(env)
+    at = run(secrets=AUTH, user={"is_logged_in": True, "email": "shujuzu@demo.kejiao.invalid", "email_verified": True,
+                                 "sub": "x"})
     assert any("尚未分配角色" in e.value for e in at.error) and not at.dataframe
 
 
 def test_an_incomplete_provider_configuration_locks_everyone_out(env):
     write_assignments(env)
     at = run(secrets={"redirect_uri": AUTH["redirect_uri"], "cookie_secret": AUTH["cookie_secret"]},
-             user={"is_logged_in": True, "email": "admin@test.example", "sub": "u-admin"})
+             user={"is_logged_in": True, "email": "admin@test.example", "email_verified": True, "sub": "u-admin"})
     assert any("身份认证配置不完整" in e.value for e in at.error) and not at.dataframe
 
 
 def test_a_signed_in_identity_gets_its_role(env):
     write_assignments(env)
     at = run("app_pages/audit.py", secrets=AUTH, user={"is_logged_in": True, "email": "admin@test.example",
-                                                       "sub": "u-admin", "name": "数据组 测试"})
+                                                       "email_verified": True, "sub": "u-admin", "name": "数据组 测试"})
     assert "审计日志与运行状态" in words(at) and "数据组 测试" in words(at)
     assert "演示模式" not in words(at)

@@ -76,7 +76,8 @@ def free_port() -> int:
 def dashboard_server(demo_data_dir, tmp_path):
     """`streamlit run` on 127.0.0.1 and a free port, reading the demo snapshot; stopped afterwards."""
     port = free_port()
-    env = {**os.environ, "KEJIAO_DATA_DIR": str(demo_data_dir), "PYTHONPATH": str(PROJECT_ROOT)}
+    env = {**os.environ, "KEJIAO_DATA_DIR": str(demo_data_dir), "PYTHONPATH": str(PROJECT_ROOT),
+           "KEJIAO_DEMO": "1"}
     log = (tmp_path / "streamlit.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(APP), "--server.address", "127.0.0.1",

@@ -69,7 +69,7 @@ def test_every_check_of_the_graph_ran_once_in_its_assets_step(pipeline):
     assert pipeline["checks"][("school_registry", "unique_key")] is True
 
 
-def test_a_failed_blocking_check_stops_what_is_downstream(pipeline, tmp_path):
+def test_a_failed_blocking_check_stops_what_is_downstream(pipeline, tmp_path, monkeypatch):
     """A duplicate key in a mart (the marts are not rebuilt: nothing they follow from changed)
     fails its blocking check: the step fails after recording it, the indicators and the snapshot
     are not touched."""
@@ -77,6 +77,7 @@ def test_a_failed_blocking_check_stops_what_is_downstream(pipeline, tmp_path):
 
     data = tmp_path / "data"
     shutil.copytree(pipeline["data"], data)
+    monkeypatch.delenv("KEJIAO_PSEUDONYM_KEY")  # the copy's own key file, the one its warehouse is pinned to
     con = duckdb.connect(str(data / "warehouse.duckdb"))
     con.execute("insert into marts.fct_base_year select * from marts.fct_base_year limit 1")
     con.close()
