@@ -116,3 +116,38 @@ def test_a_symlink_swapped_in_after_the_listing_is_not_followed(tmp_path):
     os.mkfifo(tmp_path / "fifo.csv")
     with pytest.raises(F.NotRegular):  # and a FIFO neither blocks nor is read
         F.read_regular(tmp_path / "fifo.csv", 1 << 20)
+
+
+def test_a_file_whose_judging_fails_costs_only_itself(con, inbox, tmp_path, monkeypatch):
+    """A rule that trips on some content (here: any batch holding 坏.xlsx) fails that file alone."""
+    put_registry(inbox)
+    put(inbox, "好.xlsx", R5_HEADER, [["3412000001", "", 2025, 1800, 1, 10, 2, 900]], arrived="2026-03-02T08:00:00")
+    put(inbox, "坏.xlsx", R5_HEADER, [["3412000002", "", 2025, 2100, 1, 10, 2, 900]], arrived="2026-03-03T08:00:00")
+    real_judge = I.judge_batch
+
+    def judge(parsed, ctx):
+        if any(p.name == "坏.xlsx" and p.sheets for p in parsed):  # trips on the file's content
+            raise ZeroDivisionError("a rule's bug")
+        return real_judge(parsed, ctx)
+
+    monkeypatch.setattr(I, "judge_batch", judge)
+    summary = run(con, inbox, tmp_path)
+    names = dict(con.sql("select original_name, status from raw.submissions").fetchall())
+    assert names["好.xlsx"] == "accepted" and names["学校名录.xlsx"] == "accepted"
+    assert names["坏.xlsx"] == "rejected" and summary.rejected[0][0] == "坏.xlsx"
+    message = con.sql("select message_zh from raw.submissions where original_name = '坏.xlsx'").fetchall()[0][0]
+    assert "ZeroDivisionError" in message and "请联系数据组" in message
+
+
+def test_the_warehouse_failing_while_judging_fails_the_run(con, inbox, tmp_path, monkeypatch):
+    import duckdb
+
+    put_registry(inbox)
+
+    def judge(parsed, ctx):
+        raise duckdb.IOException("disk gone")
+
+    monkeypatch.setattr(I, "judge_batch", judge)
+    with pytest.raises(duckdb.IOException):
+        run(con, inbox, tmp_path)
+    assert con.sql("select count(*) from raw.submissions").fetchall()[0][0] == 0
