@@ -37,6 +37,7 @@ CATEGORY_TYPES = {
     "51": {"special_education"},
 }
 MASK = "＊＊＊"
+MINORS_ROSTERS = frozenset({"R3"})
 
 ISSUE_SCHEMA = {
     "severity": pl.String,
@@ -308,7 +309,9 @@ class _Batch:
         pass over the rows for many rules."""
         col = self.report.column(name)
         seen = value if value is not None else pl.col(f"t_{name}")
-        if col.private or col.pseudonymise:
+        # a roster of minors keeps no cell value in its issues, whatever the column: a name typed
+        # into the wrong column must not reach raw.issues, a message or a log
+        if col.private or col.pseudonymise or self.report.code in MINORS_ROSTERS:
             seen = pl.when(seen.is_not_null()).then(pl.lit(MASK))
         self._pending.append((name, rule, seen, detail if detail is not None else pl.lit(None), header))
 

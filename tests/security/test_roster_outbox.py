@@ -86,3 +86,21 @@ def test_no_name_or_id_reaches_the_runs_metadata(rejected_roster):
                        for e in result.all_events)
     found = [s for s in NAMES + IDS if s in logged]
     assert not found, found
+
+
+def test_no_cell_value_of_a_roster_reaches_the_warehouses_issues(con, inbox, tmp_path):
+    """A name typed into the grade column of a roster: its issue keeps the row and column, not
+    the name, in raw.issues and in the message."""
+    from pipelines.intake.ingest import ingest
+    from tests.conftest import KEY, TODAY, put, put_registry
+
+    put_registry(inbox)
+    header = ["届别", "学生编号", "姓名", "就读学校标识码", "年级", "承办高校", "开始日期", "状态", "监护人同意"]
+    put(inbox, "名册.xlsx", header, [[2026, "G120101200901011234", "张小明", "3412000001", "王小红",
+                                     "4112000005", "2026-03-01", "在读", "是"]])
+    ingest(con, inbox, tmp_path / "archive", KEY, today=TODAY)
+    rows = con.sql("select coalesce(value_seen, ''), coalesce(message_zh, ''), coalesce(message_en, '') "
+                   "from raw.issues").fetchall()
+    assert rows, "the bad grade must be an issue"
+    for cells in rows:
+        assert not any(secret in text for text in cells for secret in ("王小红", "张小明", "G120101200901011234"))
