@@ -56,6 +56,7 @@ ACCESS_TEXT: dict[str, tuple[str, str]] = {
                            "No published school registry yet: every school will show as unknown."),
     "upload_drop": ("选择或拖入文件", "Choose or drop files"),
     "upload_file_label": ("文件", "File"),
+    "upload_checking": ("正在按入库规则检查文件…", "Checking the file as intake would…"),
     "upload_verdict_pass": ("通过", "PASS"),
     "upload_verdict_rejected": ("退回", "REJECTED"),
     "upload_verdict_not_report": ("非报表", "NOT A REPORT"),

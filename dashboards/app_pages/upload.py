@@ -107,7 +107,8 @@ for index, item in enumerate(files or []):
         name = names_by_digest[digest]
         # the sender's scope first: the check compares with the sender's own schools only, and says
         # of another school's rows only that the school is not theirs (pipelines/upload.py)
-        check = upload.check_as_sender(data, name, reference(), viewer.scope)
+        with st.spinner(tr("upload_checking")):  # the file is read in a worker process: a moment
+            check = upload.check_as_sender(data, name, reference(), viewer.scope)
         verdict, reasons = check.verdict, check.refusals
         for zh, en in reasons:
             st.error(f"{zh} / {en}", icon=":material/block:")

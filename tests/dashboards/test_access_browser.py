@@ -326,6 +326,8 @@ def test_school_sees_its_own_files_and_figures_and_sends_only_its_own_reports(br
         uploader = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
         uploader.set_input_files(files=[{"name": name, "mimeType": "application/octet-stream", "buffer": payload}])
         page.locator('[data-testid="stText"]').filter(has_text=name[:20]).first.wait_for(timeout=WAIT_MS)
+        # the check reads the file in a worker process, under a spinner: wait for it to end
+        page.wait_for_selector('[data-testid="stSpinner"]', state="detached", timeout=WAIT_MS)
         settle(page)
         unfold = page.get_by_text("检查结果原文")
         if unfold.count():
