@@ -9,6 +9,7 @@ without BOM), else charset-normalizer's best guess among the Chinese encodings.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import zipfile
@@ -109,16 +110,40 @@ def check_zip(data: bytes, limits: Limits) -> None:
                     "可能是压缩炸弹或含大量无关内容；请只保留报表工作表后重新保存",
                     f"The workbook expands to {unzipped / 1048576:.0f} MB (limit {limits.max_unzipped_bytes / 1048576:.0f} MB): "
                     "a decompression bomb or much unrelated content; keep only the report sheets and save again")
+            titles = None
             for info in infos:
                 if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
                     match = _DIMENSION.search(_head(zf, info.filename, 4096))
                     if match:
                         col = match.group(3) or match.group(1)
                         row = match.group(4) or match.group(2)
-                        check_size(info.filename.rsplit("/", 1)[-1], int(row) if row else 0,
+                        titles = _sheet_titles(zf) if titles is None else titles
+                        part = info.filename.rsplit("/", 1)[-1]
+                        check_size(titles.get(part, part), int(row) if row else 0,
                                    column_number(col) if col else 0, limits, declared=True)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, OSError, EOFError) as exc:
         raise NotAReport("文件已损坏或不是有效的表格文件", f"Corrupt or unreadable workbook ({type(exc).__name__})") from exc
+
+
+def _sheet_titles(zf: zipfile.ZipFile) -> dict[str, str]:
+    """{"sheet1.xml": the sheet's name as the school sees it}, from the workbook's first bytes
+    (xl/workbook.xml and its relationships); {} when they say nothing readable."""
+    try:
+        book = _head(zf, "xl/workbook.xml", 1 << 16)
+        rels = _head(zf, "xl/_rels/workbook.xml.rels", 1 << 16)
+    except KeyError:
+        return {}
+    targets = {}
+    for tag in re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        rid, target = re.search(rb'\bId="([^"]*)"', tag), re.search(rb'\bTarget="([^"]*)"', tag)
+        if rid and target:
+            targets[rid.group(1)] = target.group(1).rsplit(b"/", 1)[-1].decode("utf-8", "replace")
+    titles = {}
+    for tag in re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", book):
+        name, rid = re.search(rb'\bname="([^"]*)"', tag), re.search(rb'\s\w+:id="([^"]*)"', tag)
+        if name and rid and rid.group(1) in targets:
+            titles[targets[rid.group(1)]] = html.unescape(name.group(1).decode("utf-8", "replace"))
+    return titles
 
 
 def check_size(sheet: str, rows: int, columns: int, limits: Limits, declared: bool = False) -> None:

@@ -151,3 +151,21 @@ def test_the_warehouse_failing_while_judging_fails_the_run(con, inbox, tmp_path,
     with pytest.raises(duckdb.IOException):
         run(con, inbox, tmp_path)
     assert con.sql("select count(*) from raw.submissions").fetchall()[0][0] == 0
+
+
+def test_a_sheet_declaring_a_huge_range_is_refused_by_its_own_name_before_it_is_read():
+    import io
+
+    import openpyxl
+
+    from pipelines.intake.parsing import parse
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "填报说明"
+    ws = wb.create_sheet("数据&汇总")
+    ws["A1"], ws["ZZZ300000"] = "学校标识码", "x"
+    buf = io.BytesIO()
+    wb.save(buf)
+    code, zh, en = parse(buf.getvalue(), "年报.xlsx").unreadable
+    assert code == "sheet_too_large"
+    assert "工作表「数据&汇总」声明的范围有 300000 行 × 18278 列" in zh and "Sheet '数据&汇总' declares" in en
