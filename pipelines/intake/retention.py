@@ -1,7 +1,8 @@
 """How long the archive keeps originals that hold minors' data.
 
 The rule: the original of a roster (R3: names, student and mentor IDs) and of a file not
-recognised as any report (which may be a roster with a header gone wrong) is deleted from the
+recognised as any report, or that could not be read (which may be a roster with a header
+gone wrong, or one that broke a limit), is deleted from the
 archive `KEJIAO_ROSTER_RETENTION_DAYS` days after intake (pipelines/settings.py; default 30).
 By then an accepted roster's rows are in staging, pseudonymised (keyed hashes, no names), and a
 rejected one's sender has had its error workbook, which never reproduces a roster. Every other
@@ -37,7 +38,7 @@ def purge_expired(con: duckdb.DuckDBPyConnection, archive_dir: Path, days: int,
                 "purged_at timestamp not null, retention_days integer not null)")
     due = con.sql(
         f"""select submission_id, archive_path from raw.submissions
-            where (status = 'not_a_report'
+            where (status = 'not_a_report' or report_type is null  -- no type: unreadable files too
                    or list_has_any(string_split(coalesce(report_type, ''), ','), $codes::varchar[]))
               and first_seen_at <= $cutoff
               and submission_id not in (select submission_id from {TABLE})
@@ -46,8 +47,10 @@ def purge_expired(con: duckdb.DuckDBPyConnection, archive_dir: Path, days: int,
     ).fetchall()
     root = Path(archive_dir).resolve()
     for _, relative in due:
+        if not relative:  # over the size limit: never copied into the archive
+            continue
         path = (root / relative).resolve()
-        if path.is_relative_to(root):
+        if path.is_relative_to(root) and path != root:
             path.unlink(missing_ok=True)
     if due:
         con.executemany(f"insert into {TABLE} values ($1, $2, $3, $4)",

@@ -86,3 +86,22 @@ def test_the_setting_is_read_when_asked_and_checked(monkeypatch):
         monkeypatch.setenv("KEJIAO_ROSTER_RETENTION_DAYS", bad)
         with pytest.raises(ValueError, match="KEJIAO_ROSTER_RETENTION_DAYS"):
             roster_retention_days()
+
+
+def test_files_that_could_not_be_read_go_too_and_one_never_archived_is_skipped(con, inbox, tmp_path, monkeypatch):
+    """A roster that broke a limit may hold the same names: its original goes with the rosters';
+    a file over the size limit was never copied (empty archive path) and is passed over."""
+    from tests.hostile.corpus import _huge_dimension
+
+    put_registry(inbox)
+    (inbox / "名册-损坏.xlsx").write_bytes(_huge_dimension(declare=True))
+    big = put(inbox, "名册-过大.csv", R3_HEADER, ROSTER * 400, arrived="2025-10-16T08:00:00")
+    monkeypatch.setenv("KEJIAO_MAX_FILE_MB", str(big.stat().st_size / 1048576 * 0.9))
+    archive = tmp_path / "archive"
+    ingest(con, inbox, archive, KEY, now=T0, today=TODAY)
+    statuses = dict(con.sql("select original_name, archive_path from raw.submissions").fetchall())
+    assert statuses["名册-过大.csv"] == "" and statuses["名册-损坏.xlsx"]
+    purged = purge_expired(con, archive, 30, now=T0 + timedelta(days=31))
+    assert len(purged) == 2 and archive.is_dir()
+    assert not (archive / statuses["名册-损坏.xlsx"]).exists()
+    assert (archive / statuses["学校名录.xlsx"]).exists()
