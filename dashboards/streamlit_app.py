@@ -12,23 +12,8 @@ import streamlit as st
 from dashboards import auth, data, scope, ui
 from dashboards import format as fmt
 from dashboards.i18n import DEFAULT_LANG, LANGUAGES, t
+from dashboards.pages import PAGES
 from pipelines.access.roles import Permission
-
-# url paths are the files' stems (AppTest.switch_page finds a page by its file)
-PAGES = [
-    ("app_pages/my_school.py", "page_my_school", "my_school", ":material/home:"),  # a school lands here
-    ("app_pages/overview.py", "page_overview", "overview", ":material/dashboard:"),
-    ("app_pages/science_high_schools.py", "page_shs", "science_high_schools", ":material/school:"),
-    ("app_pages/flagship_bases.py", "page_flb", "flagship_bases", ":material/science:"),
-    ("app_pages/youth_programme.py", "page_yip", "youth_programme", ":material/groups:"),
-    ("app_pages/everyone.py", "page_everyone", "everyone", ":material/diversity_3:"),
-    ("app_pages/reporting.py", "page_reporting", "reporting", ":material/inbox:"),
-    ("app_pages/methodology.py", "page_method", "methodology", ":material/menu_book:"),
-    ("app_pages/export.py", "page_export", "export", ":material/download:"),
-    ("app_pages/upload.py", "page_upload", "upload", ":material/upload_file:"),
-    ("app_pages/audit.py", "page_audit", "audit", ":material/policy:"),
-    ("app_pages/access.py", "page_access", "access", ":material/admin_panel_settings:"),
-]
 
 st.set_page_config(page_title="科教2030", page_icon=":material/school:", layout="wide")
 

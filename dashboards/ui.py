@@ -7,6 +7,7 @@ import html
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 
 import plotly.graph_objects as go
@@ -56,10 +57,25 @@ def context() -> Context:
     return Context(
         snap=snap,
         lang=lang(),
-        year=int(st.session_state["year"]),
+        year=_year(snap),
         district=None if district == CITY else district,
         years=tuple(st.session_state.get("_years", ())),
     )
+
+
+def _year(snap: data.Snapshot) -> int:
+    """The year filter's value; a viewer without filters (a school) reads the year of the data's
+    as-of (Beijing time), else the newest year of the snapshot's figures, else this year."""
+    chosen = st.session_state.get("year")
+    if chosen is not None:
+        return int(chosen)
+    years = st.session_state.get("_years") or ()
+    if years:
+        return int(max(years))
+    as_of = data.snapshot_meta(snap).get("as_of")
+    if as_of is not None:
+        return fmt.to_beijing(as_of).year
+    return fmt.to_beijing(datetime.now(UTC)).year
 
 
 def page_header(ctx: Context, title_key: str, intro_key: str | None = None) -> None:
