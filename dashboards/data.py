@@ -847,12 +847,12 @@ def export_files(snap: ScopedSnapshot) -> ExportFiles:
             written = export_indicators(Path(snap.path), Path(out))
             files = {Path(p).name: Path(p).read_bytes() for p in written.values()}
         return ExportFiles(files, preview, "cli")
-    csv = ("\ufeff" + preview.write_csv()).encode("utf-8")
-    xlsx, parquet = io.BytesIO(), io.BytesIO()
-    preview.write_excel(xlsx, worksheet="indicators")
+    from pipelines.exports import files as writer
+
+    parquet = io.BytesIO()
     preview.write_parquet(parquet)
     stem = "indicators" if snap.scope.is_city_wide else f"indicators_{'_'.join(snap.districts or snap.schools)}"
-    return ExportFiles({f"{stem}.csv": csv, f"{stem}.xlsx": xlsx.getvalue(),
+    return ExportFiles({f"{stem}.csv": writer.csv_bytes(preview), f"{stem}.xlsx": writer.xlsx_bytes(preview, sheet="indicators"),
                         f"{stem}.parquet": parquet.getvalue()}, preview, "dashboard")
 
 

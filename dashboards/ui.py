@@ -17,6 +17,7 @@ import streamlit as st
 from dashboards import auth, charts, data
 from dashboards import format as fmt
 from dashboards.i18n import DEFAULT_LANG, t
+from pipelines.exports import files
 
 CITY = data.CITY
 
@@ -198,13 +199,9 @@ def chart_with_table(fig: go.Figure, table: pl.DataFrame, key: str, *, download:
 
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:
-    """CSV in UTF-8 with BOM (Excel then opens the Chinese correctly); lists become '; '-joined text."""
-    nested = [name for name, dtype in frame.schema.items() if dtype.is_nested()]
-    if nested:
-        frame = frame.with_columns(
-            pl.col(name).map_elements(lambda v: "; ".join(str(x) for x in v) if v is not None else None,
-                                      return_dtype=pl.String) for name in nested)
-    return ("\ufeff" + frame.write_csv()).encode("utf-8")
+    """CSV in UTF-8 with BOM (Excel then opens the Chinese correctly), lists '; '-joined, and text a
+    spreadsheet would run as a formula neutralised: the product's one writer (pipelines/exports/files.py)."""
+    return files.csv_bytes(frame)
 
 
 def table_with_download(table: pl.DataFrame, key: str, *,

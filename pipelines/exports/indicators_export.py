@@ -19,10 +19,11 @@ import polars as pl
 import xlsxwriter
 
 import warehouse
+from pipelines.exports import files
+from pipelines.exports.files import FORMULA_PREFIXES, neutralise  # noqa: F401  (one writer)
 from pipelines.indicators.catalog import CITY, DIMENSION_LABELS, GROUPS, INDICATORS, STATUS_LABELS
 from pipelines.indicators.progress import ACCELERATION_NEEDED, ON_TRACK, THRESHOLDS_SOURCE
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FALLBACK_CREATED = datetime(2026, 1, 1)
 
 CSV_COLUMNS = ["indicator_id", "indicator_name_zh", "period", "geo_code", "geo_name_zh", "breakdown",
@@ -59,13 +60,6 @@ class ExportData:
     forecast: pl.DataFrame
 
 
-def neutralise(text: str | None) -> str | None:
-    """A text a spreadsheet would run as a formula gets a leading apostrophe."""
-    if text is not None and text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
 def load_export(snapshot: Path) -> ExportData:
     con = duckdb.connect(str(snapshot), read_only=True)
     try:
@@ -78,17 +72,8 @@ def load_export(snapshot: Path) -> ExportData:
     return ExportData(values, as_of, targets, forecast)
 
 
-def _neutralised(frame: pl.DataFrame) -> pl.DataFrame:
-    text = [c for c, t in frame.schema.items() if t == pl.String]
-    return frame.with_columns(
-        [pl.col(c).map_elements(neutralise, return_dtype=pl.String, skip_nulls=True) for c in text]
-    )
-
-
 def write_csv(data: ExportData, path: Path) -> Path:
-    frame = _neutralised(data.values.select(CSV_COLUMNS))
-    frame.write_csv(path, include_bom=True, datetime_format="%Y-%m-%dT%H:%M:%S", null_value="")
-    return path
+    return files.write_csv(data.values.select(CSV_COLUMNS), path, datetime_format="%Y-%m-%dT%H:%M:%S")
 
 
 def write_parquet(data: ExportData, path: Path) -> Path:
