@@ -289,6 +289,9 @@ final as (
         years.is_candidate,
         years.is_under_rectification,
         years.is_withdrawn,
+        -- days since the latest stage event, to the end of the year or the data's as-of (Beijing), whichever is earlier
+        date_diff('day', years.latest_event_date, least(make_date($period, 12, 31), (
+            select max(as_of + interval 8 hour)::date from meta.snapshot))) as days_in_stage,
         histories.history
     from years
     left join marts.dim_school as schools using (school_code)

@@ -561,6 +561,11 @@ _merge_other_tables()
 
 TEXT.update(ACCESS_TEXT)  # sign-in, upload, my school, audit, role assignments
 
+from dashboards.glance_text import GLANCE_TEXT
+
+for _key, _words in GLANCE_TEXT.items():
+    TEXT.setdefault(_key, _words)
+
 
 def t(key: str, lang: str = DEFAULT_LANG, **values) -> str:
     """The text of `key` in `lang` ('zh' or 'en'), with `{placeholders}` filled."""

@@ -182,6 +182,43 @@ def status_badge(status: str | None) -> str:
             f"{html.escape(status_word(status))}</span>")
 
 
+# ---------------------------------------------------------------- dates and times in tables
+
+DATE_FORMAT = {"zh": "YYYY年M月D日", "en": "YYYY-MM-DD"}
+DATETIME_FORMAT = {"zh": "YYYY年M月D日 HH:mm", "en": "YYYY-MM-DD HH:mm"}
+
+
+def date_column(values) -> pl.Series:
+    """Dates as dates (a table sorts them by time, not as text), shown the Chinese way by the
+    table's column format (column_config)."""
+    return pl.Series(values, dtype=pl.Date, strict=False)
+
+
+def time_column(values) -> pl.Series:
+    """Warehouse times (UTC) as Beijing times, kept as times so that they sort; their header says
+    Beijing time (column_config)."""
+    local = [None if v is None else fmt.to_beijing(datetime.fromisoformat(v) if isinstance(v, str) else v)
+             .replace(tzinfo=None) for v in values]
+    return pl.Series(local, dtype=pl.Datetime("us"), strict=False)
+
+
+def column_config(table: pl.DataFrame) -> dict:
+    """How a table shows its date and time columns (and says that times are Beijing time)."""
+    config = {}
+    for name, dtype in table.schema.items():
+        if dtype == pl.Date:
+            config[name] = st.column_config.DateColumn(name, format=DATE_FORMAT.get(lang(), DATE_FORMAT["zh"]))
+        elif isinstance(dtype, pl.Datetime):
+            config[name] = st.column_config.DatetimeColumn(name + tr("beijing_time_suffix"),
+                                                           format=DATETIME_FORMAT.get(lang(), DATETIME_FORMAT["zh"]))
+    return config
+
+
+def dataframe(table: pl.DataFrame, key: str, **kwargs) -> None:
+    """st.dataframe with the dates and times of the table shown as such (sortable)."""
+    st.dataframe(table, hide_index=True, key=key, column_config=column_config(table), **kwargs)
+
+
 # ---------------------------------------------------------------- charts and their tables
 
 def chart_with_table(fig: go.Figure, table: pl.DataFrame, key: str, *, download: pl.DataFrame | None = None) -> None:
@@ -192,7 +229,7 @@ def chart_with_table(fig: go.Figure, table: pl.DataFrame, key: str, *, download:
     """
     st.plotly_chart(fig, key=f"chart_{key}", config={"displaylogo": False})
     with st.expander(tr("chart_table")):
-        st.dataframe(table, hide_index=True, key=f"table_{key}")
+        dataframe(table, f"table_{key}")
         st.download_button(tr("download_csv"), data=csv_bytes(download if download is not None else table),
                            file_name=f"{key}.csv", mime="text/csv", key=f"download_{key}",
                            icon=":material/download:", on_click=auth.record_download, args=(f"{key}.csv",))
@@ -209,7 +246,7 @@ def table_with_download(table: pl.DataFrame, key: str, *,
                         height: int | str = "auto") -> None:
     """A table and its CSV. `download` may be a function giving the frame: the file is then made
     only when the button is clicked (a whole listing, when the table shows one page of it)."""
-    st.dataframe(table, hide_index=True, key=f"table_{key}", height=height)
+    dataframe(table, f"table_{key}", height=height)
     name = f"{key}.csv"
     if callable(download):
         fetch, viewer = download, auth.current_viewer()

@@ -39,8 +39,7 @@ actor = right.text_input(tr("audit_actor"), key="audit_actor").strip() or None
 events = audit.recent(1000, event=event, actor=actor, path=audit.audit_path(settings))
 st.metric(tr("audit_shown"), fmt.fmt_int(events.height))
 shown = pl.DataFrame({
-    tr("audit_col_time"): [fmt.fmt_datetime(datetime.fromisoformat(v), lang) if v else fmt.MISSING
-                           for v in events["occurred_at"].to_list()],
+    tr("audit_col_time"): ui.time_column(events["occurred_at"].to_list()),
     tr("audit_col_event"): [tr(f"audit_event_{e}") if e in EVENTS else e for e in events["event"].to_list()],
     tr("audit_col_actor"): events["actor"].to_list(),
     tr("audit_col_role"): events["role"].to_list(),
@@ -50,7 +49,7 @@ shown = pl.DataFrame({
     tr("audit_col_outcome"): events["outcome"].to_list(),
     tr("audit_col_detail"): events["detail"].to_list(),
 })
-st.dataframe(shown, hide_index=True, key="table_audit")
+ui.dataframe(shown, "table_audit")
 st.download_button(tr("download_csv"), data=ui.csv_bytes(events), file_name="audit_events.csv", mime="text/csv",
                    key="download_audit", icon=":material/download:", on_click=auth.record_download,
                    args=("audit_events.csv", "audit log"))

@@ -51,7 +51,7 @@ else:
     shown = pl.DataFrame({
         tr("col_file"): files["original_name"].to_list(),
         tr("col_report"): [tr(f"report_{r}") if r else fmt.MISSING for r in files["report_type"].to_list()],
-        tr("col_arrived"): [fmt.fmt_datetime(v, lang) for v in files["arrived_at"].to_list()],
+        tr("col_arrived"): ui.time_column(files["arrived_at"].to_list()),
         tr("my_col_status"): [tr(f"my_status_{s}") for s in files["status"].to_list()],
         tr("col_errors"): [fmt.fmt_int(v) for v in files["error_count"].to_list()],
         tr("my_col_warnings"): [fmt.fmt_int(v) for v in files["warning_count"].to_list()],
@@ -109,7 +109,7 @@ if not events.is_empty():
     st.markdown("#### " + tr("report_R1"))
     table = pl.DataFrame({
         tr("my_col_stage"): [label("shs_stage", v) for v in events["stage"].to_list()],
-        tr("my_col_date"): [fmt.fmt_date(v, lang) for v in events["event_date"].to_list()],
+        tr("my_col_date"): ui.date_column(events["event_date"].to_list()),
         tr("my_col_approval"): [v or "" for v in events["approval_doc_no"].to_list()],
     })
     ui.table_with_download(table, "my_shs_events", download=events)

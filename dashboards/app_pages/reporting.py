@@ -30,8 +30,8 @@ else:
         tr("col_files"): [fmt.fmt_int(v) for v in arrivals["files"].to_list()],
         tr("col_accepted"): [fmt.fmt_int(v) for v in arrivals["accepted"].to_list()],
         tr("col_rejected"): [fmt.fmt_int(v) for v in arrivals["rejected"].to_list()],
-        tr("col_last_arrival"): [fmt.fmt_datetime(v, ctx.lang) for v in arrivals["last_arrived_at"].to_list()],
-        tr("col_last_accepted"): [fmt.fmt_datetime(v, ctx.lang) for v in arrivals["last_accepted_at"].to_list()],
+        tr("col_last_arrival"): ui.time_column(arrivals["last_arrived_at"].to_list()),
+        tr("col_last_accepted"): ui.time_column(arrivals["last_accepted_at"].to_list()),
     })
     ui.table_with_download(overview, f"reporting_overview_{ctx.year}", download=arrivals)
     st.caption(tr("reporting_arrival_year_note", year=ctx.year))
@@ -76,7 +76,7 @@ if report_type in OBLIGATIONS:
             if "base_code" in frame.columns:
                 columns[tr("col_base_code")] = frame["base_code"].to_list()
             if "reported_at" in frame.columns:
-                columns[tr("col_arrived")] = [fmt.fmt_datetime(v, ctx.lang) for v in frame["reported_at"].to_list()]
+                columns[tr("col_arrived")] = ui.time_column(frame["reported_at"].to_list())
             return pl.DataFrame(columns)
 
         owed = OBLIGATIONS[report_type]
@@ -121,7 +121,7 @@ if rejected.is_empty():
 else:
     shown = pl.DataFrame({
         tr("col_file"): rejected["original_name"].to_list(),
-        tr("col_arrived"): [fmt.fmt_datetime(v, ctx.lang) for v in rejected["arrived_at"].to_list()],
+        tr("col_arrived"): ui.time_column(rejected["arrived_at"].to_list()),
         tr("col_errors"): [fmt.fmt_int(v) for v in rejected["error_count"].to_list()],
         tr("col_reason"): rejected["message_zh" if ctx.lang == "zh" else "message_en"].to_list(),
     })
@@ -164,7 +164,7 @@ if not versions.is_empty():
     rows = versions.to_dicts()
     shown = pl.DataFrame({
         tr("col_file"): [r["original_name"] for r in rows],
-        tr("col_arrived"): [fmt.fmt_datetime(r["arrived_at"], ctx.lang) for r in rows],
+        tr("col_arrived"): ui.time_column([r["arrived_at"] for r in rows]),
         tr("col_rows"): [fmt.fmt_int(r["row_count"]) for r in rows],
         tr("col_in_force"): [state(r) for r in rows],
     })

@@ -4,6 +4,8 @@ schools by district; every candidate with its stage history."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 import streamlit as st
 
@@ -168,10 +170,14 @@ else:
         tr("col_school"): schools["school_name"].to_list(),
         tr("col_district"): [names.get(g, g) for g in schools["district_code"].to_list()],
         tr("col_stage_now"): [ui.code_label(ctx, "shs_stage", s) for s in schools["pipeline_stage"].to_list()],
-        tr("col_latest_event"): [fmt.fmt_date(d, ctx.lang) for d in schools["latest_event_date"].to_list()],
-        tr("col_named_since"): [fmt.fmt_date(d, ctx.lang) for d in schools["named_since_date"].to_list()],
+        tr("col_latest_event"): ui.date_column(schools["latest_event_date"].to_list()),
+        tr("col_days_in_stage"): schools["days_in_stage"].to_list(),
+        tr("col_named_since"): ui.date_column(schools["named_since_date"].to_list()),
         tr("col_history"): [history_text(h) for h in schools["history"].to_list()],
     })
     raw = schools.with_columns(pl.col("history").map_elements(
         lambda h: "; ".join(f"{x['stage']} {x['event_date']}" for x in h), return_dtype=pl.String))
     ui.table_with_download(shown, f"shs_candidates_{ctx.year}", download=raw)
+    until = min(date(ctx.year, 12, 31), fmt.to_beijing(data.snapshot_meta(ctx.snap)["as_of"]).date()) \
+        if data.snapshot_meta(ctx.snap).get("as_of") else date(ctx.year, 12, 31)
+    st.caption(tr("shs_days_note", until=fmt.fmt_date(until, ctx.lang)))
