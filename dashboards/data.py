@@ -366,40 +366,19 @@ def base_annual_figures(snap: ScopedSnapshot, district: str | None) -> pl.DataFr
 # ---------------------------------------------------------------- youth programme
 
 YIP_BY_DISTRICT = """
-with participants as (
-    select district_code, count(*) as participants
-    from marts.fct_yip_participants
-    where is_counted and cohort_year = $period
-    group by district_code
-),
-
-pupils as (
-    select district_code, sum(enrolled_students)::bigint as pupils
-    from marts.dim_school
-    where school_type in ('junior_secondary', 'nine_year', 'complete_secondary', 'senior_secondary', 'twelve_year')
-        and coalesce(valid_from_date <= make_date($period, 12, 31), true)
-        and coalesce(valid_to_date >= make_date($period, 1, 1), true)
-    group by district_code
-),
-
-final as (
-    select
-        districts.district_code,
-        coalesce(participants.participants, 0) as participants,
-        coalesce(pupils.pupils, 0) as pupils
-    from ref.districts as districts
-    left join participants using (district_code)
-    left join pupils using (district_code)
-)
-
-select * from final order by district_code
+-- the city's own row (120000) and each district's the viewer may see (marts.agg_yip_district_equity)
+select geo_code as district_code, participants, pupils
+from marts.agg_yip_district_equity
+where period = $period
+order by geo_code
 """
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def yip_by_district(snap: ScopedSnapshot, period: int) -> pl.DataFrame:
     """Participants of a cohort by district of their school, beside the district's secondary pupils
-    (registry enrolment of the schools with secondary grades open that year)."""
+    (registry enrolment of the schools with secondary grades open that year), and the city's own
+    totals (district_code 120000): a district bureau gets its district and the city, nothing else."""
     return _query(snap, YIP_BY_DISTRICT, {"period": period})
 
 

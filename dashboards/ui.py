@@ -110,6 +110,18 @@ def place_name(ctx: Context, geo: str | None) -> str:
     return frame.item(0, "district_name_zh" if ctx.lang == "zh" else "district_name_en")
 
 
+def rows_place(ctx: Context) -> str:
+    """The place of a section drawn from school-level rows (listings, the marts): for a viewer whose
+    scope is one district or a few schools, "全市" would be untrue there (the rows are only those
+    the scope holds), so the section names what the viewer sees."""
+    if ctx.district is not None or ctx.snap.scope.is_city_wide:
+        return place_name(ctx, ctx.district)
+    names = district_names(ctx)
+    codes = ctx.snap.scope.districts or ctx.snap.scope.schools
+    separator = "、" if ctx.lang == "zh" else ", "
+    return tr("rows_place", districts=separator.join(names.get(c, c) for c in codes))
+
+
 def district_names(ctx: Context) -> dict[str, str]:
     frame = data.districts(ctx.snap)
     column = "district_name_zh" if ctx.lang == "zh" else "district_name_en"

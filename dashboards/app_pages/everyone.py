@@ -117,7 +117,7 @@ else:
 
 # ---------------------------------------------------------------- distribution over schools
 # counted in SQL: neither the rates of every school nor a row per school reach Python or the browser
-st.subheader(tr("everyone_distribution_title", year=ctx.year, place=place))
+st.subheader(tr("everyone_distribution_title", year=ctx.year, place=ui.rows_place(ctx)))
 vp_counts = data.vice_principal_counts(ctx.snap, ctx.year, ctx.district)
 reporting_schools = int(vp_counts["schools"].sum()) if not vp_counts.is_empty() else 0
 if not reporting_schools:
@@ -133,7 +133,7 @@ else:
                               tr("col_schools"): [fmt.fmt_int(c) for c in counts]})
     with left:
         fig = charts.binned_histogram([lo for lo, _ in bins], counts, band_labels=bin_labels,
-                                      title=tr("everyone_hist_chart", year=ctx.year, place=place),
+                                      title=tr("everyone_hist_chart", year=ctx.year, place=ui.rows_place(ctx)),
                                       x_title=tr("axis_participation_rate"), y_title=tr("axis_schools"),
                                       marker_value=overall, marker_label=tr("everyone_overall_marker", place=place))
         ui.chart_with_table(fig, bin_table, f"everyone_distribution_{ctx.year}",
@@ -144,14 +144,14 @@ else:
         colours = [charts.OKABE_ITO["vermillion"] if v == 0 else charts.OKABE_ITO["blue"]
                    for v in vp_counts["science_vice_principals"].to_list()]
         fig = charts.bars(labels, vp_counts["schools"].to_list(), colour=colours,
-                          title=tr("everyone_vp_hist_chart", year=ctx.year, place=place),
+                          title=tr("everyone_vp_hist_chart", year=ctx.year, place=ui.rows_place(ctx)),
                           x_title=tr("axis_vp_count"), y_title=tr("axis_schools"))
         table = pl.DataFrame({tr("col_vp_count"): labels,
                               tr("col_schools"): [fmt.fmt_int(v) for v in vp_counts["schools"].to_list()]})
         ui.chart_with_table(fig, table, f"everyone_vp_distribution_{ctx.year}", download=vp_counts)
 
     # ------------------------------------------------------------ each school beside its district
-    st.subheader(tr("everyone_schools_title", year=ctx.year, place=place))
+    st.subheader(tr("everyone_schools_title", year=ctx.year, place=ui.rows_place(ctx)))
     st.caption(tr("everyone_schools_note"))
     snap, year, district = ctx.snap, ctx.year, ctx.district
 

@@ -96,7 +96,7 @@ else:
                         download=counts.rename({"len": "active_bases"}))
 
 # ---------------------------------------------------------------- statuses over the years
-st.subheader(tr("flb_status_title", place=ui.place_name(ctx, ctx.district)))
+st.subheader(tr("flb_status_title", place=ui.rows_place(ctx)))
 all_years = data.bases(ctx.snap, None, ctx.district).filter(pl.col("period") <= ctx.year)
 if all_years.is_empty():
     ui.no_data()
@@ -107,7 +107,7 @@ else:
     lookup = {(p, s): n for p, s, n in counts.iter_rows()}
     series = {ui.code_label(ctx, "base_status", s): [lookup.get((p, s), 0) for p in periods] for s in statuses}
     fig = charts.grouped_bars([str(p) for p in periods], series, stacked=True,
-                              title=tr("flb_status_chart", place=ui.place_name(ctx, ctx.district)),
+                              title=tr("flb_status_chart", place=ui.rows_place(ctx)),
                               x_title=tr("axis_year"), y_title=tr("axis_bases"))
     table = pl.DataFrame({tr("col_year"): [str(p) for p in periods],
                           **{name: [fmt.fmt_int(v) for v in values] for name, values in series.items()}})
@@ -115,7 +115,7 @@ else:
     st.caption(tr("flb_status_note"))
 
 # ---------------------------------------------------------------- what the bases reported
-st.subheader(tr("flb_annual_title", place=ui.place_name(ctx, ctx.district)))
+st.subheader(tr("flb_annual_title", place=ui.rows_place(ctx)))
 annual = data.base_annual_figures(ctx.snap, ctx.district).filter(pl.col("report_year") <= ctx.year)
 if annual.is_empty():
     ui.no_data()
@@ -132,17 +132,17 @@ else:
     })
     with left:
         fig = charts.bars(labels, annual["students_served"].to_list(),
-                          title=tr("flb_students_chart", place=ui.place_name(ctx, ctx.district)),
+                          title=tr("flb_students_chart", place=ui.rows_place(ctx)),
                           x_title=tr("axis_report_year"), y_title=tr("axis_students"))
         ui.chart_with_table(fig, table, "flb_students_served", download=annual)
     with right:
         fig = charts.bars(labels, annual["schools_reached"].to_list(), colour=charts.OKABE_ITO["bluish_green"],
-                          title=tr("flb_schools_chart", place=ui.place_name(ctx, ctx.district)),
+                          title=tr("flb_schools_chart", place=ui.rows_place(ctx)),
                           x_title=tr("axis_report_year"), y_title=tr("axis_schools"))
         ui.chart_with_table(fig, table, "flb_schools_reached", download=annual)
 
 # ---------------------------------------------------------------- every base
-st.subheader(tr("flb_table_title", year=ctx.year, place=ui.place_name(ctx, ctx.district)))
+st.subheader(tr("flb_table_title", year=ctx.year, place=ui.rows_place(ctx)))
 listed = data.bases(ctx.snap, ctx.year, ctx.district)
 if listed.is_empty():
     ui.no_data()

@@ -155,7 +155,7 @@ else:
     ui.chart_with_table(fig, table, f"shs_by_district_{ctx.year}", download=joined)
 
 # ---------------------------------------------------------------- every candidate and its history
-st.subheader(tr("shs_table_title", year=ctx.year, place=ui.place_name(ctx, ctx.district)))
+st.subheader(tr("shs_table_title", year=ctx.year, place=ui.rows_place(ctx)))
 schools = data.shs_schools(ctx.snap, ctx.year, ctx.district)
 if schools.is_empty():
     ui.no_data()

@@ -1,0 +1,72 @@
+"""Issue 16 ("the dashboard tells staff the truth at a glance"), page by page in AppTest over the demo
+snapshot, as the roles of the demo switcher: the answers a staffer would carry into a report."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from streamlit.testing.v1 import AppTest
+
+from dashboards import auth
+from dashboards.i18n import t
+from tests.dashboards.dashboard_support import APP, PAGES
+
+YEAR = 2026
+HEXI = "120103"
+DISTRICT_BUREAU = "hexi@demo.kejiao.invalid"
+COMMISSION = "shijiaowei@demo.kejiao.invalid"
+
+
+def open_as(identity: str, page: str, lang: str = "zh") -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    at.session_state["lang"] = lang
+    at.session_state[auth.DEMO_KEY] = identity
+    at.switch_page(PAGES[page])
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def table_with(at: AppTest, column: str):
+    found = [d.value for d in at.dataframe if column in d.value.columns]
+    assert found, f"no table with a column {column}"
+    return found[0]
+
+
+def test_a_district_sees_its_true_share_of_the_city(demo_env, snapshot_sql):
+    (city,), (hexi,) = (snapshot_sql("select value from indicators.indicator_values where indicator_id = "
+                                     "'YIP_ENROLLED' and breakdown = '' and period = $p and geo_code = $g",
+                                     {"p": YEAR, "g": g})[0] for g in ("120000", HEXI))
+    assert 0 < hexi < city
+    at = open_as(DISTRICT_BUREAU, "youth_programme")
+    equity = table_with(at, t("col_share_participants"))
+    rows = {r[t("col_district")]: r for r in equity.to_dict("records")}
+    assert rows["河西区"][t("col_share_participants")] == f"{100 * hexi / city:.1f}%"
+    assert rows["河西区"][t("col_share_participants")] != "100.0%"
+    # the other districts are not drawn as zero: they are said to be withheld
+    assert rows["和平区"][t("col_participants")] == t("not_visible_to_you")
+    assert rows["滨海新区"][t("col_share_pupils")] == t("not_visible_to_you")
+    assert any("无权查看" in i.value for i in at.info)
+    # the city's own totals stand below the districts
+    assert rows[t("whole_city")][t("col_participants")] == f"{int(city):,}"
+
+
+def test_the_commission_sees_every_district_and_the_same_city_total(demo_env, snapshot_sql):
+    at = open_as(COMMISSION, "youth_programme")
+    equity = table_with(at, t("col_share_participants"))
+    assert t("not_visible_to_you") not in equity.to_string()
+    assert len(equity) == 17  # 16 districts and the city
+
+
+def test_candidates_sort_by_date_and_say_how_long_they_are_in_their_stage(demo_env, snapshot_sql):
+    at = open_as(COMMISSION, "science_high_schools")
+    table = pl.from_pandas(table_with(at, t("col_latest_event")))
+    assert table.schema[t("col_latest_event")] in (pl.Date, pl.Datetime("ms"), pl.Datetime("us"), pl.Datetime("ns"))
+    ordered = table.sort(t("col_latest_event"))[t("col_latest_event")].to_list()
+    assert ordered[0] == min(ordered) and ordered[0].year == min(d.year for d in ordered)
+    as_of = snapshot_sql("select max(as_of) from meta.snapshot")[0][0]
+    until = min(dt.date(YEAR, 12, 31), (as_of + dt.timedelta(hours=8)).date())
+    for latest, days in zip(table[t("col_latest_event")].to_list(), table[t("col_days_in_stage")].to_list()):
+        latest = latest.date() if isinstance(latest, dt.datetime) else latest
+        assert days == (until - latest).days
