@@ -197,7 +197,11 @@ def _notes(data: ExportData, as_of_text: str) -> list[tuple[str, str]]:
         if t["deadline_assumed"]:
             notes.append((f"{t['indicator_id']} 目标年度", f"原文未载明截止年度，假定为{t['target_year']}年。"))
     if data.forecast.height:
-        notes.append(("科学高中前瞻估计", data.forecast["method_zh"][0]))
+        notes.append(("科学高中阶段晋级", data.forecast["method_zh"][0]))
+        notes.append(("科学高中展望", (
+            "展望为一个中位数估计及其80%区间：以各阶段已观察的晋级率与用时模拟全部候选校2000次（仍在阶段中、等待已超过"
+            "所有已观察晋级用时的学校按未晋级计入比率；固定随机种子），取截止年底前命名数的中位数与10%–90%分位。"
+            "进展状态按线性方法判定，直线外推仅作参照。")))
     notes.append(("安全", "以 = + - @ 开头的文本已在前面加单引号，以免被电子表格当作公式执行。"))
     notes.append(("隐私", "本文件不含学生姓名、学籍号或导师身份信息；学员仅以汇总数出现。"))
     notes.append(("小数隐去", ("青少年科创计划的学员是未成年人：1至4人的计数记为“<5”；同一组中仅一格隐去时，另隐去最小的一格，"
@@ -248,9 +252,11 @@ def write_xlsx(data: ExportData, path: Path) -> Path:
             ("仍在阶段", "still_in_stage", 9, "count"), ("晋级率", "transition_rate", 8, "ratio"),
             ("晋级用时中位数(天)", "median_days_to_next", 12, "count"),
             ("至命名概率", "probability_named", 10, "ratio"), ("至命名用时(天)", "median_days_to_named", 12, "count"),
-            ("预计截止前命名", "expected_named_by_deadline", 12, "ratio"), ("现已命名", "named_now", 9, "count"),
-            ("预计截止时命名总数", "projected_named_by_deadline", 14, "ratio"),
-            ("直线外推至截止年度", "linear_projection_by_deadline", 14, "ratio"), ("目标", "target", 7, "count"),
+            ("现已命名", "named_now", 9, "count"),
+            ("展望：截止年底预计命名（中位数）", "outlook_central", 14, "count"),
+            ("区间下限（10%）", "outlook_low", 10, "count"), ("区间上限（90%）", "outlook_high", 10, "count"),
+            ("等待已超过所有已观察晋级用时的候选校", "stuck_in_stage", 14, "count"),
+            ("直线外推至截止年度（参照）", "linear_projection_by_deadline", 14, "ratio"), ("目标", "target", 7, "count"),
             ("截止年度", "deadline_year", 9, "year"),
         ], frows)
 

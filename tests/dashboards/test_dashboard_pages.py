@@ -176,10 +176,14 @@ def test_science_high_schools_path_forecast_funnel_and_candidates(demo_env, expe
     assert actual["y"] == [value(expected, "SHS_NAMED", y) for y in (2024, 2025, 2026)]
     straight = next(tr for tr in path_chart["data"] if tr["name"].startswith("按期路径"))
     assert straight["x"][0] == 2024 and straight["y"][0] == 0 and straight["x"][-1] == 2030 and straight["y"][-1] == 25
-    projected = snapshot_sql("select projected_named_by_deadline from indicators.shs_forecast where stage = ''")[0][0]
-    forecast = next(tr for tr in path_chart["data"] if tr["name"] == "候选校前瞻估计")
-    assert forecast["y"] == [pytest.approx(projected)]
-    assert fmt.fmt_number(projected) in texts(at)
+    # one outlook, stated once (issue 16): its central estimate is drawn, with its range in the legend
+    central, low, high, projected = snapshot_sql("select outlook_central, outlook_low, outlook_high, "
+                                                 "projected_named_by_deadline from indicators.shs_forecast "
+                                                 "where stage = ''")[0]
+    forecast = next(tr for tr in path_chart["data"] if tr["name"] == f"展望（区间 {low:.0f}–{high:.0f}）")
+    assert forecast["y"] == [pytest.approx(central)]
+    assert f"约{central:.0f}所（{low:.0f}–{high:.0f}）" in texts(at)
+    assert fmt.fmt_number(projected) not in texts(at)  # the old all-pass estimate is no second answer
     # candidates by stage: the bars are SHS_PIPELINE's breakdown
     stages = dict(snapshot_sql("select breakdown_value, value from indicators.indicator_values where indicator_id = "
                                "'SHS_PIPELINE' and period = 2026 and geo_code = '120000' and breakdown_dimension = "

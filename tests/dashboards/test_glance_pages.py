@@ -70,3 +70,17 @@ def test_candidates_sort_by_date_and_say_how_long_they_are_in_their_stage(demo_e
     for latest, days in zip(table[t("col_latest_event")].to_list(), table[t("col_days_in_stage")].to_list()):
         latest = latest.date() if isinstance(latest, dt.datetime) else latest
         assert days == (until - latest).days
+
+
+def test_one_outlook_with_its_range_and_a_sentence_that_reconciles(demo_env, snapshot_sql):
+    central, low, high, projected, linear = snapshot_sql(
+        "select outlook_central, outlook_low, outlook_high, projected_named_by_deadline, "
+        "linear_projection_by_deadline from indicators.shs_forecast where stage = ''")[0]
+    assert low <= central <= high
+    at = open_as(COMMISSION, "science_high_schools")
+    outlooks = [m for m in at.metric if "展望" in m.label]
+    assert len(outlooks) == 1 and outlooks[0].value == f"约{central:.0f}所（{low:.0f}–{high:.0f}）"
+    sentence = next(m.value for m in at.markdown if m.value.startswith("**结论**"))
+    assert "需加快" in sentence and f"约 {linear:.0f} 所" in sentence and f"**{low:.0f}–{high:.0f}**" in sentence
+    assert "目标 25 所" in sentence
+    assert f"{projected:.1f}" not in "\n".join(m.value for m in at.markdown)
