@@ -812,11 +812,16 @@ class ExportFiles(NamedTuple):
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=8)
-def export_files(snap: ScopedSnapshot) -> ExportFiles:
+def export_files(snap: ScopedSnapshot, lang: str = "zh") -> ExportFiles:
     """The files of `kejiao export` for one snapshot: made by the export module itself when it is
-    installed (the same bytes as the command line writes), else built here from indicator_values."""
+    installed (the same rules as the command line: counts of minors under 5 as "<5", times in
+    Beijing time; the CSV's headers in the reader's language), else built here from
+    indicator_values by the same rules."""
     import io
     import tempfile
+
+    from pipelines.exports import disclosure
+    from pipelines.exports import files as writer
 
     preview = _query(snap, EXPORT_FRAME)
     try:
@@ -826,15 +831,22 @@ def export_files(snap: ScopedSnapshot) -> ExportFiles:
     # the export module reads the whole snapshot file: only for the city-wide roles
     if export_indicators is not None and snap.scope.is_city_wide:
         with tempfile.TemporaryDirectory(prefix="kejiao-export-") as out:
-            written = export_indicators(Path(snap.path), Path(out))
+            written = export_indicators(Path(snap.path), Path(out), lang="zh" if lang == "zh" else None)
             files = {Path(p).name: Path(p).read_bytes() for p in written.values()}
         return ExportFiles(files, preview, "cli")
-    from pipelines.exports import files as writer
+    hidden = disclosure.suppressed_values(preview)
+    text = disclosure.as_text(hidden).drop("value_suppressed", "numerator_suppressed", "denominator_suppressed")
+    text = text.with_columns(pl.col("as_of").dt.replace_time_zone("UTC").dt.convert_time_zone("Asia/Shanghai")
+                             .dt.strftime("%Y-%m-%dT%H:%M:%S%:z"))
+    if lang == "zh":
+        from pipelines.exports.indicators_export import CSV_HEADERS_ZH
 
+        text = text.rename({k: v for k, v in CSV_HEADERS_ZH.items() if k in text.columns})
     parquet = io.BytesIO()
-    preview.write_parquet(parquet)
+    hidden.drop("value_suppressed", "numerator_suppressed", "denominator_suppressed").with_columns(
+        pl.col("as_of").dt.replace_time_zone("UTC").dt.convert_time_zone("Asia/Shanghai")).write_parquet(parquet)
     stem = "indicators" if snap.scope.is_city_wide else f"indicators_{'_'.join(snap.districts or snap.schools)}"
-    return ExportFiles({f"{stem}.csv": writer.csv_bytes(preview), f"{stem}.xlsx": writer.xlsx_bytes(preview, sheet="indicators"),
+    return ExportFiles({f"{stem}.csv": writer.csv_bytes(text), f"{stem}.xlsx": writer.xlsx_bytes(text, sheet="indicators"),
                         f"{stem}.parquet": parquet.getvalue()}, preview, "dashboard")
 
 

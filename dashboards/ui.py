@@ -16,6 +16,7 @@ import streamlit as st
 
 from dashboards import auth, charts, data
 from dashboards import format as fmt
+from dashboards.glance_text import FIELD_LABELS
 from dashboards.i18n import DEFAULT_LANG, t
 from pipelines.exports import files
 
@@ -196,6 +197,7 @@ def status_badge(status: str | None) -> str:
 
 # ---------------------------------------------------------------- dates and times in tables
 
+BEIJING_ZONE = "Asia/Shanghai"
 DATE_FORMAT = {"zh": "YYYY年M月D日", "en": "YYYY-MM-DD"}
 DATETIME_FORMAT = {"zh": "YYYY年M月D日 HH:mm", "en": "YYYY-MM-DD HH:mm"}
 
@@ -211,7 +213,7 @@ def time_column(values) -> pl.Series:
     Beijing time (column_config)."""
     local = [None if v is None else fmt.to_beijing(datetime.fromisoformat(v) if isinstance(v, str) else v)
              .replace(tzinfo=None) for v in values]
-    return pl.Series(local, dtype=pl.Datetime("us"), strict=False)
+    return pl.Series(local, dtype=pl.Datetime("us"), strict=False).dt.replace_time_zone(BEIJING_ZONE)
 
 
 def column_config(table: pl.DataFrame) -> dict:
@@ -242,15 +244,73 @@ def chart_with_table(fig: go.Figure, table: pl.DataFrame, key: str, *, download:
     st.plotly_chart(fig, key=f"chart_{key}", config={"displaylogo": False})
     with st.expander(tr("chart_table")):
         dataframe(table, f"table_{key}")
+        name = download_name(key)
         st.download_button(tr("download_csv"), data=csv_bytes(download if download is not None else table),
-                           file_name=f"{key}.csv", mime="text/csv", key=f"download_{key}",
-                           icon=":material/download:", on_click=auth.record_download, args=(f"{key}.csv",))
+                           file_name=name, mime="text/csv", key=f"download_{key}",
+                           icon=":material/download:", on_click=auth.record_download, args=(name,))
+
+
+DISTRICT_COLUMNS = {"district_code": "district_name", "geo_code": "geo_name"}
+
+
+def _district_lookup() -> dict[str, str]:
+    snap = st.session_state.get("_snapshot")
+    if snap is None:
+        return {}
+    try:
+        frame = data.districts(snap)
+    except data.SnapshotUnavailable:
+        return {}
+    names = dict(zip(frame["district_code"].to_list(),
+                     frame["district_name_zh" if lang() == "zh" else "district_name_en"].to_list()))
+    names[CITY] = tr("whole_city")
+    return names
+
+
+def report_ready(frame: pl.DataFrame) -> pl.DataFrame:
+    """A download as a report wants it: headers in the reader's language (Chinese by default,
+    through the one translation table), each district code with its name beside it, and every
+    time in Beijing time with the header saying so (warehouse times are UTC)."""
+    names = _district_lookup() if set(DISTRICT_COLUMNS) & set(frame.columns) else {}
+    columns, index = [], 1 if lang() == "en" else 0
+    for name, dtype in frame.schema.items():
+        label = FIELD_LABELS[name][index] if name in FIELD_LABELS else name
+        column = pl.col(name)
+        if isinstance(dtype, pl.Datetime):
+            zoned = column.dt.replace_time_zone("UTC") if dtype.time_zone is None else column
+            columns.append(zoned.dt.convert_time_zone(BEIJING_ZONE).dt.strftime("%Y-%m-%d %H:%M:%S")
+                           .alias(label + tr("beijing_time_suffix")))
+            continue
+        columns.append(column.alias(label))
+        if name in DISTRICT_COLUMNS and names and dtype == pl.String:
+            partner = DISTRICT_COLUMNS[name]
+            columns.append(column.replace_strict(names, default=None, return_dtype=pl.String)
+                           .alias(FIELD_LABELS[partner][index]))
+    return frame.select(columns)
+
+
+def as_of_stamp(snap: data.Snapshot | None = None) -> str:
+    """The data's as-of in Beijing time for a file name: '2026-11-24_1308' ('' without a snapshot)."""
+    snap = snap or st.session_state.get("_snapshot")
+    if snap is None:
+        return ""
+    as_of = data.snapshot_meta(snap).get("as_of")
+    return f"{fmt.to_beijing(as_of):%Y-%m-%d_%H%M}" if as_of else ""
+
+
+def download_name(stem: str, suffix: str = "csv", snap: data.Snapshot | None = None) -> str:
+    """A download's file name names the data's as-of (Beijing time): 'shs_candidates_2026_截至2026-11-24_1308.csv'."""
+    stamp = as_of_stamp(snap)
+    if not stamp:
+        return f"{stem}.{suffix}"
+    return f"{stem}_{tr('as_of_word')}{stamp}.{suffix}"
 
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:
-    """CSV in UTF-8 with BOM (Excel then opens the Chinese correctly), lists '; '-joined, and text a
+    """CSV in UTF-8 with BOM (Excel then opens the Chinese correctly), report-ready (report_ready:
+    headers in the reader's language, district names, Beijing time), lists '; '-joined, and text a
     spreadsheet would run as a formula neutralised: the product's one writer (pipelines/exports/files.py)."""
-    return files.csv_bytes(frame)
+    return files.csv_bytes(report_ready(frame))
 
 
 def table_with_download(table: pl.DataFrame, key: str, *,
@@ -259,7 +319,7 @@ def table_with_download(table: pl.DataFrame, key: str, *,
     """A table and its CSV. `download` may be a function giving the frame: the file is then made
     only when the button is clicked (a whole listing, when the table shows one page of it)."""
     dataframe(table, f"table_{key}", height=height)
-    name = f"{key}.csv"
+    name = download_name(key)
     if callable(download):
         fetch, viewer = download, auth.current_viewer()
 

@@ -50,9 +50,9 @@ shown = pl.DataFrame({
     tr("audit_col_detail"): events["detail"].to_list(),
 })
 ui.dataframe(shown, "table_audit")
-st.download_button(tr("download_csv"), data=ui.csv_bytes(events), file_name="audit_events.csv", mime="text/csv",
-                   key="download_audit", icon=":material/download:", on_click=auth.record_download,
-                   args=("audit_events.csv", "audit log"))
+st.download_button(tr("download_csv"), data=ui.csv_bytes(events), file_name=ui.download_name("audit_events"),
+                   mime="text/csv", key="download_audit", icon=":material/download:", on_click=auth.record_download,
+                   args=(ui.download_name("audit_events"), "audit log"))
 
 # ---------------------------------------------------------------- run state
 st.subheader(tr("audit_run_title"))

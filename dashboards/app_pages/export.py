@@ -30,20 +30,22 @@ if chosen is None:
     ui.no_data()
     st.stop()
 
-files = data.export_files(chosen)
+files = data.export_files(chosen, ctx.lang)
 meta = data.snapshot_meta(chosen)
 st.markdown(tr("export_chosen", as_of=fmt.fmt_datetime(meta.get("as_of"), ctx.lang),
                published_at=fmt.fmt_datetime(meta.get("published_at"), ctx.lang), name=chosen.name))
 columns = st.columns(max(1, len(files.files)))
 for column, (name, payload) in zip(columns, files.files.items()):
     with column:
-        st.download_button(tr("export_download", name=name), data=payload, file_name=name,
+        stem, _, suffix = name.rpartition(".")
+        named = ui.download_name(stem, suffix, chosen)  # the file's name says its as-of
+        st.download_button(tr("export_download", name=named), data=payload, file_name=named,
                            key=f"export_{name}", icon=":material/download:", type="primary",
-                           on_click=auth.record_download, args=(name, f"export {chosen.name}"))
+                           on_click=auth.record_download, args=(named, f"export {chosen.name}"))
         st.caption(tr("export_size", size=fmt.fmt_number(len(payload) / 1024)))
 st.caption(tr("export_made_by_cli") if files.made_by == "cli" else tr("export_made_here"))
 
-st.warning(tr("export_small_counts_warning"), icon=":material/shield_person:")
+st.info(tr("export_small_counts_done"), icon=":material/shield_person:")
 
 with st.expander(tr("export_preview", n=fmt.fmt_int(files.preview.height))):
     # what the dashboard shows follows its own rule: counts of students under 5 are not displayed

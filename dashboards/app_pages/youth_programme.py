@@ -79,7 +79,7 @@ table = pl.DataFrame({
     tr("col_quota"): [fmt.fmt_int(quota)] * city_enrolled.height,
     tr("col_status"): [ui.status_word(s) for s in statuses],
 })
-ui.chart_with_table(fig, table, "yip_cohorts", download=city_enrolled.select("period", "value", "target", "status"))
+ui.chart_with_table(fig, table, "yip_cohorts", download=table)  # counts of minors: as shown, "<5" included
 
 # ---------------------------------------------------------------- host universities
 st.subheader(tr("yip_hosts_title", year=ctx.year, place=ui.rows_place(ctx)))

@@ -375,7 +375,10 @@ def test_export_offers_the_export_modules_files_for_a_chosen_snapshot(demo_env, 
                                                                        snapshot_sql):
     at = open_page("export")
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["下载 indicators.csv", "下载 indicators.xlsx", "下载 indicators.parquet"]
+    # the file names carry the as-of, in Beijing time (issue 16)
+    as_of = snapshot_sql("select as_of from meta.snapshot")[0][0]
+    stamp = f"{fmt.to_beijing(as_of):%Y-%m-%d_%H%M}"
+    assert labels == [f"下载 indicators_截至{stamp}.{kind}" for kind in ("csv", "xlsx", "parquet")]
     assert t("export_made_by_cli", "zh") in texts(at)
     rows = snapshot_sql("select count(*) from indicators.indicator_values")[0][0]
     assert at.expander[0].label == t("export_preview", "zh", n=fmt.fmt_int(rows))
@@ -388,9 +391,13 @@ def test_export_offers_the_export_modules_files_for_a_chosen_snapshot(demo_env, 
     from pipelines.exports.indicators_export import export_indicators
 
     snap = scoped(data.current_snapshot(), Scope(Role.DATA_TEAM))
-    offered = data.export_files(snap).files
+    offered = data.export_files(snap, "en").files
     written = export_indicators(demo_data_dir / "published" / "current.duckdb", tmp_path)
     assert offered["indicators.csv"] == written["csv"].read_bytes()
+    # in Chinese, the same rows under Chinese headers
+    chinese = data.export_files(snap, "zh").files["indicators.csv"].decode("utf-8-sig")
+    assert chinese.startswith("指标代码,指标名称,年度,区划代码,区域")
+    assert chinese.count("\n") == written["csv"].read_text(encoding="utf-8-sig").count("\n")
     assert offered["indicators.parquet"] == written["parquet"].read_bytes()
     assert len(offered["indicators.xlsx"]) > 1000
 

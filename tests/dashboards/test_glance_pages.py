@@ -84,3 +84,29 @@ def test_one_outlook_with_its_range_and_a_sentence_that_reconciles(demo_env, sna
     assert "需加快" in sentence and f"约 {linear:.0f} 所" in sentence and f"**{low:.0f}–{high:.0f}**" in sentence
     assert "目标 25 所" in sentence
     assert f"{projected:.1f}" not in "\n".join(m.value for m in at.markdown)
+
+
+def test_downloads_are_report_ready(demo_env, monkeypatch):
+    """Chinese headers by default (English in English mode), a district's name beside its code, times
+    in Beijing time saying so, and formulas neutralised (the one writer)."""
+    import csv
+    import io
+
+    from dashboards import data, ui
+    from dashboards.scope import scoped
+    from pipelines.access.roles import Role, Scope
+
+    snap = scoped(data.current_snapshot(), Scope(Role.COMMISSION))
+    frame = pl.DataFrame({"district_code": [HEXI, "120000"], "arrived_at": [dt.datetime(2026, 11, 24, 5, 8, 52)] * 2,
+                          "original_name": ["=HYPERLINK(1)", "河西区.xlsx"], "error_count": [1, 0]})
+    for lang, headers, name, city in (
+            ("zh", ["区划代码", "区", "到达时间（北京时间）", "文件名", "错误数"], "河西区", "全市"),
+            ("en", ["District code", "District", "Arrived at (Beijing time)", "File name", "Errors"], "Hexi",
+             "Whole city")):
+        monkeypatch.setattr(ui, "lang", lambda lang=lang: lang)
+        monkeypatch.setattr(ui.st, "session_state", {"_snapshot": snap, "lang": lang})
+        rows = list(csv.reader(io.StringIO(ui.csv_bytes(frame).decode("utf-8-sig"))))
+        assert rows[0] == headers
+        assert rows[1][:3] == [HEXI, name, "2026-11-24 13:08:52"] and rows[2][1] == city
+        assert rows[1][3] == "'=HYPERLINK(1)"
+    assert ui.download_name("shs_candidates_2026", snap=snap).startswith("shs_candidates_2026_as-of_20")
