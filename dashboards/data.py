@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -980,3 +981,41 @@ def my_yip(snap: ScopedSnapshot) -> pl.DataFrame:
     """Youth-programme participants by cohort and status: those a university hosts, or a school's
     own pupils (counts only; small counts are suppressed where shown)."""
     return _query(snap, MY_YIP)
+
+
+# ---------------------------------------------------------------- files received, not yet ingested
+
+def waiting_uploads(identity: str, role: str, schools: tuple[str, ...], districts: tuple[str, ...],
+                    ingested: frozenset[str]) -> pl.DataFrame:
+    """Files sent on the upload page that no run has ingested yet (their inbox path is not among
+    `ingested`), of the viewer: sent by them, or for their schools (a school, a university) or
+    district (a district bureau); every one for the city-wide roles. Read from the inbox itself,
+    never cached: a file just sent shows at once, as "received, waiting for the next run"."""
+    import json
+
+    from pipelines import upload
+    from pipelines.settings import get_settings
+
+    inbox = get_settings().inbox_dir
+    rows = []
+    for path, sender_json in upload.inbox_senders(inbox).items():
+        if path in ingested:
+            continue
+        sender = json.loads(sender_json)
+        mine = (sender.get("identity") == identity or role in ("data_team", "commission")
+                or (role == "school" and set(sender.get("schools") or ()) & set(schools))
+                or (role == "district" and set(sender.get("districts") or ()) & set(districts)))
+        if not mine:
+            continue
+        sidecar = (inbox / path).with_name(f".{Path(path).name}{upload.SIDECAR_SUFFIX}")
+        try:
+            manifest = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        uploaded = manifest.get("uploaded_at")
+        rows.append({"original_name": manifest.get("original_name") or Path(path).name, "inbox_path": path,
+                     "uploaded_at": datetime.fromisoformat(uploaded) if uploaded else None,
+                     "sender": sender.get("identity")})
+    return pl.DataFrame(rows, schema={"original_name": pl.String, "inbox_path": pl.String,
+                                      "uploaded_at": pl.Datetime("us"), "sender": pl.String}).sort(
+        "uploaded_at", descending=True, nulls_last=True)

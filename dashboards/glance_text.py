@@ -9,6 +9,25 @@ GLANCE_TEXT: dict[str, tuple[str, str]] = {
     # ------------------------------------------------------------ times and dates
     "beijing_time_suffix": ("（北京时间）", " (Beijing time)"),
     "as_of_word": ("截至", "as-of_"),
+    # ------------------------------------------------------------ files received, waiting for a run; what is withheld
+    "waiting_title": ("已收到、等待下一次处理的文件（{n}）", "Received, waiting for the next run ({n})"),
+    "waiting_status": ("已收到，等待下一次处理", "received, waiting for the next run"),
+    "waiting_note": ("文件已进入收件箱；下一次数据处理（收件箱监测每隔几分钟一次）完成后，将在“我的文件”中显示是否接收及逐格错误。",
+                     ("The file is in the inbox; once the next run has read it (the inbox is watched every few "
+                     "minutes) it appears under your files as accepted or rejected, with every error.")),
+    "col_uploaded": ("上传时间", "Uploaded"),
+    "errors_withheld": (
+        ("本类报表被退回的文件共有 **{n}** 处错误。逐格错误（行、列与所见值）仅数据组和报送单位本身可见：其中可能含学生信息，"
+        "您的角色不可查看；如需核对，请联系数据组。"),
+        ("The rejected files of this report hold **{n}** errors in all. The cell-by-cell list (row, column, value seen) "
+        "is visible only to the data team and to the sender itself, as it may hold students' details: your role "
+        "does not see it; ask the data team if you need it checked.")),
+    "my_rejected_note": (
+        ("此处列出能确认为本校报送的文件（经报送页上传的文件，以及数据已进入本校记录的文件）。经共享收件箱报送、整份被退回的文件"
+        "无法从内容确认学校，暂不在此列：如您经共享收件箱报送后未见结果，请联系数据组。"),
+        ("Listed are the files known to be your school's (sent on the upload page, or whose rows are in your "
+        "school's records). A file sent through the shared inbox and refused as a whole cannot be tied to a school "
+        "from its content and is not listed yet: if you sent one that way and see no result, ask the data team.")),
     "export_small_counts_done": (
         ("青少年科创计划的学员是未成年人：各文件中1至4人的计数已记为“<5”（同一组仅一格隐去时另隐去一格，分子或分母隐去时比例不列出），"
         "与仪表盘一致；时间均为北京时间；文件名含数据截至时间。"),

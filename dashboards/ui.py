@@ -363,3 +363,29 @@ def paged_table(key: str, total: int, page: Callable[[int, int], pl.DataFrame],
 
 def no_data(what_key: str = "no_data") -> None:
     st.info(tr(what_key))
+
+
+# ---------------------------------------------------------------- files received, waiting for a run
+
+def waiting_uploads(viewer, snap: data.Snapshot | None) -> None:
+    """The viewer's files received on the upload page that no run has ingested yet, shown at once
+    as "received, waiting for the next run" (nothing when there are none)."""
+    if viewer is None:
+        return
+    ingested = frozenset()
+    if snap is not None:
+        try:
+            ingested = frozenset(data.my_submissions(snap)["inbox_path"].to_list())
+        except data.SnapshotUnavailable:
+            pass
+    waiting = data.waiting_uploads(viewer.identity, viewer.role.value, tuple(viewer.scope.schools),
+                                   tuple(viewer.scope.districts), ingested)
+    if waiting.is_empty():
+        return
+    st.markdown("#### " + tr("waiting_title", n=fmt.fmt_int(waiting.height)))
+    dataframe(pl.DataFrame({
+        tr("col_file"): waiting["original_name"].to_list(),
+        tr("col_uploaded"): time_column(waiting["uploaded_at"].to_list()),
+        tr("my_col_status"): [tr("waiting_status")] * waiting.height,
+    }), "table_waiting_uploads")
+    st.caption(tr("waiting_note"))

@@ -40,6 +40,7 @@ st.caption(tr("my_caption", schools=names or "、".join(viewer.scope.schools)))
 
 # ---------------------------------------------------------------- files
 st.subheader(tr("my_files_title"))
+ui.waiting_uploads(viewer, snap)  # sent, not yet read by a run: shown at once
 files = data.my_submissions(snap)
 if files.is_empty():
     st.info(tr("my_no_files"))
@@ -48,6 +49,7 @@ else:
     c1.metric(tr("my_files"), fmt.fmt_int(files.height))
     c2.metric(tr("col_accepted"), fmt.fmt_int(files.filter(pl.col("status") == "accepted").height))
     c3.metric(tr("col_rejected"), fmt.fmt_int(files.filter(pl.col("status") != "accepted").height))
+    st.caption(tr("my_rejected_note"))
     shown = pl.DataFrame({
         tr("col_file"): files["original_name"].to_list(),
         tr("col_report"): [tr(f"report_{r}") if r else fmt.MISSING for r in files["report_type"].to_list()],

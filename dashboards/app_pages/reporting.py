@@ -129,21 +129,22 @@ else:
                            download=rejected.select("original_name", "arrived_at", "error_count", "message_zh",
                                                     "message_en"))
     errors = data.rejection_errors(ctx.snap, report_type, ctx.year)
-    if not ctx.snap.scope.may(Permission.REJECTION_ERRORS):
-        st.caption(tr("reporting_errors_data_team_only"))
-    with st.expander(tr("reporting_errors_expander", n=fmt.fmt_int(errors.height))):
-        st.caption(tr("reporting_errors_privacy"))
-        detail = pl.DataFrame({
-            tr("col_file"): errors["original_name"].to_list(),
-            tr("col_sheet"): errors["sheet_name"].to_list(),
-            tr("col_row"): [fmt.fmt_int(v) if v is not None else fmt.MISSING for v in errors["row_number"].to_list()],
-            tr("col_column"): [f"{c or ''} {h or ''}".strip() for c, h in zip(errors["column_letter"].to_list(),
-                                                                              errors["column_header"].to_list())],
-            tr("col_value_seen"): [v if v is not None else "" for v in errors["value_seen"].to_list()],
-            tr("col_message"): errors["message_zh" if ctx.lang == "zh" else "message_en"].to_list(),
-        })
-        ui.table_with_download(detail, f"reporting_{report_type}_{ctx.year}_errors",
-                               download=errors.drop("submission_id"), height=360)
+    if not ctx.snap.scope.may(Permission.REJECTION_ERRORS):  # say what is withheld and why, not "0 errors"
+        st.info(tr("errors_withheld", n=fmt.fmt_int(rejected["error_count"].sum())), icon=":material/visibility_off:")
+    else:
+        with st.expander(tr("reporting_errors_expander", n=fmt.fmt_int(errors.height))):
+            st.caption(tr("reporting_errors_privacy"))
+            detail = pl.DataFrame({
+                tr("col_file"): errors["original_name"].to_list(),
+                tr("col_sheet"): errors["sheet_name"].to_list(),
+                tr("col_row"): [fmt.fmt_int(v) if v is not None else fmt.MISSING for v in errors["row_number"].to_list()],
+                tr("col_column"): [f"{c or ''} {h or ''}".strip() for c, h in zip(errors["column_letter"].to_list(),
+                                                                                  errors["column_header"].to_list())],
+                tr("col_value_seen"): [v if v is not None else "" for v in errors["value_seen"].to_list()],
+                tr("col_message"): errors["message_zh" if ctx.lang == "zh" else "message_en"].to_list(),
+            })
+            ui.table_with_download(detail, f"reporting_{report_type}_{ctx.year}_errors",
+                                   download=errors.drop("submission_id"), height=360)
 
 st.markdown("#### " + tr("reporting_corrections_title"))
 versions = data.accepted_versions(ctx.snap, report_type, ctx.year)

@@ -13,7 +13,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from dashboards import auth, ui
+from dashboards import auth, scope, ui
 from dashboards import format as fmt
 from dashboards.data import Snapshot, current_snapshot
 from dashboards.ui import tr
@@ -146,3 +146,7 @@ for index, item in enumerate(files or []):
                                 "report_type": verdict.report_type, "rows": verdict.row_count, "schools": schools})
             sent[digest] = delivered.relative
             st.success(tr("upload_sent", name=delivered.relative), icon=":material/check_circle:")
+
+# ---------------------------------------------------------------- received, waiting for the next run
+published_snapshot = current_snapshot()
+ui.waiting_uploads(viewer, None if published_snapshot is None else scope.scoped(published_snapshot, viewer.scope))

@@ -10,7 +10,10 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards import auth
 from dashboards.i18n import t
-from tests.dashboards.dashboard_support import APP, PAGES
+from dashboards.pages import PAGES as APP_PAGES
+from tests.dashboards.dashboard_support import APP
+
+PAGES = {url: path for path, _, url, _ in APP_PAGES}
 
 YEAR = 2026
 HEXI = "120103"
@@ -110,3 +113,32 @@ def test_downloads_are_report_ready(demo_env, monkeypatch):
         assert rows[1][:3] == [HEXI, name, "2026-11-24 13:08:52"] and rows[2][1] == city
         assert rows[1][3] == "'=HYPERLINK(1)"
     assert ui.download_name("shs_candidates_2026", snap=snap).startswith("shs_candidates_2026_as-of_20")
+
+
+SCHOOL = "hexi12zhong@demo.kejiao.invalid"
+
+
+def test_the_commission_is_told_what_is_withheld_not_shown_zero(demo_env):
+    at = open_as(COMMISSION, "reporting")
+    withheld = [i.value for i in at.info if "逐格错误" in i.value]
+    assert withheld and "您的角色不可查看" in withheld[0]
+    assert not [e for e in at.expander if e.label.startswith("逐格错误")]  # no "逐格错误（0条）" beside "错误数 1"
+
+
+def test_an_uploaded_file_shows_at_once_as_received_and_waiting(demo_data_dir, tmp_path, monkeypatch):
+    import shutil
+
+    from pipelines import upload
+
+    shutil.copytree(demo_data_dir / "published", tmp_path / "published")
+    monkeypatch.setenv("KEJIAO_DATA_DIR", str(tmp_path))
+    sender = upload.Sender(identity=SCHOOL, role="school", schools=("3412000534",), districts=(HEXI,), mode="demo")
+    other = upload.Sender(identity="other@demo.kejiao.invalid", role="school", schools=("3412000001",),
+                          districts=("120101",), mode="demo")
+    inbox = tmp_path / "inbox"
+    upload.deliver(b"a,b\n1,2\n", "u1.csv", inbox, sender, "本校2026年度科技教育年报.csv")
+    upload.deliver(b"a,b\n3,4\n", "u2.csv", inbox, other, "别校年报.csv")
+    at = open_as(SCHOOL, "my_school")
+    waiting = table_with(at, t("col_uploaded"))
+    assert waiting[t("col_file")].tolist() == ["本校2026年度科技教育年报.csv"]  # its own, not another school's
+    assert waiting[t("my_col_status")].tolist() == [t("waiting_status")]
