@@ -9,6 +9,9 @@ GLANCE_TEXT: dict[str, tuple[str, str]] = {
     # ------------------------------------------------------------ times and dates
     "beijing_time_suffix": ("（北京时间）", " (Beijing time)"),
     "as_of_word": ("截至", "as-of_"),
+    "page_closed_title": ("无权查看此页面", "Not open to you"),
+    "page_closed_to_role": ("本页不对您的角色（{role}）开放。请从左侧菜单选择您可查看的页面。",
+                            "This page is not open to your role ({role}). Choose one of your pages in the menu."),
     # ------------------------------------------------------------ files received, waiting for a run; what is withheld
     "waiting_title": ("已收到、等待下一次处理的文件（{n}）", "Received, waiting for the next run ({n})"),
     "waiting_status": ("已收到，等待下一次处理", "received, waiting for the next run"),

@@ -244,10 +244,29 @@ def chart_with_table(fig: go.Figure, table: pl.DataFrame, key: str, *, download:
     st.plotly_chart(fig, key=f"chart_{key}", config={"displaylogo": False})
     with st.expander(tr("chart_table")):
         dataframe(table, f"table_{key}")
-        name = download_name(key)
-        st.download_button(tr("download_csv"), data=csv_bytes(download if download is not None else table),
-                           file_name=name, mime="text/csv", key=f"download_{key}",
-                           icon=":material/download:", on_click=auth.record_download, args=(name,))
+        frame = download if download is not None else table
+        download_button(tr("download_csv"), lambda: frame, download_name(key), key=f"download_{key}")
+
+
+def download_button(label: str, frame: Callable[[], pl.DataFrame] | Callable[[], bytes], file_name: str, *,
+                    key: str, mime: str = "text/csv", what: str = "", **kwargs) -> None:
+    """Every download of the dashboard: the file is made on click and the download recorded then,
+    with no rerun ("ignore"). A rerun on click (an on_click callback) draws every deferred button
+    of the page anew under new file ids and, when it ends first, drops the id the browser asks
+    for next: the first click on another CSV of the page then brings nothing (issue 16 #9).
+
+    `frame` gives a frame (written as a report-ready CSV in the language and with the place names
+    of the moment the button was drawn: the click runs outside any script run) or the bytes."""
+    viewer, words = auth.current_viewer(), _download_words()
+
+    def payload() -> bytes:
+        made = frame()
+        body = made if isinstance(made, bytes) else files.csv_bytes(report_ready(made, *words))
+        auth.record("download", viewer, subject=file_name, **({"detail": {"what": what}} if what else {}))
+        return body
+
+    st.download_button(label, data=payload, file_name=file_name, mime=mime, key=key,
+                       icon=kwargs.pop("icon", ":material/download:"), on_click="ignore", **kwargs)
 
 
 DISTRICT_COLUMNS = {"district_code": "district_name", "geo_code": "geo_name"}
@@ -267,19 +286,28 @@ def _district_lookup() -> dict[str, str]:
     return names
 
 
-def report_ready(frame: pl.DataFrame) -> pl.DataFrame:
+def _download_words() -> tuple[str, dict[str, str], str]:
+    """The language, the district names and the word for Beijing time of this script run."""
+    return lang(), _district_lookup(), tr("beijing_time_suffix")
+
+
+def report_ready(frame: pl.DataFrame, language: str | None = None, names: dict[str, str] | None = None,
+                 time_suffix: str | None = None) -> pl.DataFrame:
     """A download as a report wants it: headers in the reader's language (Chinese by default,
     through the one translation table), each district code with its name beside it, and every
     time in Beijing time with the header saying so (warehouse times are UTC)."""
-    names = _district_lookup() if set(DISTRICT_COLUMNS) & set(frame.columns) else {}
-    columns, index = [], 1 if lang() == "en" else 0
+    language = language or lang()
+    time_suffix = time_suffix if time_suffix is not None else t("beijing_time_suffix", language)
+    if names is None:
+        names = _district_lookup() if set(DISTRICT_COLUMNS) & set(frame.columns) else {}
+    columns, index = [], 1 if language == "en" else 0
     for name, dtype in frame.schema.items():
         label = FIELD_LABELS[name][index] if name in FIELD_LABELS else name
         column = pl.col(name)
         if isinstance(dtype, pl.Datetime):
             zoned = column.dt.replace_time_zone("UTC") if dtype.time_zone is None else column
             columns.append(zoned.dt.convert_time_zone(BEIJING_ZONE).dt.strftime("%Y-%m-%d %H:%M:%S")
-                           .alias(label + tr("beijing_time_suffix")))
+                           .alias(label + time_suffix))
             continue
         columns.append(column.alias(label))
         if name in DISTRICT_COLUMNS and names and dtype == pl.String:
@@ -319,25 +347,8 @@ def table_with_download(table: pl.DataFrame, key: str, *,
     """A table and its CSV. `download` may be a function giving the frame: the file is then made
     only when the button is clicked (a whole listing, when the table shows one page of it)."""
     dataframe(table, f"table_{key}", height=height)
-    name = download_name(key)
-    if callable(download):
-        fetch, viewer = download, auth.current_viewer()
-
-        def payload() -> bytes:
-            """Streamlit calls this on click, on a thread of its own, outside any script run: so the
-            viewer is the one the button was drawn for, and the download is recorded here."""
-            body = csv_bytes(fetch())
-            auth.record("download", viewer, subject=name)
-            return body
-
-        # No rerun on click ("ignore"): a rerun draws the button anew under a new file id and, when
-        # it ends first, drops the id the browser is asking for, and the file never comes.
-        data, click = payload, {"on_click": "ignore"}
-    else:
-        data = csv_bytes(download if download is not None else table)
-        click = {"on_click": auth.record_download, "args": (name,)}
-    st.download_button(tr("download_csv"), data=data, file_name=name, mime="text/csv", key=f"download_{key}",
-                       icon=":material/download:", **click)
+    fetch = download if callable(download) else (lambda: download if download is not None else table)
+    download_button(tr("download_csv"), fetch, download_name(key), key=f"download_{key}")
 
 
 def paged_table(key: str, total: int, page: Callable[[int, int], pl.DataFrame],

@@ -50,9 +50,8 @@ shown = pl.DataFrame({
     tr("audit_col_detail"): events["detail"].to_list(),
 })
 ui.dataframe(shown, "table_audit")
-st.download_button(tr("download_csv"), data=ui.csv_bytes(events), file_name=ui.download_name("audit_events"),
-                   mime="text/csv", key="download_audit", icon=":material/download:", on_click=auth.record_download,
-                   args=(ui.download_name("audit_events"), "audit log"))
+ui.download_button(tr("download_csv"), lambda: events, ui.download_name("audit_events"), key="download_audit",
+                   what="audit log")
 
 # ---------------------------------------------------------------- run state
 st.subheader(tr("audit_run_title"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import auth, data, scope, ui
+from dashboards import data, scope, ui
 from dashboards import format as fmt
 from dashboards.ui import tr
 
@@ -39,9 +39,9 @@ for column, (name, payload) in zip(columns, files.files.items()):
     with column:
         stem, _, suffix = name.rpartition(".")
         named = ui.download_name(stem, suffix, chosen)  # the file's name says its as-of
-        st.download_button(tr("export_download", name=named), data=payload, file_name=named,
-                           key=f"export_{name}", icon=":material/download:", type="primary",
-                           on_click=auth.record_download, args=(named, f"export {chosen.name}"))
+        ui.download_button(tr("export_download", name=named), lambda payload=payload: payload, named,
+                           key=f"export_{name}", mime="application/octet-stream", what=f"export {chosen.name}",
+                           type="primary")
         st.caption(tr("export_size", size=fmt.fmt_number(len(payload) / 1024)))
 st.caption(tr("export_made_by_cli") if files.made_by == "cli" else tr("export_made_here"))
 

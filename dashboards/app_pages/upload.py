@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import math
 from datetime import date
 
 import polars as pl
@@ -60,7 +61,9 @@ else:
 if registry.is_empty():
     st.warning(tr("upload_no_registry"))
 
-files = st.file_uploader(tr("upload_drop"), accept_multiple_files=True, key="upload_files")
+# the widget states (and enforces in the browser) the product's own limit, not Streamlit's 200 MB default
+files = st.file_uploader(tr("upload_drop"), accept_multiple_files=True, key="upload_files",
+                         max_upload_size=max(1, math.ceil(limit_mb)))
 names_by_digest: dict[str, str] = st.session_state.setdefault("_upload_names", {})
 sent: dict[str, str] = st.session_state.setdefault("_upload_sent", {})
 recorded: set[str] = st.session_state.setdefault("_upload_recorded", set())

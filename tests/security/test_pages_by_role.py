@@ -45,3 +45,23 @@ def test_every_page_open_to_a_role_renders_for_it(demo_env, identity, path, url)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title, f"{url} drew nothing for {identity}"
+
+
+CLOSED = [(identity, path, url) for identity in IDENTITIES for path, _, url, _ in PAGES
+          if not scope.may_open(viewer_scope(identity), url)]
+
+
+@pytest.mark.parametrize(("identity", "path", "url"), CLOSED, ids=[f"{i.split('@')[0]}-{u}" for i, _, u in CLOSED])
+def test_a_page_closed_to_a_role_answers_its_address_with_a_refusal(demo_env, identity, path, url):  # noqa: F811
+    """A bookmark of a page the role may not open: a refusal in the reader's language (never the
+    page, never Streamlit's English "Page not found")."""
+    from dashboards.i18n import t
+
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    at.session_state["lang"] = "zh"
+    at.session_state[auth.DEMO_KEY] = identity
+    at.switch_page(path)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [x.value for x in at.title] == [t("page_closed_title")]
+    assert not at.dataframe and not at.get("plotly_chart")
