@@ -1019,3 +1019,38 @@ def waiting_uploads(identity: str, role: str, schools: tuple[str, ...], district
     return pl.DataFrame(rows, schema={"original_name": pl.String, "inbox_path": pl.String,
                                       "uploaded_at": pl.Datetime("us"), "sender": pl.String}).sort(
         "uploaded_at", descending=True, nulls_last=True)
+
+
+# ---------------------------------------------------------------- lineage behind one value
+
+VALUE_LINEAGE = """
+-- the files behind one indicator value (indicators.value_lineage, as the viewer's scope may see it)
+with lineage as (
+    select submission_id, staging_table, count(*) as staging_rows
+    from indicators.value_lineage
+    where indicator_id = $indicator_id and period = $period and geo_code = $geo_code and breakdown = $breakdown
+    group by all
+)
+
+select
+    submissions.original_name,
+    submissions.inbox_path,
+    json_extract_string(submissions.sender, '$.identity') as sender_identity,
+    json_extract_string(submissions.sender, '$.role') as sender_role,
+    submissions.arrived_at,
+    submissions.report_type,
+    submissions.status,
+    lineage.staging_table,
+    lineage.staging_rows,
+    lineage.submission_id
+from lineage
+left join raw.submissions as submissions using (submission_id)
+order by submissions.arrived_at, submissions.original_name, lineage.staging_table
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=256)
+def value_lineage(snap: ScopedSnapshot, indicator_id: str, period: int, geo_code: str, breakdown: str = "") -> pl.DataFrame:
+    """Which files (name, sender, arrival) and how many of their rows are behind one value."""
+    return _query(snap, VALUE_LINEAGE, {"indicator_id": indicator_id, "period": period, "geo_code": geo_code,
+                                        "breakdown": breakdown})

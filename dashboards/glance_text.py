@@ -9,6 +9,21 @@ GLANCE_TEXT: dict[str, tuple[str, str]] = {
     # ------------------------------------------------------------ times and dates
     "beijing_time_suffix": ("（北京时间）", " (Beijing time)"),
     "as_of_word": ("截至", "as-of_"),
+    # ------------------------------------------------------------ where a figure comes from
+    "lineage_button": ("来源", "Source"),
+    "lineage_heading": ("**{indicator}** · {year}年 · {place}", "**{indicator}** · {year} · {place}"),
+    "lineage_rule": ("口径：{rule}", "Rule: {rule}"),
+    "lineage_in_force": ("合并规则：每个报送单位、每个报表键只取最新到达的已接收文件中的行（旧版本保留备查）；下列为据以计算本数值的文件。",
+                         ("How rows are combined: for each sender and report key, the rows of the newest accepted file "
+                         "are in force (older versions are kept for audit); below, the files this value was computed from.")),
+    "lineage_summary": ("共 **{files}** 份文件，**{rows}** 行数据。", "**{files}** files, **{rows}** rows."),
+    "lineage_col_sender": ("报送人", "Sender"),
+    "lineage_col_rows": ("所用行数", "Rows used"),
+    "lineage_shared_inbox": ("共享收件箱", "shared inbox"),
+    "lineage_none": ("该数值不依据任何报送行（例如为0）。", "No submitted row is behind this value (e.g. it is 0)."),
+    "lineage_not_visible": ("全市数值的来源文件涉及其他区的学校，您的角色无权查看；选择本区可查看本区数值的来源。",
+                            ("The files behind the city's value include other districts' schools and are not visible "
+                            "to your role; choose your district to see the sources of its value.")),
     "page_closed_title": ("无权查看此页面", "Not open to you"),
     "page_closed_to_role": ("本页不对您的角色（{role}）开放。请从左侧菜单选择您可查看的页面。",
                             "This page is not open to your role ({role}). Choose one of your pages in the menu."),

@@ -400,3 +400,39 @@ def waiting_uploads(viewer, snap: data.Snapshot | None) -> None:
         tr("my_col_status"): [tr("waiting_status")] * waiting.height,
     }), "table_waiting_uploads")
     st.caption(tr("waiting_note"))
+
+
+# ---------------------------------------------------------------- where a figure comes from
+
+def lineage(ctx: Context, indicator_id: str, period: int, geo: str | None = None, breakdown: str = "", *,
+            key: str) -> None:
+    """A "来源" button beside a figure: the files behind it (name, sender, arrival in Beijing time),
+    how many of their rows, and the rule that combined them, as the viewer's scope may see them."""
+    geo = geo or CITY
+    with st.popover(tr("lineage_button"), icon=":material/account_tree:", key=f"lineage_{key}"):
+        definition = data.definitions(ctx.snap).filter(pl.col("indicator_id") == indicator_id)
+        st.markdown(tr("lineage_heading", indicator=indicator_name(ctx, indicator_id), year=period,
+                       place=place_name(ctx, None if geo == CITY else geo)))
+        if not definition.is_empty():
+            st.markdown(tr("lineage_rule", rule=definition.item(0, "definition_zh" if ctx.lang == "zh" else "definition_en")))
+        st.caption(tr("lineage_in_force"))
+        frame = data.value_lineage(ctx.snap, indicator_id, period, geo, breakdown)
+        if frame.is_empty():
+            closed = not ctx.snap.scope.is_city_wide and geo not in ctx.snap.scope.districts
+            st.info(tr("lineage_not_visible") if closed else tr("lineage_none"))
+            return
+        files = (frame.group_by("submission_id", maintain_order=True)
+                 .agg(pl.col("original_name").first(), pl.col("sender_identity").first(), pl.col("inbox_path").first(),
+                      pl.col("arrived_at").first(), pl.col("report_type").first(), pl.col("staging_rows").sum()))
+        st.markdown(tr("lineage_summary", files=fmt.fmt_int(files.height), rows=fmt.fmt_int(frame["staging_rows"].sum())))
+        shown = pl.DataFrame({
+            tr("col_file"): [n or tr("not_visible_to_you") for n in files["original_name"].to_list()],
+            tr("lineage_col_sender"): [s or (tr("lineage_shared_inbox") if p else tr("not_visible_to_you"))
+                                       for s, p in zip(files["sender_identity"].to_list(), files["inbox_path"].to_list())],
+            tr("col_arrived"): time_column(files["arrived_at"].to_list()),
+            tr("col_report"): [tr(f"report_{r}") if r else fmt.MISSING for r in files["report_type"].to_list()],
+            # rows of a roster are minors: under 5 not shown, as everywhere
+            tr("lineage_col_rows"): [fmt.fmt_count_suppressed(n) for n in files["staging_rows"].to_list()]
+            if indicator_id.startswith("YIP_") else files["staging_rows"].to_list(),
+        })
+        dataframe(shown, f"table_lineage_{key}")

@@ -44,6 +44,7 @@ for column, frame, indicator_id, label_key, detail_key in (
                        missing=fmt.fmt_int((row["denominator"] or 0) - (row["numerator"] or 0))))
         if indicator_id == "STE_VICE_PRINCIPAL" and row["status"]:
             st.markdown(ui.status_badge(row["status"]) + " " + tr("everyone_vp_target"), unsafe_allow_html=True)
+        ui.lineage(ctx, indicator_id, ctx.year, ctx.geo, key=indicator_id)
 st.caption(tr("everyone_basis_note"))
 
 # ---------------------------------------------------------------- by district

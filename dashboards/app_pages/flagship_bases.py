@@ -27,6 +27,8 @@ value = now["value"]
 c1, c2, c3 = st.columns(3)
 c1.metric(tr("flb_active_metric", year=now["period"]),
           f"{fmt.fmt_int(value)} / {fmt.fmt_int(goal)} " + ui.unit_word("bases"))
+with c1:
+    ui.lineage(ctx, "FLB_ACTIVE", now["period"], key="flb_active")
 with c2:
     st.markdown(tr("shs_status_label"))
     st.markdown(ui.status_badge(now["status"]), unsafe_allow_html=True)

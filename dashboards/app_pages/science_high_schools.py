@@ -34,6 +34,8 @@ total = forecast.filter(pl.col("stage") == "") if not forecast.is_empty() else f
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(tr("shs_named_metric", year=now["period"]), f"{fmt.fmt_int(value)} / {fmt.fmt_int(goal)} "
           + ui.unit_word("schools"))
+with c1:
+    ui.lineage(ctx, "SHS_NAMED", now["period"], key="shs_named")
 with c2:
     st.markdown(tr("shs_status_label"))
     st.markdown(ui.status_badge(now["status"]), unsafe_allow_html=True)

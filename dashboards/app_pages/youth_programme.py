@@ -56,6 +56,8 @@ else:
               if ctx.district is None else f"{shown_count} " + ui.unit_word("students"))
     if ctx.district is None:
         c1.markdown(ui.status_badge(this["status"]), unsafe_allow_html=True)
+    with c1:
+        ui.lineage(ctx, "YIP_ENROLLED", ctx.year, ctx.geo, key="yip_enrolled")
 c2.metric(tr("yip_dual_metric", year=ctx.year), share_text(row_at(dual, ctx.year)))
 ended = row_at(completion, ctx.year)
 c3.metric(tr("yip_completion_metric", year=ctx.year), share_text(ended))

@@ -142,3 +142,18 @@ def test_an_uploaded_file_shows_at_once_as_received_and_waiting(demo_data_dir, t
     waiting = table_with(at, t("col_uploaded"))
     assert waiting[t("col_file")].tolist() == ["本校2026年度科技教育年报.csv"]  # its own, not another school's
     assert waiting[t("my_col_status")].tolist() == [t("waiting_status")]
+
+
+def test_a_cards_lineage_lists_its_files(demo_env, snapshot_sql):
+    files = snapshot_sql("select s.original_name, count(*) from indicators.value_lineage l "
+                         "join raw.submissions s using (submission_id) where l.indicator_id = 'SHS_NAMED' "
+                         "and l.period = $p and l.geo_code = '120000' and l.breakdown = '' group by all", {"p": YEAR})
+    assert files
+    at = open_as(COMMISSION, "overview")
+    tables = [d.value for d in at.dataframe if t("lineage_col_rows") in d.value.columns]
+    shown = next(tb for tb in tables if set(tb[t("col_file")]) == {f for f, _ in files})
+    assert dict(zip(shown[t("col_file")], shown[t("lineage_col_rows")])) == dict(files)
+    assert set(shown[t("lineage_col_sender")]) <= {t("lineage_shared_inbox")} | {None}
+    # a district bureau reading the city's card is told its sources are not visible to it
+    at = open_as(DISTRICT_BUREAU, "overview")
+    assert any(i.value == t("lineage_not_visible") for i in at.info)
