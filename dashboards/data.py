@@ -1054,3 +1054,34 @@ def value_lineage(snap: ScopedSnapshot, indicator_id: str, period: int, geo_code
     """Which files (name, sender, arrival) and how many of their rows are behind one value."""
     return _query(snap, VALUE_LINEAGE, {"indicator_id": indicator_id, "period": period, "geo_code": geo_code,
                                         "breakdown": breakdown})
+
+
+# ---------------------------------------------------------------- deadlines and what lacks
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def report_deadline(report_type: str, period: int):
+    """The day a report of `period` is due (seeds/deadlines.csv), None for reports sent 'when it
+    changes' (R0, R1, R4)."""
+    from pipelines.operations.deadlines import load_deadlines
+
+    deadline = load_deadlines().get(report_type)
+    return None if deadline is None else deadline.due(period)
+
+
+YIP_MENTORS_LACKING = """
+-- participants of a cohort by which mentor they lack (counted rows of the viewer's scope)
+select
+    count(*) filter (where not has_university_mentor and has_school_mentor) as lacking_university_only,
+    count(*) filter (where has_university_mentor and not has_school_mentor) as lacking_school_only,
+    count(*) filter (where not has_university_mentor and not has_school_mentor) as lacking_both,
+    count(*) filter (where has_both_mentors) as with_both,
+    count(*) as participants
+from marts.fct_yip_participants
+where is_counted and cohort_year = $period and ($district is null or district_code = $district)
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def yip_mentors_lacking(snap: ScopedSnapshot, period: int, district: str | None) -> dict:
+    """How many participants of a cohort lack their university mentor, their school mentor, or both."""
+    return _query(snap, YIP_MENTORS_LACKING, {"period": period, "district": district}).row(0, named=True)

@@ -97,6 +97,34 @@ else:
     ui.chart_with_table(fig, table, f"flb_discipline_district_{ctx.year}",
                         download=counts.rename({"len": "active_bases"}))
 
+# ---------------------------------------------------------------- where there is none (the city's own figures)
+by_discipline = data.indicator(ctx.snap, "FLB_ACTIVE", period=ctx.year, dimension="discipline")
+counted = dict(zip(by_discipline["breakdown_value"].to_list(), by_discipline["value"].to_list()))
+all_disciplines = ui.code_order(ctx, "discipline")  # the spec's list, every one of them
+st.subheader(tr("flb_gaps_title", year=ctx.year))
+left, right = st.columns(2)
+with left:
+    table = pl.DataFrame({tr("col_discipline"): [ui.code_label(ctx, "discipline", d) for d in all_disciplines],
+                          tr("col_active_bases"): [int(counted.get(d) or 0) for d in all_disciplines]})
+    ui.table_with_download(table, f"flb_by_discipline_{ctx.year}")
+    none = [ui.code_label(ctx, "discipline", d) for d in all_disciplines if not counted.get(d)]
+    st.markdown(tr("flb_disciplines_without", n=len(none), names="、".join(none) if ctx.lang == "zh" else ", ".join(none))
+                if none else tr("flb_every_discipline"))
+with right:
+    names_all = ui.district_names(ctx)
+    by_geo = data.indicator(ctx.snap, "FLB_ACTIVE", period=ctx.year, all_geos=True).filter(pl.col("geo_code") != data.CITY)
+    seen = dict(zip(by_geo["geo_code"].to_list(), by_geo["value"].to_list()))
+    withheld = [g for g in names_all if g not in seen]
+    rows = [(names_all[g], tr("not_visible_to_you") if g in withheld else fmt.fmt_int(seen.get(g) or 0)) for g in names_all]
+    table = pl.DataFrame(rows, schema=[tr("col_district"), tr("col_active_bases")], orient="row")
+    ui.table_with_download(table, f"flb_by_district_{ctx.year}")
+    none = [names_all[g] for g in names_all if g in seen and not seen[g]]
+    separator = "、" if ctx.lang == "zh" else ", "
+    st.markdown(tr("flb_districts_without", n=len(none), names=separator.join(none)) if none
+                else tr("flb_every_district_seen"))
+    if withheld:
+        st.caption(tr("flb_districts_withheld", n=len(withheld)))
+
 # ---------------------------------------------------------------- statuses over the years
 st.subheader(tr("flb_status_title", place=ui.rows_place(ctx)))
 all_years = data.bases(ctx.snap, None, ctx.district).filter(pl.col("period") <= ctx.year)

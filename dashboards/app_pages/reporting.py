@@ -3,6 +3,8 @@ and why (cells named, no personal data), corrections, and the last arrival."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import polars as pl
 import streamlit as st
 
@@ -54,6 +56,17 @@ if report_type in OBLIGATIONS:
         c1.metric(tr("reporting_owed", place=ui.place_name(ctx, ctx.district)), fmt.fmt_int(sent_n + missing_n))
         c2.metric(tr("reporting_sent"), fmt.fmt_int(sent_n))
         c3.metric(tr("reporting_missing"), fmt.fmt_int(missing_n))
+        due = data.report_deadline(report_type, ctx.year)
+        as_of = data.snapshot_meta(ctx.snap).get("as_of")
+        if due is not None and as_of is not None:
+            today = fmt.to_beijing(as_of).date()  # judged on the data's as-of, not the wall clock
+            if today > due:
+                st.warning(tr("reporting_overdue", due=fmt.fmt_date(due, ctx.lang),
+                              since=fmt.fmt_date(due + timedelta(days=1), ctx.lang), days=fmt.fmt_int((today - due).days),
+                              n=fmt.fmt_int(missing_n), as_of=fmt.fmt_date(today, ctx.lang)), icon=":material/schedule:")
+            else:
+                st.info(tr("reporting_not_yet_due", due=fmt.fmt_date(due, ctx.lang), days=fmt.fmt_int((due - today).days)),
+                        icon=":material/schedule:")
 
         codes = per_district["district_code"].to_list()
         labels = [names.get(g, g or fmt.MISSING) for g in codes]
@@ -77,8 +90,14 @@ if report_type in OBLIGATIONS:
                 columns[tr("col_base_code")] = frame["base_code"].to_list()
             if "reported_at" in frame.columns:
                 columns[tr("col_arrived")] = ui.time_column(frame["reported_at"].to_list())
+            if due is not None:  # when it was due, and since when it is overdue
+                columns[tr("col_due_date")] = ui.date_column([due] * frame.height)
+                if "reported_at" not in frame.columns or frame["reported_at"].null_count() == frame.height:
+                    columns[tr("col_overdue_since")] = ui.date_column(
+                        [due + timedelta(days=1) if today_date > due else None] * frame.height)
             return pl.DataFrame(columns)
 
+        today_date = fmt.to_beijing(as_of).date() if as_of is not None else None
         owed = OBLIGATIONS[report_type]
         snap, year, district = ctx.snap, ctx.year, ctx.district
 

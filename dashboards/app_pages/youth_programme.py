@@ -175,6 +175,19 @@ for column, frame, key, title_key in ((left, dual, "dual", "yip_dual_chart"),
         ui.chart_with_table(fig, table, f"yip_{key}", download=table)
 st.caption(tr("yip_completion_note"))
 
+# ---------------------------------------------------------------- which mentor is missing
+lacking = data.yip_mentors_lacking(ctx.snap, ctx.year, ctx.district)
+if lacking["participants"]:
+    st.subheader(tr("yip_lacking_title", year=ctx.year, place=ui.rows_place(ctx)))
+    counts = [lacking["lacking_university_only"], lacking["lacking_school_only"], lacking["lacking_both"]]
+    hidden = fmt.suppress_counts(counts + [lacking["with_both"]])[:3]
+    table = pl.DataFrame({
+        tr("col_mentor_lacking"): [tr("yip_lacks_university"), tr("yip_lacks_school"), tr("yip_lacks_both")],
+        tr("col_students"): [fmt.fmt_count_suppressed(v, h) for v, h in zip(counts, hidden)],
+    })
+    ui.table_with_download(table, f"yip_mentors_lacking_{ctx.year}")
+    st.caption(tr("yip_lacking_note"))
+
 # ---------------------------------------------------------------- gender
 genders = data.indicator(ctx.snap, "YIP_ENROLLED", district=ctx.district, period=ctx.year, dimension="gender")
 genders = genders.filter(pl.col("value") > 0)

@@ -157,3 +157,41 @@ def test_a_cards_lineage_lists_its_files(demo_env, snapshot_sql):
     # a district bureau reading the city's card is told its sources are not visible to it
     at = open_as(DISTRICT_BUREAU, "overview")
     assert any(i.value == t("lineage_not_visible") for i in at.info)
+
+
+def test_questions_a_staffer_asks_have_answers(demo_env, snapshot_sql):
+    at = open_as(COMMISSION, "flagship_bases")
+    disciplines = table_with(at, t("col_discipline"))
+    if t("col_active_bases") in disciplines.columns and len(disciplines) == 9:  # the spec's nine, zeros included
+        by_discipline = disciplines
+    else:
+        by_discipline = next(d.value for d in at.dataframe if list(d.value.columns) == [t("col_discipline"),
+                                                                                          t("col_active_bases")])
+    assert len(by_discipline) == 9
+    none_districts = {name for (name,) in snapshot_sql(
+        "select d.district_name_zh from ref.districts d left join indicators.indicator_values v on v.geo_code = "
+        "d.district_code and v.indicator_id = 'FLB_ACTIVE' and v.period = $p and v.breakdown = '' "
+        "where coalesce(v.value, 0) = 0", {"p": YEAR})}
+    sentence = next(m.value for m in at.markdown if m.value.startswith("没有在建基地的区") or "各区都有" in m.value)
+    assert all(name in sentence for name in none_districts)
+    # which mentor a participant lacks
+    lacking = snapshot_sql("select count(*) filter (where not has_university_mentor and has_school_mentor), "
+                           "count(*) filter (where has_university_mentor and not has_school_mentor) "
+                           "from marts.fct_yip_participants where is_counted and cohort_year = $p", {"p": YEAR})[0]
+    at = open_as(COMMISSION, "youth_programme")
+    table = table_with(at, t("col_mentor_lacking"))
+    shown = table[t("col_students")].tolist()
+    for count, cell in zip(lacking, shown):
+        assert cell == ("<5" if 0 < count < 5 else f"{count:,}")
+    # when a report was due and since when it is overdue (2025's annual reports: long overdue by the as-of)
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    at.session_state["lang"] = "zh"
+    at.session_state[auth.DEMO_KEY] = COMMISSION
+    at.session_state["year"] = 2025
+    at.switch_page(PAGES["reporting"])
+    at.run()
+    assert not at.exception
+    overdue = [w.value for w in at.warning if w.value.startswith("截止日期 2025年11月30日；自 2025年12月1日 起逾期")]
+    assert overdue
+    missing = table_with(at, t("col_overdue_since"))
+    assert set(missing[t("col_overdue_since")].astype(str)) == {"2025-12-01"}
