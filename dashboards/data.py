@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -1085,3 +1085,18 @@ where is_counted and cohort_year = $period and ($district is null or district_co
 def yip_mentors_lacking(snap: ScopedSnapshot, period: int, district: str | None) -> dict:
     """How many participants of a cohort lack their university mentor, their school mentor, or both."""
     return _query(snap, YIP_MENTORS_LACKING, {"period": period, "district": district}).row(0, named=True)
+
+
+# ---------------------------------------------------------------- the monthly briefing
+
+def briefing_pdf(snapshot_path: str, as_of: date) -> bytes:
+    """The monthly briefing (pipelines/operations/briefing) of one snapshot file, as PDF bytes: made
+    when asked for (a few seconds: charts and Chromium), for the city-wide roles' export page."""
+    import tempfile
+
+    from pipelines.operations.briefing import make_briefing
+
+    with tempfile.TemporaryDirectory(prefix="kejiao-briefing-") as out:
+        target = Path(out) / "briefing.pdf"
+        make_briefing(Path(snapshot_path), target, as_of)
+        return target.read_bytes()

@@ -9,6 +9,15 @@ GLANCE_TEXT: dict[str, tuple[str, str]] = {
     # ------------------------------------------------------------ times and dates
     "beijing_time_suffix": ("（北京时间）", " (Beijing time)"),
     "as_of_word": ("截至", "as-of_"),
+    # ------------------------------------------------------------ the monthly briefing
+    "briefing_title": ("月度简报（PDF）", "Monthly briefing (PDF)"),
+    "briefing_intro": ("所选快照（数据截至 {as_of}，北京时间）的《天津市科技教育2030目标进展简报》，A4 中文版，可直接打印或报送。",
+                       ("The briefing of the chosen snapshot (data as of {as_of}, Beijing time), A4 in Chinese, "
+                       "ready to print or send.")),
+    "briefing_download": ("下载月度简报（PDF）", "Download the monthly briefing (PDF)"),
+    "briefing_file_stem": ("科技教育2030目标进展简报", "kejiao2030_briefing"),
+    "briefing_note": ("点击后生成，约需十余秒。", "Made when you click: it takes some seconds."),
+    "briefing_city_only": ("月度简报为全市简报，仅市教委和数据组可下载。", "The briefing is the city's: for commission staff and the data team."),
     # ------------------------------------------------------------ questions a staffer asks
     "flb_gaps_title": ("{year}年末：哪些学科、哪些区还没有在建基地", "End of {year}: which disciplines and districts have no base"),
     "flb_disciplines_without": ("没有在建基地的学科（{n}个）：{names}", "Disciplines without an active base ({n}): {names}"),

@@ -45,6 +45,20 @@ for column, (name, payload) in zip(columns, files.files.items()):
         st.caption(tr("export_size", size=fmt.fmt_number(len(payload) / 1024)))
 st.caption(tr("export_made_by_cli") if files.made_by == "cli" else tr("export_made_here"))
 
+# ---------------------------------------------------------------- the monthly briefing of the chosen snapshot
+st.subheader(tr("briefing_title"))
+if not ctx.snap.scope.is_city_wide:  # the briefing reads the whole snapshot: city-wide roles only
+    st.info(tr("briefing_city_only"), icon=":material/lock:")
+elif meta.get("as_of") is None:
+    ui.no_data()
+else:
+    as_of_day = fmt.to_beijing(meta["as_of"]).date()
+    st.markdown(tr("briefing_intro", as_of=fmt.fmt_datetime(meta.get("as_of"), ctx.lang)))
+    ui.download_button(tr("briefing_download"), lambda path=chosen.path, day=as_of_day: data.briefing_pdf(path, day),
+                       ui.download_name(tr("briefing_file_stem"), "pdf", chosen), key=f"briefing_{chosen.name}",
+                       mime="application/pdf", what=f"briefing {chosen.name}", icon=":material/picture_as_pdf:")
+    st.caption(tr("briefing_note"))
+
 st.info(tr("export_small_counts_done"), icon=":material/shield_person:")
 
 with st.expander(tr("export_preview", n=fmt.fmt_int(files.preview.height))):
