@@ -70,13 +70,23 @@ def closed_page(title_key: str):
     return page
 
 
+def landing() -> None:
+    """The address of the app itself ('/'): the role's first page. A real page marked default would
+    be served at '/' only, and its own address (a bookmark of /overview) would be 'Page not found'."""
+    first = next((p for p in PAGES if scope.may_open(viewer.scope, p[2])), None)
+    if first is None:
+        st.title(t("page_closed_title", lang))
+        st.stop()
+    st.switch_page(first[0])
+
+
 # pages by role, deny by default; the others answer their address with a refusal, hidden from the menu
 navigation = st.navigation([
-    st.Page(path, title=t(title_key, lang), url_path=url_path, icon=icon,
-            default=(path == next(p[0] for p in PAGES if scope.may_open(viewer.scope, p[2]))))
-    if scope.may_open(viewer.scope, url_path)
-    else st.Page(closed_page(title_key), title=t(title_key, lang), url_path=url_path, icon=icon, visibility="hidden")
-    for path, title_key, url_path, icon in PAGES
+    st.Page(landing, title=t("app_title", lang), url_path="home", default=True, visibility="hidden"),
+    *(st.Page(path, title=t(title_key, lang), url_path=url_path, icon=icon)
+      if scope.may_open(viewer.scope, url_path)
+      else st.Page(closed_page(title_key), title=t(title_key, lang), url_path=url_path, icon=icon, visibility="hidden")
+      for path, title_key, url_path, icon in PAGES),
 ])
 
 published = data.current_snapshot()

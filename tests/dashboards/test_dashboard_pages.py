@@ -378,7 +378,8 @@ def test_export_offers_the_export_modules_files_for_a_chosen_snapshot(demo_env, 
     # the file names carry the as-of, in Beijing time (issue 16)
     as_of = snapshot_sql("select as_of from meta.snapshot")[0][0]
     stamp = f"{fmt.to_beijing(as_of):%Y-%m-%d_%H%M}"
-    assert labels == [f"下载 indicators_截至{stamp}.{kind}" for kind in ("csv", "xlsx", "parquet")]
+    assert labels == [f"下载 indicators_截至{stamp}.{kind}" for kind in ("csv", "xlsx", "parquet")] + [
+        "下载月度简报（PDF）"]  # and the briefing of the snapshot (issue 16)
     assert t("export_made_by_cli", "zh") in texts(at)
     rows = snapshot_sql("select count(*) from indicators.indicator_values")[0][0]
     assert at.expander[0].label == t("export_preview", "zh", n=fmt.fmt_int(rows))
