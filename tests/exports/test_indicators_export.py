@@ -195,6 +195,7 @@ def test_cli_export_explain_and_progress(pipeline, tmp_path):
     result = runner.invoke(app, ["explain", "SHS_NAMED", "2026", "和平区", "--warehouse", wh])
     assert result.exit_code == 0, result.output
     assert "科学高中进展.xlsx" in result.output and "stage=named event_date=2026-06-01" in result.output
+    assert "2026-10-15 16:00:00（北京时间）" in result.output  # times in Beijing time, saying so (issue 16)
     result = runner.invoke(app, ["explain", "SHS_PIPELINE", "2026", "120000", "--breakdown", "stage=applied",
                                  "--warehouse", wh])
     assert result.exit_code == 0 and "school_code=3412000002 stage=applied" in result.output
