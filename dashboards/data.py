@@ -921,11 +921,16 @@ def my_issues(snap: ScopedSnapshot) -> pl.DataFrame:
 
 
 MY_ANNUAL_REPORTS = f"""
-select report_year, school_code, school_name, enrolled_students, students_in_st_activities, st_activity_percent,
-    science_vice_principals, science_teachers, labs, maker_spaces, st_clubs, awards_city_or_above, reported_at
-from marts.fct_school_annual_report
-where school_code {OWN}
-order by school_code, report_year desc
+select reports.report_year, reports.school_code, reports.school_name, reports.enrolled_students,
+    reports.students_in_st_activities, reports.st_activity_percent, reports.science_vice_principals,
+    reports.science_teachers, reports.labs, reports.maker_spaces, reports.st_clubs, reports.awards_city_or_above,
+    reports.reported_at,
+    -- where each figure comes from: the school's own file, sheet and row
+    submissions.original_name, reports.sheet_name, reports.row_number
+from marts.fct_school_annual_report as reports
+left join raw.submissions as submissions using (submission_id)
+where reports.school_code {OWN}
+order by reports.school_code, reports.report_year desc
 """
 
 
@@ -935,11 +940,13 @@ def my_annual_reports(snap: ScopedSnapshot) -> pl.DataFrame:
 
 
 MY_BASES = f"""
-select period, base_code, host_school_code, discipline, base_status, is_active, is_carried_forward, students_served,
-    schools_reached, courses_offered
-from marts.fct_base_year
-where host_school_code {OWN}
-order by period desc, base_code
+select bases.period, bases.base_code, bases.host_school_code, bases.discipline, bases.base_status, bases.is_active,
+    bases.is_carried_forward, bases.students_served, bases.schools_reached, bases.courses_offered,
+    submissions.original_name, bases.sheet_name, bases.row_number
+from marts.fct_base_year as bases
+left join raw.submissions as submissions using (submission_id)
+where bases.host_school_code {OWN}
+order by bases.period desc, bases.base_code
 """
 
 
@@ -949,10 +956,12 @@ def my_bases(snap: ScopedSnapshot) -> pl.DataFrame:
 
 
 MY_SHS_EVENTS = f"""
-select school_code, event_sequence, stage, event_date, approval_doc_no
-from marts.fct_shs_stage_events
-where school_code {OWN}
-order by school_code, event_sequence
+select events.school_code, events.event_sequence, events.stage, events.event_date, events.approval_doc_no,
+    submissions.original_name, events.sheet_name, events.row_number
+from marts.fct_shs_stage_events as events
+left join raw.submissions as submissions using (submission_id)
+where events.school_code {OWN}
+order by events.school_code, events.event_sequence
 """
 
 

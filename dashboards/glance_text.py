@@ -40,6 +40,10 @@ GLANCE_TEXT: dict[str, tuple[str, str]] = {
     "col_overdue_since": ("逾期起始日", "Overdue since"),
     # ------------------------------------------------------------ where a figure comes from
     "lineage_button": ("来源", "Source"),
+    "my_col_source": ("来源（本校文件·工作表·行）", "Source (your file · sheet · row)"),
+    "my_source_shared_file": ("汇总报送的文件（含其他学校的数据，故不列出文件名）",
+                              "a compiled file (it holds other schools' rows, so its name is not shown)"),
+    "my_source_cell": ("{file} · {sheet} · 第{row}行", "{file} · {sheet} · row {row}"),
     "lineage_heading": ("**{indicator}** · {year}年 · {place}", "**{indicator}** · {year} · {place}"),
     "lineage_rule": ("口径：{rule}", "Rule: {rule}"),
     "lineage_in_force": ("合并规则：每个报送单位、每个报表键只取最新到达的已接收文件中的行（旧版本保留备查）；下列为据以计算本数值的文件。",

@@ -28,6 +28,14 @@ labels = data.code_labels(snap)
 label_column = "label_zh" if lang == "zh" else "label_en"
 
 
+def source(frame: pl.DataFrame) -> list[str]:
+    """Where each of the school's own figures comes from: its file, sheet and row."""
+    return [tr("my_source_cell", file=f or tr("my_source_shared_file"), sheet=s or "",
+               row=r if r is not None else fmt.MISSING)
+            for f, s, r in zip(frame["original_name"].to_list(), frame["sheet_name"].to_list(),
+                               frame["row_number"].to_list())]
+
+
 def label(code_list: str, code: str | None) -> str:
     rows = labels.filter((pl.col("code_list") == code_list) & (pl.col("code") == code))
     return rows.item(0, label_column) if rows.height else (code or fmt.MISSING)
@@ -89,6 +97,7 @@ if not reports.is_empty():
         tr("col_students_active"): [fmt.fmt_int(v) for v in reports["students_in_st_activities"].to_list()],
         tr("col_participation"): [fmt.fmt_pct(v) for v in reports["st_activity_percent"].to_list()],
         tr("col_vp_count"): [fmt.fmt_int(v) for v in reports["science_vice_principals"].to_list()],
+        tr("my_col_source"): source(reports),
     })
     ui.table_with_download(table, "my_annual_reports", download=reports)
 
@@ -102,6 +111,7 @@ if not bases.is_empty():
         tr("my_col_discipline"): [label("discipline", v) for v in bases["discipline"].to_list()],
         tr("my_col_status"): [label("base_status", v) for v in bases["base_status"].to_list()],
         tr("my_col_students_served"): [fmt.fmt_int(v) for v in bases["students_served"].to_list()],
+        tr("my_col_source"): source(bases),
     })
     ui.table_with_download(table, "my_bases", download=bases)
 
@@ -113,6 +123,7 @@ if not events.is_empty():
         tr("my_col_stage"): [label("shs_stage", v) for v in events["stage"].to_list()],
         tr("my_col_date"): ui.date_column(events["event_date"].to_list()),
         tr("my_col_approval"): [v or "" for v in events["approval_doc_no"].to_list()],
+        tr("my_col_source"): source(events),
     })
     ui.table_with_download(table, "my_shs_events", download=events)
 

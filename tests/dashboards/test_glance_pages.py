@@ -195,3 +195,17 @@ def test_questions_a_staffer_asks_have_answers(demo_env, snapshot_sql):
     assert overdue
     missing = table_with(at, t("col_overdue_since"))
     assert set(missing[t("col_overdue_since")].astype(str)) == {"2025-12-01"}
+
+
+def test_a_school_sees_where_its_own_figures_come_from(demo_env, snapshot_sql):
+    # the file of each of its rows, unless that file also holds other schools' rows (a bureau's compilation)
+    rows = snapshot_sql(
+        "select case when (select count(distinct o.school_code) from marts.fct_school_annual_report o "
+        "where o.submission_id = r.submission_id) = 1 then s.original_name end, r.sheet_name, r.row_number "
+        "from marts.fct_school_annual_report r join raw.submissions s using (submission_id) "
+        "where r.school_code = '3412000534' order by r.report_year desc")
+    assert rows and any(f for f, _, _ in rows)
+    at = open_as(SCHOOL, "my_school")
+    table = table_with(at, t("my_col_source"))
+    assert table[t("my_col_source")].tolist()[:len(rows)] == [
+        f"{f or t('my_source_shared_file')} · {s} · 第{r}行" for f, s, r in rows]
