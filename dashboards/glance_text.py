@@ -91,6 +91,9 @@ GLANCE_TEXT: dict[str, tuple[str, str]] = {
                       "data's as-of, whichever is earlier). Click a column header to sort.")),
     # ------------------------------------------------------------ what a viewer may not see
     "not_visible_to_you": ("您无权查看", "not visible to you"),
+    "districts_withheld": ("其余 {n} 个区（{districts}）的数字您无权查看，未画出（并非为零或无数据）。",
+                           ("The figures of the other {n} districts ({districts}) are not visible to you and are not "
+                           "drawn (they are not zero, nor missing).")),
     "yip_equity_withheld": (
         "占比按全市合计计算（快照中全市本身的数字）。其余 {n} 个区（{districts}）的数字您无权查看，故不在图中，并非为零。",
         ("Shares are of the city's own totals (the city's row in the snapshot). The figures of the other {n} "

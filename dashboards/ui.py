@@ -123,6 +123,21 @@ def rows_place(ctx: Context) -> str:
     return tr("rows_place", districts=separator.join(names.get(c, c) for c in codes))
 
 
+def visible_district(ctx: Context, code: str) -> bool:
+    """Whether the viewer's scope may see a district's own figures (a district bureau: its own)."""
+    return ctx.snap.scope.is_city_wide or code in ctx.snap.scope.districts
+
+
+def withheld_districts_note(ctx: Context) -> None:
+    """Under a by-district view: the districts whose figures the viewer may not see, named as such
+    (they are left out, never drawn as zero or as 'no data')."""
+    names = district_names(ctx)
+    withheld = [names[g] for g in names if not visible_district(ctx, g)]
+    if withheld:
+        separator = "、" if ctx.lang == "zh" else ", "
+        st.caption(tr("districts_withheld", n=len(withheld), districts=separator.join(withheld)))
+
+
 def district_names(ctx: Context) -> dict[str, str]:
     frame = data.districts(ctx.snap)
     column = "district_name_zh" if ctx.lang == "zh" else "district_name_en"

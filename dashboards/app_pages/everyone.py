@@ -69,15 +69,19 @@ else:
               tr("legend_participation"): [get(part_rows, g, "value") for g in codes]}
     fig = charts.grouped_bars(labels, series, title=tr("everyone_district_chart", year=ctx.year),
                               x_title=tr("axis_district"), y_title=tr("axis_percent"),
-                              notes=[None if get(part_rows, g, "value") is not None else tr("no_data_short")
-                                     for g in codes])
+                              notes=[None if get(part_rows, g, "value") is not None
+                                     else tr("no_data_short") if ui.visible_district(ctx, g)
+                                     else tr("not_visible_to_you") for g in codes])
     fig.update_yaxes(range=[0, 105])
+    def cell(text: str, geo: str) -> str:
+        return text if ui.visible_district(ctx, geo) else tr("not_visible_to_you")
+
     table = pl.DataFrame({
         tr("col_district"): [names[g] for g in codes],
-        tr("col_vp_share"): [fmt.fmt_pct(get(vp_rows, g, "value")) for g in codes],
-        tr("col_participation"): [fmt.fmt_pct(get(part_rows, g, "value")) for g in codes],
-        tr("col_students_active"): [fmt.fmt_int(get(part_rows, g, "numerator")) for g in codes],
-        tr("col_enrolled"): [fmt.fmt_int(get(part_rows, g, "denominator")) for g in codes],
+        tr("col_vp_share"): [cell(fmt.fmt_pct(get(vp_rows, g, "value")), g) for g in codes],
+        tr("col_participation"): [cell(fmt.fmt_pct(get(part_rows, g, "value")), g) for g in codes],
+        tr("col_students_active"): [cell(fmt.fmt_int(get(part_rows, g, "numerator")), g) for g in codes],
+        tr("col_enrolled"): [cell(fmt.fmt_int(get(part_rows, g, "denominator")), g) for g in codes],
     })
     raw = pl.DataFrame({
         "district_code": codes,
@@ -87,7 +91,9 @@ else:
         "vice_principal_percent": [get(vp_rows, g, "value") for g in codes],
     }, schema_overrides={k: pl.Float64 for k in ("students_in_st_activities", "enrolled_students",
                                                  "participation_percent", "vice_principal_percent")})
-    ui.chart_with_table(fig, table, f"everyone_by_district_{ctx.year}", download=raw)
+    ui.chart_with_table(fig, table, f"everyone_by_district_{ctx.year}", download=raw.filter(
+        pl.col("district_code").map_elements(lambda g: ui.visible_district(ctx, g), return_dtype=pl.Boolean)))
+    ui.withheld_districts_note(ctx)
 
 # ---------------------------------------------------------------- by school type
 st.subheader(tr("everyone_type_title", year=ctx.year, place=place))

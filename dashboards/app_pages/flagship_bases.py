@@ -83,7 +83,7 @@ if year_bases.is_empty():
 else:
     names = ui.district_names(ctx)
     disciplines = ui.code_order(ctx, "discipline")
-    district_codes = list(names)
+    district_codes = [g for g in names if ui.visible_district(ctx, g)]  # never another district drawn as zero
     counts = year_bases.group_by("discipline", "district_code").len()
     lookup = {(d, g): n for d, g, n in counts.iter_rows()}
     matrix = [[lookup.get((d, g), 0) for g in district_codes] for d in disciplines]
@@ -96,6 +96,7 @@ else:
                           tr("col_total"): [fmt.fmt_int(sum(r)) for r in matrix]})
     ui.chart_with_table(fig, table, f"flb_discipline_district_{ctx.year}",
                         download=counts.rename({"len": "active_bases"}))
+    ui.withheld_districts_note(ctx)
 
 # ---------------------------------------------------------------- where there is none (the city's own figures)
 by_discipline = data.indicator(ctx.snap, "FLB_ACTIVE", period=ctx.year, dimension="discipline")

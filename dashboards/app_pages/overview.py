@@ -214,3 +214,4 @@ else:
         })
         ui.chart_with_table(fig, table, f"completeness_by_district_{ctx.year}",
                             download=by_district.select("geo_code", "numerator", "denominator", "value"))
+        ui.withheld_districts_note(ctx)

@@ -159,6 +159,7 @@ else:
                           tr("col_named"): [fmt.fmt_int(v) for v in joined["named"].to_list()],
                           tr("col_candidates"): [fmt.fmt_int(v) for v in joined["candidates"].to_list()]})
     ui.chart_with_table(fig, table, f"shs_by_district_{ctx.year}", download=joined)
+    ui.withheld_districts_note(ctx)
 
 # ---------------------------------------------------------------- every candidate and its history
 st.subheader(tr("shs_table_title", year=ctx.year, place=ui.rows_place(ctx)))

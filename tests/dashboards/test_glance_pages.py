@@ -4,6 +4,7 @@ snapshot, as the roles of the demo switcher: the answers a staffer would carry i
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import polars as pl
 from streamlit.testing.v1 import AppTest
@@ -209,3 +210,21 @@ def test_a_school_sees_where_its_own_figures_come_from(demo_env, snapshot_sql):
     table = table_with(at, t("my_col_source"))
     assert table[t("my_col_source")].tolist()[:len(rows)] == [
         f"{f or t('my_source_shared_file')} · {s} · 第{r}行" for f, s, r in rows]
+
+
+def test_a_district_never_sees_other_districts_drawn_as_zero_or_missing(demo_env):
+    at = open_as(DISTRICT_BUREAU, "everyone")
+    table = table_with(at, t("col_participation"))
+    rows = {r[t("col_district")]: r for r in table.to_dict("records")}
+    assert rows["和平区"][t("col_participation")] == t("not_visible_to_you")
+    assert rows["河西区"][t("col_participation")].endswith("%")
+    assert any("您无权查看" in c.value for c in at.caption)
+    at = open_as(DISTRICT_BUREAU, "flagship_bases")
+    heatmaps = [c for c in (json.loads(c.proto.spec) for c in at.get("plotly_chart"))
+                if c["data"] and c["data"][0].get("type") == "heatmap"]
+    for heat in heatmaps:  # no column of another district, filled with zeros
+        assert {x.rstrip(" ◀") for x in heat["data"][0]["x"]} <= {"河西区"}
+    at = open_as(COMMISSION, "flagship_bases")
+    heat = next(c for c in (json.loads(c.proto.spec) for c in at.get("plotly_chart"))
+                if c["data"] and c["data"][0].get("type") == "heatmap")
+    assert len(heat["data"][0]["x"]) == 16
