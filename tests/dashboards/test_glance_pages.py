@@ -228,3 +228,21 @@ def test_a_district_never_sees_other_districts_drawn_as_zero_or_missing(demo_env
     heat = next(c for c in (json.loads(c.proto.spec) for c in at.get("plotly_chart"))
                 if c["data"] and c["data"][0].get("type") == "heatmap")
     assert len(heat["data"][0]["x"]) == 16
+
+
+def test_issue_16_words_have_both_languages_and_the_same_placeholders():
+    import re
+    import string
+
+    from dashboards.glance_text import FIELD_LABELS, GLANCE_TEXT
+    from dashboards.i18n import TEXT
+
+    def placeholders(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    for key, (zh, en) in GLANCE_TEXT.items():
+        assert TEXT[key] == (zh, en), key  # merged into the one table, not shadowed
+        assert zh and en and placeholders(zh) == placeholders(en), key
+        assert re.search(r"[\u4e00-\u9fff]", zh), key
+    for name, (zh, en) in FIELD_LABELS.items():
+        assert re.search(r"[\u4e00-\u9fff]", zh) and en and not re.search(r"[\u4e00-\u9fff]", en), name
