@@ -80,3 +80,26 @@ def test_excel_and_parquet_have_no_small_count_of_minors(exported):
                          | ((pl.col("unit") == "students") & pl.col("value").is_between(1, 4)))
     assert small.is_empty(), small
     assert frame["is_suppressed"].any()
+
+
+def test_a_district_bureaus_export_from_the_dashboard_is_suppressed_too(demo_data_dir, monkeypatch):  # noqa: F811
+    """A district bureau's files are built by the dashboard (not the export module): the same rule."""
+    import io
+
+    from dashboards import data
+    from dashboards.scope import scoped
+    from pipelines.access.roles import Role, Scope
+
+    monkeypatch.setenv("KEJIAO_DATA_DIR", str(demo_data_dir))
+    snap = scoped(data.current_snapshot(), Scope(Role.DISTRICT, districts=("120103",)))
+    files = data.export_files(snap, "en").files
+    rows = [r for r in csv.DictReader(io.StringIO(files["indicators_120103.csv"].decode("utf-8-sig")))
+            if r["indicator_id"].startswith("YIP_")]
+    assert rows and {r["geo_code"] for r in rows} <= {"120000", "120103"}
+    for r in rows:
+        counts = [r["numerator"], r["denominator"]] + ([r["value"]] if r["unit"] == "students" else [])
+        assert not [c for c in counts if number(c) is not None and number(c) in SMALL], r
+    assert any(SUPPRESSED in (r["value"], r["numerator"], r["denominator"]) for r in rows)
+    frame = pl.read_parquet(io.BytesIO(files["indicators_120103.parquet"])).filter(
+        pl.col("indicator_id").str.starts_with("YIP_"))
+    assert frame.filter(pl.col("numerator").is_between(1, 4) | pl.col("denominator").is_between(1, 4)).is_empty()
