@@ -101,7 +101,8 @@ GLANCE_TEXT: dict[str, tuple[str, str]] = {
     "rows_place": ("{districts}（您可见的学校）", "{districts} (schools visible to you)"),
     # ------------------------------------------------------------ one outlook for the science high schools
     "shs_outlook_metric": ("{deadline}年底预计命名（展望）", "Expected named by end of {deadline} (outlook)"),
-    "shs_outlook_value": ("约{central}所（{low}–{high}）", "about {central} ({low}–{high})"),
+    "shs_outlook_value": ("约{central}所", "about {central}"),
+    "shs_outlook_range": ("区间 {low}–{high} 所（80%）", "range {low}–{high} (80%)"),
     "shs_outlook_sentence": (
         ("**结论**：按规范的线性方法（进展比 R = {ratio}），状态为**{status}**。{year}年末已命名 {named} 所；"
          "按此前速度直线外推（仅作参照），{deadline}年约 {linear} 所。以各阶段实际的晋级率与用时模拟全部 {candidates} 所"

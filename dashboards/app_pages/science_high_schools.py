@@ -48,8 +48,9 @@ projection = progress.linear_projection(baseline, baseline_year, value, now["per
 outlook = total.row(0, named=True) if not total.is_empty() and total.item(0, "outlook_central") is not None else None
 if outlook is not None:  # one outlook, stated once: a central estimate and its range
     c4.metric(tr("shs_outlook_metric", deadline=deadline),
-              tr("shs_outlook_value", central=fmt.fmt_int(outlook["outlook_central"]),
-                 low=fmt.fmt_int(outlook["outlook_low"]), high=fmt.fmt_int(outlook["outlook_high"])))
+              tr("shs_outlook_value", central=fmt.fmt_int(outlook["outlook_central"])),
+              delta=tr("shs_outlook_range", low=fmt.fmt_int(outlook["outlook_low"]),
+                       high=fmt.fmt_int(outlook["outlook_high"])), delta_color="off", delta_arrow="off")
 elif projection:
     c4.metric(tr("shs_projection_metric", deadline=deadline),
               fmt.fmt_number(projection[-1][1]) + " " + ui.unit_word("schools"))

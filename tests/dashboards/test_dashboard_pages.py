@@ -182,7 +182,8 @@ def test_science_high_schools_path_forecast_funnel_and_candidates(demo_env, expe
                                                  "where stage = ''")[0]
     forecast = next(tr for tr in path_chart["data"] if tr["name"] == f"展望（区间 {low:.0f}–{high:.0f}）")
     assert forecast["y"] == [pytest.approx(central)]
-    assert f"约{central:.0f}所（{low:.0f}–{high:.0f}）" in texts(at)
+    assert f"约{central:.0f}所" in texts(at)
+    assert any(m.proto.delta == f"区间 {low:.0f}–{high:.0f} 所（80%）" for m in at.metric)
     assert fmt.fmt_number(projected) not in texts(at)  # the old all-pass estimate is no second answer
     # candidates by stage: the bars are SHS_PIPELINE's breakdown
     stages = dict(snapshot_sql("select breakdown_value, value from indicators.indicator_values where indicator_id = "

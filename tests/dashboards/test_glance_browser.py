@@ -129,7 +129,8 @@ def test_the_answers_a_staffer_carries_into_a_report(browser, dashboard_server, 
                                             "indicators.shs_forecast where stage = ''")[0]
     metrics = page.locator('[data-testid="stMetric"]').filter(has_text="展望")
     assert metrics.count() == 1
-    assert f"约{central:.0f}所（{low:.0f}–{high:.0f}）" in metrics.first.inner_text()
+    assert f"约{central:.0f}所" in metrics.first.inner_text()
+    assert f"区间 {low:.0f}–{high:.0f} 所（80%）" in metrics.first.inner_text()
     shots.append(full_page_screenshot(page, "glance_shs_outlook"))
 
     # ---- every deferred download works on the first click (面向人人, where it failed)

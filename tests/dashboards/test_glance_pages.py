@@ -83,7 +83,8 @@ def test_one_outlook_with_its_range_and_a_sentence_that_reconciles(demo_env, sna
     assert low <= central <= high
     at = open_as(COMMISSION, "science_high_schools")
     outlooks = [m for m in at.metric if "展望" in m.label]
-    assert len(outlooks) == 1 and outlooks[0].value == f"约{central:.0f}所（{low:.0f}–{high:.0f}）"
+    assert len(outlooks) == 1 and outlooks[0].value == f"约{central:.0f}所"
+    assert outlooks[0].proto.delta == f"区间 {low:.0f}–{high:.0f} 所（80%）"
     sentence = next(m.value for m in at.markdown if m.value.startswith("**结论**"))
     assert "需加快" in sentence and f"约 {linear:.0f} 所" in sentence and f"**{low:.0f}–{high:.0f}**" in sentence
     assert "目标 25 所" in sentence
