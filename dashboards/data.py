@@ -1091,9 +1091,10 @@ where is_counted and cohort_year = $period and ($district is null or district_co
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def yip_mentors_lacking(snap: ScopedSnapshot, period: int, district: str | None) -> dict:
-    """How many participants of a cohort lack their university mentor, their school mentor, or both."""
-    return _query(snap, YIP_MENTORS_LACKING, {"period": period, "district": district}).row(0, named=True)
+def yip_mentors_lacking(snap: ScopedSnapshot, period: int, district: str | None) -> pl.DataFrame:
+    """How many participants of a cohort lack their university mentor, their school mentor, or both
+    (one row)."""
+    return _query(snap, YIP_MENTORS_LACKING, {"period": period, "district": district})
 
 
 # ---------------------------------------------------------------- the monthly briefing

@@ -176,7 +176,7 @@ for column, frame, key, title_key in ((left, dual, "dual", "yip_dual_chart"),
 st.caption(tr("yip_completion_note"))
 
 # ---------------------------------------------------------------- which mentor is missing
-lacking = data.yip_mentors_lacking(ctx.snap, ctx.year, ctx.district)
+lacking = data.yip_mentors_lacking(ctx.snap, ctx.year, ctx.district).row(0, named=True)
 if lacking["participants"]:
     st.subheader(tr("yip_lacking_title", year=ctx.year, place=ui.rows_place(ctx)))
     counts = [lacking["lacking_university_only"], lacking["lacking_school_only"], lacking["lacking_both"]]

@@ -80,7 +80,9 @@ def suppression_flags(values: pl.DataFrame) -> pl.DataFrame:
     value_hidden = [h or (s and (n or d))
                     for h, s, n, d in zip(hidden["value"], share, hidden["numerator"], hidden["denominator"])]
     return pl.DataFrame({"value_suppressed": value_hidden, "numerator_suppressed": hidden["numerator"],
-                         "denominator_suppressed": hidden["denominator"]})
+                         "denominator_suppressed": hidden["denominator"]},
+                        schema={name: pl.Boolean for name in ("value_suppressed", "numerator_suppressed",
+                                                              "denominator_suppressed")})
 
 
 def suppressed_values(values: pl.DataFrame) -> pl.DataFrame:
