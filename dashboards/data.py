@@ -1067,10 +1067,10 @@ def value_lineage(snap: ScopedSnapshot, indicator_id: str, period: int, geo_code
 
 # ---------------------------------------------------------------- deadlines and what lacks
 
-@st.cache_data(ttl=TTL, show_spinner=False)
 def report_deadline(report_type: str, period: int):
-    """The day a report of `period` is due (seeds/deadlines.csv), None for reports sent 'when it
-    changes' (R0, R1, R4)."""
+    """The day a report of `period` is due (seeds/deadlines.csv, a few lines: read each time, not
+    a cached query, which all take the snapshot first), None for reports sent 'when it changes'
+    (R0, R1, R4)."""
     from pipelines.operations.deadlines import load_deadlines
 
     deadline = load_deadlines().get(report_type)
