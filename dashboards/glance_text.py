@@ -40,6 +40,9 @@ GLANCE_TEXT: dict[str, tuple[str, str]] = {
     "col_overdue_since": ("逾期起始日", "Overdue since"),
     # ------------------------------------------------------------ where a figure comes from
     "lineage_button": ("来源", "Source"),
+    "lineage_explorer_title": ("查看任一数值的来源", "Where any figure of this page comes from"),
+    "lineage_breakdown": ("分组", "Breakdown"),
+    "lineage_total": ("合计", "Total"),
     "my_col_source": ("来源（本校文件·工作表·行）", "Source (your file · sheet · row)"),
     "my_source_shared_file": ("汇总报送的文件（含其他学校的数据，故不列出文件名）",
                               "a compiled file (it holds other schools' rows, so its name is not shown)"),

@@ -425,29 +425,78 @@ def lineage(ctx: Context, indicator_id: str, period: int, geo: str | None = None
     how many of their rows, and the rule that combined them, as the viewer's scope may see them."""
     geo = geo or CITY
     with st.popover(tr("lineage_button"), icon=":material/account_tree:", key=f"lineage_{key}"):
-        definition = data.definitions(ctx.snap).filter(pl.col("indicator_id") == indicator_id)
-        st.markdown(tr("lineage_heading", indicator=indicator_name(ctx, indicator_id), year=period,
-                       place=place_name(ctx, None if geo == CITY else geo)))
-        if not definition.is_empty():
-            st.markdown(tr("lineage_rule", rule=definition.item(0, "definition_zh" if ctx.lang == "zh" else "definition_en")))
-        st.caption(tr("lineage_in_force"))
-        frame = data.value_lineage(ctx.snap, indicator_id, period, geo, breakdown)
-        if frame.is_empty():
-            closed = not ctx.snap.scope.is_city_wide and geo not in ctx.snap.scope.districts
-            st.info(tr("lineage_not_visible") if closed else tr("lineage_none"))
+        _lineage_body(ctx, indicator_id, period, geo, breakdown, key)
+
+
+def lineage_explorer(ctx: Context, indicator_ids: list[str], *, key: str) -> None:
+    """Any value of the page's indicators (any year, place the viewer may see, breakdown cell): its
+    files, rows and rule, as the "来源" button gives them for a headline figure."""
+    with st.expander(tr("lineage_explorer_title"), icon=":material/account_tree:"):
+        names = {i: indicator_name(ctx, i) for i in indicator_ids}
+        chosen = st.selectbox(tr("col_indicator"), indicator_ids, format_func=names.get, key=f"lx_ind_{key}_{ctx.lang}")
+        values = data.indicator_values(ctx.snap).filter(pl.col("indicator_id") == chosen)
+        if values.is_empty():
+            no_data()
             return
-        files = (frame.group_by("submission_id", maintain_order=True)
-                 .agg(pl.col("original_name").first(), pl.col("sender_identity").first(), pl.col("inbox_path").first(),
-                      pl.col("arrived_at").first(), pl.col("report_type").first(), pl.col("staging_rows").sum()))
-        st.markdown(tr("lineage_summary", files=fmt.fmt_int(files.height), rows=fmt.fmt_int(frame["staging_rows"].sum())))
-        shown = pl.DataFrame({
-            tr("col_file"): [n or tr("not_visible_to_you") for n in files["original_name"].to_list()],
-            tr("lineage_col_sender"): [s or (tr("lineage_shared_inbox") if p else tr("not_visible_to_you"))
-                                       for s, p in zip(files["sender_identity"].to_list(), files["inbox_path"].to_list())],
-            tr("col_arrived"): time_column(files["arrived_at"].to_list()),
-            tr("col_report"): [tr(f"report_{r}") if r else fmt.MISSING for r in files["report_type"].to_list()],
-            # rows of a roster are minors: under 5 not shown, as everywhere
-            tr("lineage_col_rows"): [fmt.fmt_count_suppressed(n) for n in files["staging_rows"].to_list()]
-            if indicator_id.startswith("YIP_") else files["staging_rows"].to_list(),
-        })
-        dataframe(shown, f"table_lineage_{key}")
+        places = {CITY: tr("whole_city"), **{g: n for g, n in district_names(ctx).items()
+                                               if g in set(values["geo_code"].to_list())}}
+        c1, c2, c3 = st.columns(3)
+        period = c1.selectbox(tr("year_label"), sorted(set(values["period"].to_list()), reverse=True),
+                              key=f"lx_year_{key}")
+        geo = c2.selectbox(tr("district_label"), [g for g in places if g in set(values["geo_code"].to_list())],
+                           format_func=places.get, key=f"lx_geo_{key}_{ctx.lang}")
+        cells = sorted(set(values.filter((pl.col("period") == period) & (pl.col("geo_code") == geo))["breakdown"]
+                           .to_list()))
+        breakdown = c3.selectbox(tr("lineage_breakdown"), cells or [""], key=f"lx_cell_{key}",
+                                 format_func=lambda b: tr("lineage_total") if b == "" else _cell_label(ctx, b))
+        row = values.filter((pl.col("period") == period) & (pl.col("geo_code") == geo) & (pl.col("breakdown") == breakdown))
+        if not row.is_empty():
+            r = row.row(0, named=True)
+            shown = fmt.fmt_value(r["value"], r["unit"])
+            if chosen.startswith("YIP_") and ((r["unit"] == "students" and fmt.is_small(r["value"]))
+                                              or fmt.is_small(r["denominator"]) or fmt.is_small(r["numerator"])):
+                shown = fmt.SUPPRESSED
+            st.metric(tr("col_value"), shown)
+        _lineage_body(ctx, chosen, period, geo, breakdown, f"lx_{key}")
+
+
+def _cell_label(ctx: Context, breakdown: str) -> str:
+    """'stage=named' -> '阶段：验收命名' (a code's label where the snapshot has one)."""
+    dimension, _, value = breakdown.partition("=")
+    code_list = {"stage": "shs_stage", "discipline": "discipline", "member_type": "member_type", "gender": "gender",
+                 "school_type": "school_type"}.get(dimension)
+    label = code_label(ctx, code_list, value) if code_list else value
+    return f"{tr('dimension_' + dimension) if dimension in DIMENSIONS else dimension}：{label}"
+
+
+DIMENSIONS = ("stage", "discipline", "host_university", "gender", "member_type", "school_type")
+
+
+def _lineage_body(ctx: Context, indicator_id: str, period: int, geo: str, breakdown: str, key: str) -> None:
+    """The rule, the files and the rows behind one value (the viewer's scope)."""
+    definition = data.definitions(ctx.snap).filter(pl.col("indicator_id") == indicator_id)
+    st.markdown(tr("lineage_heading", indicator=indicator_name(ctx, indicator_id), year=period,
+                   place=place_name(ctx, None if geo == CITY else geo)))
+    if not definition.is_empty():
+        st.markdown(tr("lineage_rule", rule=definition.item(0, "definition_zh" if ctx.lang == "zh" else "definition_en")))
+    st.caption(tr("lineage_in_force"))
+    frame = data.value_lineage(ctx.snap, indicator_id, period, geo, breakdown)
+    if frame.is_empty():
+        closed = not ctx.snap.scope.is_city_wide and geo not in ctx.snap.scope.districts
+        st.info(tr("lineage_not_visible") if closed else tr("lineage_none"))
+        return
+    files = (frame.group_by("submission_id", maintain_order=True)
+             .agg(pl.col("original_name").first(), pl.col("sender_identity").first(), pl.col("inbox_path").first(),
+                  pl.col("arrived_at").first(), pl.col("report_type").first(), pl.col("staging_rows").sum()))
+    st.markdown(tr("lineage_summary", files=fmt.fmt_int(files.height), rows=fmt.fmt_int(frame["staging_rows"].sum())))
+    shown = pl.DataFrame({
+        tr("col_file"): [n or tr("not_visible_to_you") for n in files["original_name"].to_list()],
+        tr("lineage_col_sender"): [s or (tr("lineage_shared_inbox") if p else tr("not_visible_to_you"))
+                                   for s, p in zip(files["sender_identity"].to_list(), files["inbox_path"].to_list())],
+        tr("col_arrived"): time_column(files["arrived_at"].to_list()),
+        tr("col_report"): [tr(f"report_{r}") if r else fmt.MISSING for r in files["report_type"].to_list()],
+        # rows of a roster are minors: under 5 not shown, as everywhere
+        tr("lineage_col_rows"): [fmt.fmt_count_suppressed(n) for n in files["staging_rows"].to_list()]
+        if indicator_id.startswith("YIP_") else files["staging_rows"].to_list(),
+    })
+    dataframe(shown, f"table_lineage_{key}")

@@ -183,3 +183,6 @@ else:
         download=lambda: data.uncached(data.school_reports)(snap, year, district, None, 0),
         height=420,
     )
+
+# ---------------------------------------------------------------- any figure of the page: where it comes from
+ui.lineage_explorer(ctx, ["STE_PARTICIPATION", "STE_VICE_PRINCIPAL", "REPORTING_COMPLETENESS"], key="everyone")

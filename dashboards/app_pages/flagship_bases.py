@@ -191,3 +191,6 @@ else:
                                                 listed["is_carried_forward"].to_list())],
     })
     ui.table_with_download(shown, f"flb_bases_{ctx.year}", download=listed)
+
+# ---------------------------------------------------------------- any figure of the page: where it comes from
+ui.lineage_explorer(ctx, ["FLB_ACTIVE"], key="flagship_bases")

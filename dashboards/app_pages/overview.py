@@ -215,3 +215,6 @@ else:
         ui.chart_with_table(fig, table, f"completeness_by_district_{ctx.year}",
                             download=by_district.select("geo_code", "numerator", "denominator", "value"))
         ui.withheld_districts_note(ctx)
+
+# ---------------------------------------------------------------- any figure of the page: where it comes from
+ui.lineage_explorer(ctx, ["SHS_NAMED", "FLB_ACTIVE", "YIP_ENROLLED", "YIP_DUAL_MENTOR", "STE_VICE_PRINCIPAL", "STE_PARTICIPATION", "ALLIANCE_MEMBERS", "ALLIANCE_DISTRICTS", "REPORTING_COMPLETENESS"], key="overview")

@@ -189,3 +189,6 @@ else:
     until = min(date(ctx.year, 12, 31), fmt.to_beijing(data.snapshot_meta(ctx.snap)["as_of"]).date()) \
         if data.snapshot_meta(ctx.snap).get("as_of") else date(ctx.year, 12, 31)
     st.caption(tr("shs_days_note", until=fmt.fmt_date(until, ctx.lang)))
+
+# ---------------------------------------------------------------- any figure of the page: where it comes from
+ui.lineage_explorer(ctx, ["SHS_NAMED", "SHS_PIPELINE"], key="science_high_schools")

@@ -203,3 +203,6 @@ if not genders.is_empty():
     table = pl.DataFrame({tr("col_gender"): labels,
                           tr("col_students"): [fmt.fmt_count_suppressed(v, h) for v, h in zip(counts, hidden)]})
     ui.chart_with_table(fig, table, f"yip_gender_{ctx.year}", download=table)
+
+# ---------------------------------------------------------------- any figure of the page: where it comes from
+ui.lineage_explorer(ctx, ["YIP_ENROLLED", "YIP_DUAL_MENTOR", "YIP_COMPLETION"], key="youth_programme")

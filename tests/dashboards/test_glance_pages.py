@@ -247,3 +247,19 @@ def test_issue_16_words_have_both_languages_and_the_same_placeholders():
         assert re.search(r"[\u4e00-\u9fff]", zh), key
     for name, (zh, en) in FIELD_LABELS.items():
         assert re.search(r"[\u4e00-\u9fff]", zh) and en and not re.search(r"[\u4e00-\u9fff]", en), name
+
+
+def test_any_value_of_a_page_opens_its_lineage(demo_env, snapshot_sql):
+    """Not only the headline figures: a breakdown cell in a district (SHS_PIPELINE, named, 和平区)."""
+    expected = dict(snapshot_sql(
+        "select s.original_name, count(*) from indicators.value_lineage l join raw.submissions s "
+        "using (submission_id) where l.indicator_id = 'SHS_PIPELINE' and l.period = $p and l.geo_code = '120101' "
+        "and l.breakdown = 'stage=named' group by all", {"p": YEAR}))
+    assert expected
+    at = open_as(COMMISSION, "science_high_schools")
+    at.selectbox(key="lx_ind_science_high_schools_zh").set_value("SHS_PIPELINE").run()
+    at.selectbox(key="lx_geo_science_high_schools_zh").set_value("120101").run()
+    at.selectbox(key="lx_cell_science_high_schools").set_value("stage=named").run()
+    assert not at.exception
+    tables = [d.value for d in at.dataframe if t("lineage_col_rows") in d.value.columns]
+    assert any(dict(zip(tb[t("col_file")], tb[t("lineage_col_rows")])) == expected for tb in tables)
