@@ -60,8 +60,8 @@ snap = scope.scoped(published, viewer.scope) if published is not None else None
 c1, c2, c3 = st.columns(3)
 if snap is not None:
     meta = data.snapshot_meta(snap)
-    c1.metric(tr("audit_as_of"), fmt.fmt_datetime(meta.get("as_of"), lang))
-    c2.metric(tr("audit_published_at"), fmt.fmt_datetime(meta.get("published_at"), lang))
+    c1.metric(tr("audit_as_of") + tr("beijing_time_suffix"), fmt.fmt_datetime(meta.get("as_of"), lang))
+    c2.metric(tr("audit_published_at") + tr("beijing_time_suffix"), fmt.fmt_datetime(meta.get("published_at"), lang))
 else:
     c1.metric(tr("audit_as_of"), fmt.MISSING)
 inbox = settings.inbox_dir

@@ -22,7 +22,8 @@ for snap in [scope.scoped(s, ctx.snap.scope) for s in data.history_snapshots()]:
     seen.add(meta.get("as_of"))
     snapshots.append(snap)
     kind = tr("export_current") if snap.name == data.CURRENT_NAME else tr("export_archived")
-    labels[snap] = tr("export_snapshot_option", as_of=fmt.fmt_datetime(meta.get("as_of"), ctx.lang), kind=kind,
+    labels[snap] = tr("export_snapshot_option", as_of=fmt.fmt_datetime(meta.get("as_of"), ctx.lang)
+                      + tr("beijing_time_suffix"), kind=kind,
                       name=snap.name)
 chosen = st.selectbox(tr("export_choose"), options=snapshots, format_func=labels.get,
                       key=f"export_snapshot_{ctx.lang}")  # one widget per language: its labels are words
