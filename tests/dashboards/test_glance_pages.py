@@ -263,3 +263,11 @@ def test_any_value_of_a_page_opens_its_lineage(demo_env, snapshot_sql):
     assert not at.exception
     tables = [d.value for d in at.dataframe if t("lineage_col_rows") in d.value.columns]
     assert any(dict(zip(tb[t("col_file")], tb[t("lineage_col_rows")])) == expected for tb in tables)
+
+
+def test_the_upload_widget_states_the_products_limit(demo_env):
+    from pipelines import upload
+
+    at = open_as(SCHOOL, "upload")
+    (uploader,) = at.get("file_uploader")
+    assert uploader.proto.max_upload_size_mb == round(upload.max_upload_bytes() / 1048576) == 20  # not 200
