@@ -452,15 +452,13 @@ def dashboard(data_dir: str, repeats: int = 20) -> dict:
 def _page_list() -> list[str]:
     """The pages AppTest's viewer sees: the demo sign-in takes the first identity of
     seeds/role_assignments.csv, the data team, who has every page but a school's own."""
-    import re
 
+    from dashboards.pages import PAGES  # the page list lives apart from streamlit_app.py (issue 16)
     from dashboards.scope import may_open
     from pipelines.access.roles import Role, Scope
 
-    text = (ROOT / "dashboards" / "streamlit_app.py").read_text(encoding="utf-8")
     viewer = Scope(Role.DATA_TEAM)
-    return [path for path in re.findall(r'\("(app_pages/[a-z_]+\.py)"', text)
-            if may_open(viewer, Path(path).stem)]
+    return [path for path, _, url_path, _ in PAGES if may_open(viewer, url_path)]
 
 
 def pages() -> dict:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import date, datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -251,7 +252,7 @@ SHS_FORECAST = """
 select as_of, deadline_year, target, stage, stage_order, candidates, transitions_observed, withdrawals_observed,
     still_in_stage, transition_rate, median_days_to_next, is_pooled, probability_named, median_days_to_named,
     expected_named_by_deadline, named_now, projected_named_by_deadline, linear_projection_by_deadline,
-    method_zh, method_en
+    outlook_central, outlook_low, outlook_high, outlook_runs, stuck_in_stage, method_zh, method_en
 from indicators.shs_forecast
 order by stage_order
 """
@@ -289,6 +290,9 @@ final as (
         years.is_candidate,
         years.is_under_rectification,
         years.is_withdrawn,
+        -- days since the latest stage event, to the end of the year or the data's as-of (Beijing), whichever is earlier
+        date_diff('day', years.latest_event_date, least(make_date($period, 12, 31), (
+            select max(as_of + interval 8 hour)::date from meta.snapshot))) as days_in_stage,
         histories.history
     from years
     left join marts.dim_school as schools using (school_code)
@@ -363,40 +367,19 @@ def base_annual_figures(snap: ScopedSnapshot, district: str | None) -> pl.DataFr
 # ---------------------------------------------------------------- youth programme
 
 YIP_BY_DISTRICT = """
-with participants as (
-    select district_code, count(*) as participants
-    from marts.fct_yip_participants
-    where is_counted and cohort_year = $period
-    group by district_code
-),
-
-pupils as (
-    select district_code, sum(enrolled_students)::bigint as pupils
-    from marts.dim_school
-    where school_type in ('junior_secondary', 'nine_year', 'complete_secondary', 'senior_secondary', 'twelve_year')
-        and coalesce(valid_from_date <= make_date($period, 12, 31), true)
-        and coalesce(valid_to_date >= make_date($period, 1, 1), true)
-    group by district_code
-),
-
-final as (
-    select
-        districts.district_code,
-        coalesce(participants.participants, 0) as participants,
-        coalesce(pupils.pupils, 0) as pupils
-    from ref.districts as districts
-    left join participants using (district_code)
-    left join pupils using (district_code)
-)
-
-select * from final order by district_code
+-- the city's own row (120000) and each district's the viewer may see (marts.agg_yip_district_equity)
+select geo_code as district_code, participants, pupils
+from marts.agg_yip_district_equity
+where period = $period
+order by geo_code
 """
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def yip_by_district(snap: ScopedSnapshot, period: int) -> pl.DataFrame:
     """Participants of a cohort by district of their school, beside the district's secondary pupils
-    (registry enrolment of the schools with secondary grades open that year)."""
+    (registry enrolment of the schools with secondary grades open that year), and the city's own
+    totals (district_code 120000): a district bureau gets its district and the city, nothing else."""
     return _query(snap, YIP_BY_DISTRICT, {"period": period})
 
 
@@ -845,11 +828,16 @@ class ExportFiles(NamedTuple):
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=8)
-def export_files(snap: ScopedSnapshot) -> ExportFiles:
+def export_files(snap: ScopedSnapshot, lang: str = "zh") -> ExportFiles:
     """The files of `kejiao export` for one snapshot: made by the export module itself when it is
-    installed (the same bytes as the command line writes), else built here from indicator_values."""
+    installed (the same rules as the command line: counts of minors under 5 as "<5", times in
+    Beijing time; the CSV's headers in the reader's language), else built here from
+    indicator_values by the same rules."""
     import io
     import tempfile
+
+    from pipelines.exports import disclosure
+    from pipelines.exports import files as writer
 
     preview = _query(snap, EXPORT_FRAME)
     try:
@@ -859,15 +847,22 @@ def export_files(snap: ScopedSnapshot) -> ExportFiles:
     # the export module reads the whole snapshot file: only for the city-wide roles
     if export_indicators is not None and snap.scope.is_city_wide:
         with tempfile.TemporaryDirectory(prefix="kejiao-export-") as out:
-            written = export_indicators(Path(snap.path), Path(out))
+            written = export_indicators(Path(snap.path), Path(out), lang="zh" if lang == "zh" else None)
             files = {Path(p).name: Path(p).read_bytes() for p in written.values()}
         return ExportFiles(files, preview, "cli")
-    csv = ("\ufeff" + preview.write_csv()).encode("utf-8")
-    xlsx, parquet = io.BytesIO(), io.BytesIO()
-    preview.write_excel(xlsx, worksheet="indicators")
-    preview.write_parquet(parquet)
+    hidden = disclosure.suppressed_values(preview)
+    text = disclosure.as_text(hidden).drop("value_suppressed", "numerator_suppressed", "denominator_suppressed")
+    text = text.with_columns(pl.col("as_of").dt.replace_time_zone("UTC").dt.convert_time_zone("Asia/Shanghai")
+                             .dt.strftime("%Y-%m-%dT%H:%M:%S%:z"))
+    if lang == "zh":
+        from pipelines.exports.indicators_export import CSV_HEADERS_ZH
+
+        text = text.rename({k: v for k, v in CSV_HEADERS_ZH.items() if k in text.columns})
+    parquet = io.BytesIO()
+    hidden.drop("value_suppressed", "numerator_suppressed", "denominator_suppressed").with_columns(
+        pl.col("as_of").dt.replace_time_zone("UTC").dt.convert_time_zone("Asia/Shanghai")).write_parquet(parquet)
     stem = "indicators" if snap.scope.is_city_wide else f"indicators_{'_'.join(snap.districts or snap.schools)}"
-    return ExportFiles({f"{stem}.csv": csv, f"{stem}.xlsx": xlsx.getvalue(),
+    return ExportFiles({f"{stem}.csv": writer.csv_bytes(text), f"{stem}.xlsx": writer.xlsx_bytes(text, sheet="indicators"),
                         f"{stem}.parquet": parquet.getvalue()}, preview, "dashboard")
 
 
@@ -941,11 +936,16 @@ def my_issues(snap: ScopedSnapshot) -> pl.DataFrame:
 
 
 MY_ANNUAL_REPORTS = f"""
-select report_year, school_code, school_name, enrolled_students, students_in_st_activities, st_activity_percent,
-    science_vice_principals, science_teachers, labs, maker_spaces, st_clubs, awards_city_or_above, reported_at
-from marts.fct_school_annual_report
-where school_code {OWN}
-order by school_code, report_year desc
+select reports.report_year, reports.school_code, reports.school_name, reports.enrolled_students,
+    reports.students_in_st_activities, reports.st_activity_percent, reports.science_vice_principals,
+    reports.science_teachers, reports.labs, reports.maker_spaces, reports.st_clubs, reports.awards_city_or_above,
+    reports.reported_at,
+    -- where each figure comes from: the school's own file, sheet and row
+    submissions.original_name, reports.sheet_name, reports.row_number
+from marts.fct_school_annual_report as reports
+left join raw.submissions as submissions using (submission_id)
+where reports.school_code {OWN}
+order by reports.school_code, reports.report_year desc
 """
 
 
@@ -955,11 +955,13 @@ def my_annual_reports(snap: ScopedSnapshot) -> pl.DataFrame:
 
 
 MY_BASES = f"""
-select period, base_code, host_school_code, discipline, base_status, is_active, is_carried_forward, students_served,
-    schools_reached, courses_offered
-from marts.fct_base_year
-where host_school_code {OWN}
-order by period desc, base_code
+select bases.period, bases.base_code, bases.host_school_code, bases.discipline, bases.base_status, bases.is_active,
+    bases.is_carried_forward, bases.students_served, bases.schools_reached, bases.courses_offered,
+    submissions.original_name, bases.sheet_name, bases.row_number
+from marts.fct_base_year as bases
+left join raw.submissions as submissions using (submission_id)
+where bases.host_school_code {OWN}
+order by bases.period desc, bases.base_code
 """
 
 
@@ -969,10 +971,12 @@ def my_bases(snap: ScopedSnapshot) -> pl.DataFrame:
 
 
 MY_SHS_EVENTS = f"""
-select school_code, event_sequence, stage, event_date, approval_doc_no
-from marts.fct_shs_stage_events
-where school_code {OWN}
-order by school_code, event_sequence
+select events.school_code, events.event_sequence, events.stage, events.event_date, events.approval_doc_no,
+    submissions.original_name, events.sheet_name, events.row_number
+from marts.fct_shs_stage_events as events
+left join raw.submissions as submissions using (submission_id)
+where events.school_code {OWN}
+order by events.school_code, events.event_sequence
 """
 
 
@@ -1001,3 +1005,123 @@ def my_yip(snap: ScopedSnapshot) -> pl.DataFrame:
     """Youth-programme participants by cohort and status: those a university hosts, or a school's
     own pupils (counts only; small counts are suppressed where shown)."""
     return _query(snap, MY_YIP)
+
+
+# ---------------------------------------------------------------- files received, not yet ingested
+
+def waiting_uploads(identity: str, role: str, schools: tuple[str, ...], districts: tuple[str, ...],
+                    ingested: frozenset[str]) -> pl.DataFrame:
+    """Files sent on the upload page that no run has ingested yet (their inbox path is not among
+    `ingested`), of the viewer: sent by them, or for their schools (a school, a university) or
+    district (a district bureau); every one for the city-wide roles. Read from the inbox itself,
+    never cached: a file just sent shows at once, as "received, waiting for the next run"."""
+    import json
+
+    from pipelines import upload
+    from pipelines.settings import get_settings
+
+    inbox = get_settings().inbox_dir
+    rows = []
+    for path, sender_json in upload.inbox_senders(inbox).items():
+        if path in ingested:
+            continue
+        sender = json.loads(sender_json)
+        mine = (sender.get("identity") == identity or role in ("data_team", "commission")
+                or (role == "school" and set(sender.get("schools") or ()) & set(schools))
+                or (role == "district" and set(sender.get("districts") or ()) & set(districts)))
+        if not mine:
+            continue
+        sidecar = (inbox / path).with_name(f".{Path(path).name}{upload.SIDECAR_SUFFIX}")
+        try:
+            manifest = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        uploaded = manifest.get("uploaded_at")
+        rows.append({"original_name": manifest.get("original_name") or Path(path).name, "inbox_path": path,
+                     "uploaded_at": datetime.fromisoformat(uploaded) if uploaded else None,
+                     "sender": sender.get("identity")})
+    return pl.DataFrame(rows, schema={"original_name": pl.String, "inbox_path": pl.String,
+                                      "uploaded_at": pl.Datetime("us"), "sender": pl.String}).sort(
+        "uploaded_at", descending=True, nulls_last=True)
+
+
+# ---------------------------------------------------------------- lineage behind one value
+
+VALUE_LINEAGE = """
+-- the files behind one indicator value (indicators.value_lineage, as the viewer's scope may see it)
+with lineage as (
+    select submission_id, staging_table, count(*) as staging_rows
+    from indicators.value_lineage
+    where indicator_id = $indicator_id and period = $period and geo_code = $geo_code and breakdown = $breakdown
+    group by all
+)
+
+select
+    submissions.original_name,
+    submissions.inbox_path,
+    json_extract_string(submissions.sender, '$.identity') as sender_identity,
+    json_extract_string(submissions.sender, '$.role') as sender_role,
+    submissions.arrived_at,
+    submissions.report_type,
+    submissions.status,
+    lineage.staging_table,
+    lineage.staging_rows,
+    lineage.submission_id
+from lineage
+left join raw.submissions as submissions using (submission_id)
+order by submissions.arrived_at, submissions.original_name, lineage.staging_table
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=256)
+def value_lineage(snap: ScopedSnapshot, indicator_id: str, period: int, geo_code: str, breakdown: str = "") -> pl.DataFrame:
+    """Which files (name, sender, arrival) and how many of their rows are behind one value."""
+    return _query(snap, VALUE_LINEAGE, {"indicator_id": indicator_id, "period": period, "geo_code": geo_code,
+                                        "breakdown": breakdown})
+
+
+# ---------------------------------------------------------------- deadlines and what lacks
+
+def report_deadline(report_type: str, period: int):
+    """The day a report of `period` is due (seeds/deadlines.csv, a few lines: read each time, not
+    a cached query, which all take the snapshot first), None for reports sent 'when it changes'
+    (R0, R1, R4)."""
+    from pipelines.operations.deadlines import load_deadlines
+
+    deadline = load_deadlines().get(report_type)
+    return None if deadline is None else deadline.due(period)
+
+
+YIP_MENTORS_LACKING = """
+-- participants of a cohort by which mentor they lack (counted rows of the viewer's scope)
+select
+    count(*) filter (where not has_university_mentor and has_school_mentor) as lacking_university_only,
+    count(*) filter (where has_university_mentor and not has_school_mentor) as lacking_school_only,
+    count(*) filter (where not has_university_mentor and not has_school_mentor) as lacking_both,
+    count(*) filter (where has_both_mentors) as with_both,
+    count(*) as participants
+from marts.fct_yip_participants
+where is_counted and cohort_year = $period and ($district is null or district_code = $district)
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def yip_mentors_lacking(snap: ScopedSnapshot, period: int, district: str | None) -> pl.DataFrame:
+    """How many participants of a cohort lack their university mentor, their school mentor, or both
+    (one row)."""
+    return _query(snap, YIP_MENTORS_LACKING, {"period": period, "district": district})
+
+
+# ---------------------------------------------------------------- the monthly briefing
+
+def briefing_pdf(snapshot_path: str, as_of: date) -> bytes:
+    """The monthly briefing (pipelines/operations/briefing) of one snapshot file, as PDF bytes: made
+    when asked for (a few seconds: charts and Chromium), for the city-wide roles' export page."""
+    import tempfile
+
+    from pipelines.operations.briefing import make_briefing
+
+    with tempfile.TemporaryDirectory(prefix="kejiao-briefing-") as out:
+        target = Path(out) / "briefing.pdf"
+        make_briefing(Path(snapshot_path), target, as_of)
+        return target.read_bytes()

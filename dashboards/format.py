@@ -9,13 +9,12 @@ worked out from a total), as official statistics on minors do.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 
 MISSING = "—"
 BEIJING = timezone(timedelta(hours=8), "北京时间")
-SMALL_COUNT = 5  # cells with fewer students than this are shown as "<5"
-SUPPRESSED = f"<{SMALL_COUNT}"
+# cells with fewer students than SMALL_COUNT are shown as "<5": the one rule of the dashboard and the exports
+from pipelines.exports.disclosure import SMALL_COUNT, SUPPRESSED, is_small, suppress_counts  # noqa: F401
 
 
 def _is_missing(value) -> bool:
@@ -102,26 +101,6 @@ def fmt_year(value, lang: str = "zh") -> str:
     if _is_missing(value):
         return MISSING
     return f"{int(value)}年" if lang == "zh" else str(int(value))
-
-
-def is_small(count) -> bool:
-    """True for a count of people that must not be published (1–4). Zero is not disclosive."""
-    return not _is_missing(count) and 0 < count < SMALL_COUNT
-
-
-def suppress_counts(counts: Sequence, has_total: bool = True) -> list[bool]:
-    """Which cells of one set of counts to suppress.
-
-    Primary suppression: every count from 1 to 4. Secondary: when a total is published and
-    exactly one cell would be hidden, the smallest other non-zero cell is hidden too, so the
-    hidden one cannot be worked out by subtraction.
-    """
-    hide = [is_small(c) for c in counts]
-    if has_total and sum(hide) == 1:
-        others = [(c, i) for i, c in enumerate(counts) if not hide[i] and not _is_missing(c) and c > 0]
-        if others:
-            hide[min(others)[1]] = True
-    return hide
 
 
 def fmt_count_suppressed(value, hidden: bool | None = None) -> str:

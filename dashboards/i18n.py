@@ -267,9 +267,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "completeness_by_district_title": ("{year}年各区年报报送率", "Annual reports in by district, {year}"),
     # ------------------------------------------------------------ science high schools
     "shs_title": ("科学高中", "Science high schools"),
-    "shs_intro": ("目标：到2030年建成25所左右科学高中。下图对比每年已命名学校数与按期路径，并给出两种到期估计。",
+    "shs_intro": ("目标：到2030年建成25所左右科学高中。下图对比每年已命名学校数与按期路径，并给出一个到期展望（含区间）。",
                   ("Target: about 25 science high schools by 2030. Named schools each year against the straight path, "
-                  "with two estimates for the deadline.")),
+                  "with one outlook for the deadline (and its range).")),
     "shs_named_metric": ("{year}年末已命名", "Named at the end of {year}"),
     "shs_status_label": ("进展状态", "Status"),
     "shs_ratio": ("进展比 R = {ratio}", "Progress ratio R = {ratio}"),
@@ -572,6 +572,11 @@ _merge_other_tables()
 
 
 TEXT.update(ACCESS_TEXT)  # sign-in, upload, my school, audit, role assignments
+
+from dashboards.glance_text import GLANCE_TEXT
+
+for _key, _words in GLANCE_TEXT.items():
+    TEXT.setdefault(_key, _words)
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **values) -> str:

@@ -19,6 +19,7 @@ What each role's views hold:
 | indicators.shs_forecast | all | all | all (a city aggregate) | none |
 | indicators.value_lineage | all | all | its district's values | none |
 | school-level marts and staging rows | all | all | its district's schools | its own rows (a university: the roster it hosts) |
+| marts.agg_yip_district_equity | all | all | the city's row and its district's | none |
 | raw.submissions | all | all | files of its district's schools only | its own files only |
 | raw.issues (errors of files) | all | none | of those files | of those files |
 | a table this module does not know | all | all | by `district_code` / `geo_code` / `school_code` if it has one, else none | by `school_code`, else none |
@@ -99,6 +100,9 @@ RULES: dict[str, Rule] = {
                   "breakdown_value in (select school_code from access.scope_schools)))"),
         school=NONE),
     "indicators.shs_forecast": Rule(district=None, school=NONE),
+    # a district bureau reads its own district's row and the city's own (never the other districts')
+    "marts.agg_yip_district_equity": Rule(
+        district=IN_DISTRICTS.format(col="geo_code") + " or geo_code = '" + CITY + "'", school=NONE),
     "indicators.value_lineage": Rule(district=IN_DISTRICTS.format(col="geo_code"), school=NONE),
     "marts.dim_school": school_rule("school_code", "district_code"),
     "marts.dim_school_history": school_rule("school_code", "district_code"),

@@ -12,23 +12,8 @@ import streamlit as st
 from dashboards import auth, data, scope, ui
 from dashboards import format as fmt
 from dashboards.i18n import DEFAULT_LANG, LANGUAGES, t
+from dashboards.pages import PAGES
 from pipelines.access.roles import Permission
-
-# url paths are the files' stems (AppTest.switch_page finds a page by its file)
-PAGES = [
-    ("app_pages/my_school.py", "page_my_school", "my_school", ":material/home:"),  # a school lands here
-    ("app_pages/overview.py", "page_overview", "overview", ":material/dashboard:"),
-    ("app_pages/science_high_schools.py", "page_shs", "science_high_schools", ":material/school:"),
-    ("app_pages/flagship_bases.py", "page_flb", "flagship_bases", ":material/science:"),
-    ("app_pages/youth_programme.py", "page_yip", "youth_programme", ":material/groups:"),
-    ("app_pages/everyone.py", "page_everyone", "everyone", ":material/diversity_3:"),
-    ("app_pages/reporting.py", "page_reporting", "reporting", ":material/inbox:"),
-    ("app_pages/methodology.py", "page_method", "methodology", ":material/menu_book:"),
-    ("app_pages/export.py", "page_export", "export", ":material/download:"),
-    ("app_pages/upload.py", "page_upload", "upload", ":material/upload_file:"),
-    ("app_pages/audit.py", "page_audit", "audit", ":material/policy:"),
-    ("app_pages/access.py", "page_access", "access", ":material/admin_panel_settings:"),
-]
 
 st.set_page_config(page_title="科教2030", page_icon=":material/school:", layout="wide")
 
@@ -56,12 +41,52 @@ with st.sidebar:
     )
 lang = ui.lang()
 
+# demo mode only: the identity chosen in the switcher rides in the address (?demo=...), so that a
+# reload or a bookmarked page opens as the same demo identity (the switcher still decides)
+DEMO_PARAM = "demo"
+demo_mode = auth.auth_section() is None
+if demo_mode and auth.DEMO_KEY not in st.session_state and st.query_params.get(DEMO_PARAM):
+    st.session_state[auth.DEMO_KEY] = st.query_params[DEMO_PARAM]
+
 # nobody gets further without a viewer: the sign-in (or demo refusal) page stops the script here
 viewer = auth.require_viewer()
-pages = [page for page in PAGES if scope.may_open(viewer.scope, page[2])]  # pages by role, deny by default
+if demo_mode and viewer.mode == "demo" and st.query_params.get(DEMO_PARAM) != viewer.identity:
+    st.query_params[DEMO_PARAM] = viewer.identity
+
+
+def closed_page(title_key: str):
+    """A page the role may not open, reached by its address (a bookmark): say so in the reader's
+    language and point to the role's own pages, instead of Streamlit's English "Page not found"."""
+
+    def page() -> None:
+        st.title(t("page_closed_title", lang))
+        st.warning(t("page_closed_to_role", lang, role=auth.role_label(viewer.role)), icon=":material/lock:")
+        auth.record("access_denied", viewer, subject=title_key, outcome="denied")
+        first = next((p for p in PAGES if scope.may_open(viewer.scope, p[2])), None)
+        if first is not None:
+            st.page_link(first[0], label=t(first[1], lang), icon=first[3])
+
+    page.__name__ = f"closed_{title_key}"
+    return page
+
+
+def landing() -> None:
+    """The address of the app itself ('/'): the role's first page. A real page marked default would
+    be served at '/' only, and its own address (a bookmark of /overview) would be 'Page not found'."""
+    first = next((p for p in PAGES if scope.may_open(viewer.scope, p[2])), None)
+    if first is None:
+        st.title(t("page_closed_title", lang))
+        st.stop()
+    st.switch_page(first[0])
+
+
+# pages by role, deny by default; the others answer their address with a refusal, hidden from the menu
 navigation = st.navigation([
-    st.Page(path, title=t(title_key, lang), url_path=url_path, icon=icon, default=(i == 0))
-    for i, (path, title_key, url_path, icon) in enumerate(pages)
+    st.Page(landing, title=t("app_title", lang), url_path="home", default=True, visibility="hidden"),
+    *(st.Page(path, title=t(title_key, lang), url_path=url_path, icon=icon)
+      if scope.may_open(viewer.scope, url_path)
+      else st.Page(closed_page(title_key), title=t(title_key, lang), url_path=url_path, icon=icon, visibility="hidden")
+      for path, title_key, url_path, icon in PAGES),
 ])
 
 published = data.current_snapshot()

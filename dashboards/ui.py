@@ -7,6 +7,7 @@ import html
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 
 import plotly.graph_objects as go
@@ -15,7 +16,9 @@ import streamlit as st
 
 from dashboards import auth, charts, data
 from dashboards import format as fmt
+from dashboards.glance_text import FIELD_LABELS
 from dashboards.i18n import DEFAULT_LANG, t
+from pipelines.exports import files
 
 CITY = data.CITY
 
@@ -56,10 +59,25 @@ def context() -> Context:
     return Context(
         snap=snap,
         lang=lang(),
-        year=int(st.session_state["year"]),
+        year=_year(snap),
         district=None if district == CITY else district,
         years=tuple(st.session_state.get("_years", ())),
     )
+
+
+def _year(snap: data.Snapshot) -> int:
+    """The year filter's value; a viewer without filters (a school) reads the year of the data's
+    as-of (Beijing time), else the newest year of the snapshot's figures, else this year."""
+    chosen = st.session_state.get("year")
+    if chosen is not None:
+        return int(chosen)
+    years = st.session_state.get("_years") or ()
+    if years:
+        return int(max(years))
+    as_of = data.snapshot_meta(snap).get("as_of")
+    if as_of is not None:
+        return fmt.to_beijing(as_of).year
+    return fmt.to_beijing(datetime.now(UTC)).year
 
 
 def page_header(ctx: Context, title_key: str, intro_key: str | None = None) -> None:
@@ -91,6 +109,33 @@ def place_name(ctx: Context, geo: str | None) -> str:
     if frame.is_empty():
         return str(geo)
     return frame.item(0, "district_name_zh" if ctx.lang == "zh" else "district_name_en")
+
+
+def rows_place(ctx: Context) -> str:
+    """The place of a section drawn from school-level rows (listings, the marts): for a viewer whose
+    scope is one district or a few schools, "全市" would be untrue there (the rows are only those
+    the scope holds), so the section names what the viewer sees."""
+    if ctx.district is not None or ctx.snap.scope.is_city_wide:
+        return place_name(ctx, ctx.district)
+    names = district_names(ctx)
+    codes = ctx.snap.scope.districts or ctx.snap.scope.schools
+    separator = "、" if ctx.lang == "zh" else ", "
+    return tr("rows_place", districts=separator.join(names.get(c, c) for c in codes))
+
+
+def visible_district(ctx: Context, code: str) -> bool:
+    """Whether the viewer's scope may see a district's own figures (a district bureau: its own)."""
+    return ctx.snap.scope.is_city_wide or code in ctx.snap.scope.districts
+
+
+def withheld_districts_note(ctx: Context) -> None:
+    """Under a by-district view: the districts whose figures the viewer may not see, named as such
+    (they are left out, never drawn as zero or as 'no data')."""
+    names = district_names(ctx)
+    withheld = [names[g] for g in names if not visible_district(ctx, g)]
+    if withheld:
+        separator = "、" if ctx.lang == "zh" else ", "
+        st.caption(tr("districts_withheld", n=len(withheld), districts=separator.join(withheld)))
 
 
 def district_names(ctx: Context) -> dict[str, str]:
@@ -165,6 +210,44 @@ def status_badge(status: str | None) -> str:
             f"{html.escape(status_word(status))}</span>")
 
 
+# ---------------------------------------------------------------- dates and times in tables
+
+BEIJING_ZONE = "Asia/Shanghai"
+DATE_FORMAT = {"zh": "YYYY年M月D日", "en": "YYYY-MM-DD"}
+DATETIME_FORMAT = {"zh": "YYYY年M月D日 HH:mm", "en": "YYYY-MM-DD HH:mm"}
+
+
+def date_column(values) -> pl.Series:
+    """Dates as dates (a table sorts them by time, not as text), shown the Chinese way by the
+    table's column format (column_config)."""
+    return pl.Series(values, dtype=pl.Date, strict=False)
+
+
+def time_column(values) -> pl.Series:
+    """Warehouse times (UTC) as Beijing times, kept as times so that they sort; their header says
+    Beijing time (column_config)."""
+    local = [None if v is None else fmt.to_beijing(datetime.fromisoformat(v) if isinstance(v, str) else v)
+             .replace(tzinfo=None) for v in values]
+    return pl.Series(local, dtype=pl.Datetime("us"), strict=False).dt.replace_time_zone(BEIJING_ZONE)
+
+
+def column_config(table: pl.DataFrame) -> dict:
+    """How a table shows its date and time columns (and says that times are Beijing time)."""
+    config = {}
+    for name, dtype in table.schema.items():
+        if dtype == pl.Date:
+            config[name] = st.column_config.DateColumn(name, format=DATE_FORMAT.get(lang(), DATE_FORMAT["zh"]))
+        elif isinstance(dtype, pl.Datetime):
+            config[name] = st.column_config.DatetimeColumn(name + tr("beijing_time_suffix"),
+                                                           format=DATETIME_FORMAT.get(lang(), DATETIME_FORMAT["zh"]))
+    return config
+
+
+def dataframe(table: pl.DataFrame, key: str, **kwargs) -> None:
+    """st.dataframe with the dates and times of the table shown as such (sortable)."""
+    st.dataframe(table, hide_index=True, key=key, column_config=column_config(table), **kwargs)
+
+
 # ---------------------------------------------------------------- charts and their tables
 
 def chart_with_table(fig: go.Figure, table: pl.DataFrame, key: str, *, download: pl.DataFrame | None = None) -> None:
@@ -175,20 +258,102 @@ def chart_with_table(fig: go.Figure, table: pl.DataFrame, key: str, *, download:
     """
     st.plotly_chart(fig, key=f"chart_{key}", config={"displaylogo": False})
     with st.expander(tr("chart_table")):
-        st.dataframe(table, hide_index=True, key=f"table_{key}")
-        st.download_button(tr("download_csv"), data=csv_bytes(download if download is not None else table),
-                           file_name=f"{key}.csv", mime="text/csv", key=f"download_{key}",
-                           icon=":material/download:", on_click=auth.record_download, args=(f"{key}.csv",))
+        dataframe(table, f"table_{key}")
+        frame = download if download is not None else table
+        download_button(tr("download_csv"), lambda: frame, download_name(key), key=f"download_{key}")
+
+
+def download_button(label: str, frame: Callable[[], pl.DataFrame] | Callable[[], bytes], file_name: str, *,
+                    key: str, mime: str = "text/csv", what: str = "", **kwargs) -> None:
+    """Every download of the dashboard: the file is made on click and the download recorded then,
+    with no rerun ("ignore"). A rerun on click (an on_click callback) draws every deferred button
+    of the page anew under new file ids and, when it ends first, drops the id the browser asks
+    for next: the first click on another CSV of the page then brings nothing (issue 16 #9).
+
+    `frame` gives a frame (written as a report-ready CSV in the language and with the place names
+    of the moment the button was drawn: the click runs outside any script run) or the bytes."""
+    viewer, words = auth.current_viewer(), _download_words()
+
+    def payload() -> bytes:
+        made = frame()
+        body = made if isinstance(made, bytes) else files.csv_bytes(report_ready(made, *words))
+        auth.record("download", viewer, subject=file_name, **({"detail": {"what": what}} if what else {}))
+        return body
+
+    st.download_button(label, data=payload, file_name=file_name, mime=mime, key=key,
+                       icon=kwargs.pop("icon", ":material/download:"), on_click="ignore", **kwargs)
+
+
+DISTRICT_COLUMNS = {"district_code": "district_name", "geo_code": "geo_name"}
+
+
+def _district_lookup() -> dict[str, str]:
+    snap = st.session_state.get("_snapshot")
+    if snap is None:
+        return {}
+    try:
+        frame = data.districts(snap)
+    except data.SnapshotUnavailable:
+        return {}
+    names = dict(zip(frame["district_code"].to_list(),
+                     frame["district_name_zh" if lang() == "zh" else "district_name_en"].to_list()))
+    names[CITY] = tr("whole_city")
+    return names
+
+
+def _download_words() -> tuple[str, dict[str, str], str]:
+    """The language, the district names and the word for Beijing time of this script run."""
+    return lang(), _district_lookup(), tr("beijing_time_suffix")
+
+
+def report_ready(frame: pl.DataFrame, language: str | None = None, names: dict[str, str] | None = None,
+                 time_suffix: str | None = None) -> pl.DataFrame:
+    """A download as a report wants it: headers in the reader's language (Chinese by default,
+    through the one translation table), each district code with its name beside it, and every
+    time in Beijing time with the header saying so (warehouse times are UTC)."""
+    language = language or lang()
+    time_suffix = time_suffix if time_suffix is not None else t("beijing_time_suffix", language)
+    if names is None:
+        names = _district_lookup() if set(DISTRICT_COLUMNS) & set(frame.columns) else {}
+    columns, index = [], 1 if language == "en" else 0
+    for name, dtype in frame.schema.items():
+        label = FIELD_LABELS[name][index] if name in FIELD_LABELS else name
+        column = pl.col(name)
+        if isinstance(dtype, pl.Datetime):
+            zoned = column.dt.replace_time_zone("UTC") if dtype.time_zone is None else column
+            columns.append(zoned.dt.convert_time_zone(BEIJING_ZONE).dt.strftime("%Y-%m-%d %H:%M:%S")
+                           .alias(label + time_suffix))
+            continue
+        columns.append(column.alias(label))
+        if name in DISTRICT_COLUMNS and names and dtype == pl.String:
+            partner = DISTRICT_COLUMNS[name]
+            columns.append(column.replace_strict(names, default=None, return_dtype=pl.String)
+                           .alias(FIELD_LABELS[partner][index]))
+    return frame.select(columns)
+
+
+def as_of_stamp(snap: data.Snapshot | None = None) -> str:
+    """The data's as-of in Beijing time for a file name: '2026-11-24_1308' ('' without a snapshot)."""
+    snap = snap or st.session_state.get("_snapshot")
+    if snap is None:
+        return ""
+    as_of = data.snapshot_meta(snap).get("as_of")
+    return f"{fmt.to_beijing(as_of):%Y-%m-%d_%H%M}" if as_of else ""
+
+
+def download_name(stem: str, suffix: str = "csv", snap: data.Snapshot | None = None) -> str:
+    """A download's file name names the data's as-of (Beijing time): 'shs_candidates_2026_截至2026-11-24_1308.csv'."""
+    stamp = as_of_stamp(snap)
+    if not stamp:
+        return f"{stem}.{suffix}"
+    return f"{stem}_{tr('as_of_word')}{stamp}.{suffix}"
 
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:
-    """CSV in UTF-8 with BOM (Excel then opens the Chinese correctly); lists become '; '-joined text."""
-    nested = [name for name, dtype in frame.schema.items() if dtype.is_nested()]
-    if nested:
-        frame = frame.with_columns(
-            pl.col(name).map_elements(lambda v: "; ".join(str(x) for x in v) if v is not None else None,
-                                      return_dtype=pl.String) for name in nested)
-    return ("\ufeff" + frame.write_csv()).encode("utf-8")
+    """CSV in UTF-8 with BOM (Excel then opens the Chinese correctly), report-ready (report_ready:
+    headers in the reader's language, district names, Beijing time), lists '; '-joined, and text a
+    spreadsheet would run as a formula neutralised: the product's one writer (pipelines/exports/files.py)."""
+    return files.csv_bytes(report_ready(frame))
 
 
 def table_with_download(table: pl.DataFrame, key: str, *,
@@ -196,26 +361,9 @@ def table_with_download(table: pl.DataFrame, key: str, *,
                         height: int | str = "auto") -> None:
     """A table and its CSV. `download` may be a function giving the frame: the file is then made
     only when the button is clicked (a whole listing, when the table shows one page of it)."""
-    st.dataframe(table, hide_index=True, key=f"table_{key}", height=height)
-    name = f"{key}.csv"
-    if callable(download):
-        fetch, viewer = download, auth.current_viewer()
-
-        def payload() -> bytes:
-            """Streamlit calls this on click, on a thread of its own, outside any script run: so the
-            viewer is the one the button was drawn for, and the download is recorded here."""
-            body = csv_bytes(fetch())
-            auth.record("download", viewer, subject=name)
-            return body
-
-        # No rerun on click ("ignore"): a rerun draws the button anew under a new file id and, when
-        # it ends first, drops the id the browser is asking for, and the file never comes.
-        data, click = payload, {"on_click": "ignore"}
-    else:
-        data = csv_bytes(download if download is not None else table)
-        click = {"on_click": auth.record_download, "args": (name,)}
-    st.download_button(tr("download_csv"), data=data, file_name=name, mime="text/csv", key=f"download_{key}",
-                       icon=":material/download:", **click)
+    dataframe(table, f"table_{key}", height=height)
+    fetch = download if callable(download) else (lambda: download if download is not None else table)
+    download_button(tr("download_csv"), fetch, download_name(key), key=f"download_{key}")
 
 
 def paged_table(key: str, total: int, page: Callable[[int, int], pl.DataFrame],
@@ -241,3 +389,114 @@ def paged_table(key: str, total: int, page: Callable[[int, int], pl.DataFrame],
 
 def no_data(what_key: str = "no_data") -> None:
     st.info(tr(what_key))
+
+
+# ---------------------------------------------------------------- files received, waiting for a run
+
+def waiting_uploads(viewer, snap: data.Snapshot | None) -> None:
+    """The viewer's files received on the upload page that no run has ingested yet, shown at once
+    as "received, waiting for the next run" (nothing when there are none)."""
+    if viewer is None:
+        return
+    ingested = frozenset()
+    if snap is not None:
+        try:
+            ingested = frozenset(data.my_submissions(snap)["inbox_path"].to_list())
+        except data.SnapshotUnavailable:
+            pass
+    waiting = data.waiting_uploads(viewer.identity, viewer.role.value, tuple(viewer.scope.schools),
+                                   tuple(viewer.scope.districts), ingested)
+    if waiting.is_empty():
+        return
+    st.markdown("#### " + tr("waiting_title", n=fmt.fmt_int(waiting.height)))
+    dataframe(pl.DataFrame({
+        tr("col_file"): waiting["original_name"].to_list(),
+        tr("col_uploaded"): time_column(waiting["uploaded_at"].to_list()),
+        tr("my_col_status"): [tr("waiting_status")] * waiting.height,
+    }), "table_waiting_uploads")
+    st.caption(tr("waiting_note"))
+
+
+# ---------------------------------------------------------------- where a figure comes from
+
+def lineage(ctx: Context, indicator_id: str, period: int, geo: str | None = None, breakdown: str = "", *,
+            key: str) -> None:
+    """A "来源" button beside a figure: the files behind it (name, sender, arrival in Beijing time),
+    how many of their rows, and the rule that combined them, as the viewer's scope may see them."""
+    geo = geo or CITY
+    with st.popover(tr("lineage_button"), icon=":material/account_tree:", key=f"lineage_{key}"):
+        _lineage_body(ctx, indicator_id, period, geo, breakdown, key)
+
+
+def lineage_explorer(ctx: Context, indicator_ids: list[str], *, key: str) -> None:
+    """Any value of the page's indicators (any year, place the viewer may see, breakdown cell): its
+    files, rows and rule, as the "来源" button gives them for a headline figure."""
+    with st.expander(tr("lineage_explorer_title"), icon=":material/account_tree:"):
+        names = {i: indicator_name(ctx, i) for i in indicator_ids}
+        chosen = st.selectbox(tr("col_indicator"), indicator_ids, format_func=names.get, key=f"lx_ind_{key}_{ctx.lang}")
+        values = data.indicator_values(ctx.snap).filter(pl.col("indicator_id") == chosen)
+        if values.is_empty():
+            no_data()
+            return
+        places = {CITY: tr("whole_city"), **{g: n for g, n in district_names(ctx).items()
+                                               if g in set(values["geo_code"].to_list())}}
+        c1, c2, c3 = st.columns(3)
+        period = c1.selectbox(tr("year_label"), sorted(set(values["period"].to_list()), reverse=True),
+                              key=f"lx_year_{key}")
+        geo = c2.selectbox(tr("district_label"), [g for g in places if g in set(values["geo_code"].to_list())],
+                           format_func=places.get, key=f"lx_geo_{key}_{ctx.lang}")
+        cells = sorted(set(values.filter((pl.col("period") == period) & (pl.col("geo_code") == geo))["breakdown"]
+                           .to_list()))
+        breakdown = c3.selectbox(tr("lineage_breakdown"), cells or [""], key=f"lx_cell_{key}",
+                                 format_func=lambda b: tr("lineage_total") if b == "" else _cell_label(ctx, b))
+        row = values.filter((pl.col("period") == period) & (pl.col("geo_code") == geo) & (pl.col("breakdown") == breakdown))
+        if not row.is_empty():
+            r = row.row(0, named=True)
+            shown = fmt.fmt_value(r["value"], r["unit"])
+            if chosen.startswith("YIP_") and ((r["unit"] == "students" and fmt.is_small(r["value"]))
+                                              or fmt.is_small(r["denominator"]) or fmt.is_small(r["numerator"])):
+                shown = fmt.SUPPRESSED
+            st.metric(tr("col_value"), shown)
+        _lineage_body(ctx, chosen, period, geo, breakdown, f"lx_{key}")
+
+
+def _cell_label(ctx: Context, breakdown: str) -> str:
+    """'stage=named' -> '阶段：验收命名' (a code's label where the snapshot has one)."""
+    dimension, _, value = breakdown.partition("=")
+    code_list = {"stage": "shs_stage", "discipline": "discipline", "member_type": "member_type", "gender": "gender",
+                 "school_type": "school_type"}.get(dimension)
+    label = code_label(ctx, code_list, value) if code_list else value
+    return f"{tr('dimension_' + dimension) if dimension in DIMENSIONS else dimension}：{label}"
+
+
+DIMENSIONS = ("stage", "discipline", "host_university", "gender", "member_type", "school_type")
+
+
+def _lineage_body(ctx: Context, indicator_id: str, period: int, geo: str, breakdown: str, key: str) -> None:
+    """The rule, the files and the rows behind one value (the viewer's scope)."""
+    definition = data.definitions(ctx.snap).filter(pl.col("indicator_id") == indicator_id)
+    st.markdown(tr("lineage_heading", indicator=indicator_name(ctx, indicator_id), year=period,
+                   place=place_name(ctx, None if geo == CITY else geo)))
+    if not definition.is_empty():
+        st.markdown(tr("lineage_rule", rule=definition.item(0, "definition_zh" if ctx.lang == "zh" else "definition_en")))
+    st.caption(tr("lineage_in_force"))
+    frame = data.value_lineage(ctx.snap, indicator_id, period, geo, breakdown)
+    if frame.is_empty():
+        closed = not ctx.snap.scope.is_city_wide and geo not in ctx.snap.scope.districts
+        st.info(tr("lineage_not_visible") if closed else tr("lineage_none"))
+        return
+    files = (frame.group_by("submission_id", maintain_order=True)
+             .agg(pl.col("original_name").first(), pl.col("sender_identity").first(), pl.col("inbox_path").first(),
+                  pl.col("arrived_at").first(), pl.col("report_type").first(), pl.col("staging_rows").sum()))
+    st.markdown(tr("lineage_summary", files=fmt.fmt_int(files.height), rows=fmt.fmt_int(frame["staging_rows"].sum())))
+    shown = pl.DataFrame({
+        tr("col_file"): [n or tr("not_visible_to_you") for n in files["original_name"].to_list()],
+        tr("lineage_col_sender"): [s or (tr("lineage_shared_inbox") if p else tr("not_visible_to_you"))
+                                   for s, p in zip(files["sender_identity"].to_list(), files["inbox_path"].to_list())],
+        tr("col_arrived"): time_column(files["arrived_at"].to_list()),
+        tr("col_report"): [tr(f"report_{r}") if r else fmt.MISSING for r in files["report_type"].to_list()],
+        # rows of a roster are minors: under 5 not shown, as everywhere
+        tr("lineage_col_rows"): [fmt.fmt_count_suppressed(n) for n in files["staging_rows"].to_list()]
+        if indicator_id.startswith("YIP_") else files["staging_rows"].to_list(),
+    })
+    dataframe(shown, f"table_lineage_{key}")

@@ -39,8 +39,7 @@ actor = right.text_input(tr("audit_actor"), key="audit_actor").strip() or None
 events = audit.recent(1000, event=event, actor=actor, path=audit.audit_path(settings))
 st.metric(tr("audit_shown"), fmt.fmt_int(events.height))
 shown = pl.DataFrame({
-    tr("audit_col_time"): [fmt.fmt_datetime(datetime.fromisoformat(v), lang) if v else fmt.MISSING
-                           for v in events["occurred_at"].to_list()],
+    tr("audit_col_time"): ui.time_column(events["occurred_at"].to_list()),
     tr("audit_col_event"): [tr(f"audit_event_{e}") if e in EVENTS else e for e in events["event"].to_list()],
     tr("audit_col_actor"): events["actor"].to_list(),
     tr("audit_col_role"): events["role"].to_list(),
@@ -50,10 +49,9 @@ shown = pl.DataFrame({
     tr("audit_col_outcome"): events["outcome"].to_list(),
     tr("audit_col_detail"): events["detail"].to_list(),
 })
-st.dataframe(shown, hide_index=True, key="table_audit")
-st.download_button(tr("download_csv"), data=ui.csv_bytes(events), file_name="audit_events.csv", mime="text/csv",
-                   key="download_audit", icon=":material/download:", on_click=auth.record_download,
-                   args=("audit_events.csv", "audit log"))
+ui.dataframe(shown, "table_audit")
+ui.download_button(tr("download_csv"), lambda: events, ui.download_name("audit_events"), key="download_audit",
+                   what="audit log")
 
 # ---------------------------------------------------------------- run state
 st.subheader(tr("audit_run_title"))
@@ -62,8 +60,8 @@ snap = scope.scoped(published, viewer.scope) if published is not None else None
 c1, c2, c3 = st.columns(3)
 if snap is not None:
     meta = data.snapshot_meta(snap)
-    c1.metric(tr("audit_as_of"), fmt.fmt_datetime(meta.get("as_of"), lang))
-    c2.metric(tr("audit_published_at"), fmt.fmt_datetime(meta.get("published_at"), lang))
+    c1.metric(tr("audit_as_of") + tr("beijing_time_suffix"), fmt.fmt_datetime(meta.get("as_of"), lang))
+    c2.metric(tr("audit_published_at") + tr("beijing_time_suffix"), fmt.fmt_datetime(meta.get("published_at"), lang))
 else:
     c1.metric(tr("audit_as_of"), fmt.MISSING)
 inbox = settings.inbox_dir

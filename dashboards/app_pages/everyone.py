@@ -44,6 +44,7 @@ for column, frame, indicator_id, label_key, detail_key in (
                        missing=fmt.fmt_int((row["denominator"] or 0) - (row["numerator"] or 0))))
         if indicator_id == "STE_VICE_PRINCIPAL" and row["status"]:
             st.markdown(ui.status_badge(row["status"]) + " " + tr("everyone_vp_target"), unsafe_allow_html=True)
+        ui.lineage(ctx, indicator_id, ctx.year, ctx.geo, key=indicator_id)
 st.caption(tr("everyone_basis_note"))
 
 # ---------------------------------------------------------------- by district
@@ -68,15 +69,19 @@ else:
               tr("legend_participation"): [get(part_rows, g, "value") for g in codes]}
     fig = charts.grouped_bars(labels, series, title=tr("everyone_district_chart", year=ctx.year),
                               x_title=tr("axis_district"), y_title=tr("axis_percent"),
-                              notes=[None if get(part_rows, g, "value") is not None else tr("no_data_short")
-                                     for g in codes])
+                              notes=[None if get(part_rows, g, "value") is not None
+                                     else tr("no_data_short") if ui.visible_district(ctx, g)
+                                     else tr("not_visible_to_you") for g in codes])
     fig.update_yaxes(range=[0, 105])
+    def cell(text: str, geo: str) -> str:
+        return text if ui.visible_district(ctx, geo) else tr("not_visible_to_you")
+
     table = pl.DataFrame({
         tr("col_district"): [names[g] for g in codes],
-        tr("col_vp_share"): [fmt.fmt_pct(get(vp_rows, g, "value")) for g in codes],
-        tr("col_participation"): [fmt.fmt_pct(get(part_rows, g, "value")) for g in codes],
-        tr("col_students_active"): [fmt.fmt_int(get(part_rows, g, "numerator")) for g in codes],
-        tr("col_enrolled"): [fmt.fmt_int(get(part_rows, g, "denominator")) for g in codes],
+        tr("col_vp_share"): [cell(fmt.fmt_pct(get(vp_rows, g, "value")), g) for g in codes],
+        tr("col_participation"): [cell(fmt.fmt_pct(get(part_rows, g, "value")), g) for g in codes],
+        tr("col_students_active"): [cell(fmt.fmt_int(get(part_rows, g, "numerator")), g) for g in codes],
+        tr("col_enrolled"): [cell(fmt.fmt_int(get(part_rows, g, "denominator")), g) for g in codes],
     })
     raw = pl.DataFrame({
         "district_code": codes,
@@ -86,7 +91,9 @@ else:
         "vice_principal_percent": [get(vp_rows, g, "value") for g in codes],
     }, schema_overrides={k: pl.Float64 for k in ("students_in_st_activities", "enrolled_students",
                                                  "participation_percent", "vice_principal_percent")})
-    ui.chart_with_table(fig, table, f"everyone_by_district_{ctx.year}", download=raw)
+    ui.chart_with_table(fig, table, f"everyone_by_district_{ctx.year}", download=raw.filter(
+        pl.col("district_code").map_elements(lambda g: ui.visible_district(ctx, g), return_dtype=pl.Boolean)))
+    ui.withheld_districts_note(ctx)
 
 # ---------------------------------------------------------------- by school type
 st.subheader(tr("everyone_type_title", year=ctx.year, place=place))
@@ -117,7 +124,7 @@ else:
 
 # ---------------------------------------------------------------- distribution over schools
 # counted in SQL: neither the rates of every school nor a row per school reach Python or the browser
-st.subheader(tr("everyone_distribution_title", year=ctx.year, place=place))
+st.subheader(tr("everyone_distribution_title", year=ctx.year, place=ui.rows_place(ctx)))
 vp_counts = data.vice_principal_counts(ctx.snap, ctx.year, ctx.district)
 reporting_schools = int(vp_counts["schools"].sum()) if not vp_counts.is_empty() else 0
 if not reporting_schools:
@@ -133,7 +140,7 @@ else:
                               tr("col_schools"): [fmt.fmt_int(c) for c in counts]})
     with left:
         fig = charts.binned_histogram([lo for lo, _ in bins], counts, band_labels=bin_labels,
-                                      title=tr("everyone_hist_chart", year=ctx.year, place=place),
+                                      title=tr("everyone_hist_chart", year=ctx.year, place=ui.rows_place(ctx)),
                                       x_title=tr("axis_participation_rate"), y_title=tr("axis_schools"),
                                       marker_value=overall, marker_label=tr("everyone_overall_marker", place=place))
         ui.chart_with_table(fig, bin_table, f"everyone_distribution_{ctx.year}",
@@ -144,14 +151,14 @@ else:
         colours = [charts.OKABE_ITO["vermillion"] if v == 0 else charts.OKABE_ITO["blue"]
                    for v in vp_counts["science_vice_principals"].to_list()]
         fig = charts.bars(labels, vp_counts["schools"].to_list(), colour=colours,
-                          title=tr("everyone_vp_hist_chart", year=ctx.year, place=place),
+                          title=tr("everyone_vp_hist_chart", year=ctx.year, place=ui.rows_place(ctx)),
                           x_title=tr("axis_vp_count"), y_title=tr("axis_schools"))
         table = pl.DataFrame({tr("col_vp_count"): labels,
                               tr("col_schools"): [fmt.fmt_int(v) for v in vp_counts["schools"].to_list()]})
         ui.chart_with_table(fig, table, f"everyone_vp_distribution_{ctx.year}", download=vp_counts)
 
     # ------------------------------------------------------------ each school beside its district
-    st.subheader(tr("everyone_schools_title", year=ctx.year, place=place))
+    st.subheader(tr("everyone_schools_title", year=ctx.year, place=ui.rows_place(ctx)))
     st.caption(tr("everyone_schools_note"))
     snap, year, district = ctx.snap, ctx.year, ctx.district
 
@@ -176,3 +183,6 @@ else:
         download=lambda: data.uncached(data.school_reports)(snap, year, district, None, 0),
         height=420,
     )
+
+# ---------------------------------------------------------------- any figure of the page: where it comes from
+ui.lineage_explorer(ctx, ["STE_PARTICIPATION", "STE_VICE_PRINCIPAL", "REPORTING_COMPLETENESS"], key="everyone")

@@ -27,6 +27,8 @@ value = now["value"]
 c1, c2, c3 = st.columns(3)
 c1.metric(tr("flb_active_metric", year=now["period"]),
           f"{fmt.fmt_int(value)} / {fmt.fmt_int(goal)} " + ui.unit_word("bases"))
+with c1:
+    ui.lineage(ctx, "FLB_ACTIVE", now["period"], key="flb_active")
 with c2:
     st.markdown(tr("shs_status_label"))
     st.markdown(ui.status_badge(now["status"]), unsafe_allow_html=True)
@@ -81,7 +83,7 @@ if year_bases.is_empty():
 else:
     names = ui.district_names(ctx)
     disciplines = ui.code_order(ctx, "discipline")
-    district_codes = list(names)
+    district_codes = [g for g in names if ui.visible_district(ctx, g)]  # never another district drawn as zero
     counts = year_bases.group_by("discipline", "district_code").len()
     lookup = {(d, g): n for d, g, n in counts.iter_rows()}
     matrix = [[lookup.get((d, g), 0) for g in district_codes] for d in disciplines]
@@ -94,9 +96,38 @@ else:
                           tr("col_total"): [fmt.fmt_int(sum(r)) for r in matrix]})
     ui.chart_with_table(fig, table, f"flb_discipline_district_{ctx.year}",
                         download=counts.rename({"len": "active_bases"}))
+    ui.withheld_districts_note(ctx)
+
+# ---------------------------------------------------------------- where there is none (the city's own figures)
+by_discipline = data.indicator(ctx.snap, "FLB_ACTIVE", period=ctx.year, dimension="discipline")
+counted = dict(zip(by_discipline["breakdown_value"].to_list(), by_discipline["value"].to_list()))
+all_disciplines = ui.code_order(ctx, "discipline")  # the spec's list, every one of them
+st.subheader(tr("flb_gaps_title", year=ctx.year))
+left, right = st.columns(2)
+with left:
+    table = pl.DataFrame({tr("col_discipline"): [ui.code_label(ctx, "discipline", d) for d in all_disciplines],
+                          tr("col_active_bases"): [int(counted.get(d) or 0) for d in all_disciplines]})
+    ui.table_with_download(table, f"flb_by_discipline_{ctx.year}")
+    none = [ui.code_label(ctx, "discipline", d) for d in all_disciplines if not counted.get(d)]
+    st.markdown(tr("flb_disciplines_without", n=len(none), names="、".join(none) if ctx.lang == "zh" else ", ".join(none))
+                if none else tr("flb_every_discipline"))
+with right:
+    names_all = ui.district_names(ctx)
+    by_geo = data.indicator(ctx.snap, "FLB_ACTIVE", period=ctx.year, all_geos=True).filter(pl.col("geo_code") != data.CITY)
+    seen = dict(zip(by_geo["geo_code"].to_list(), by_geo["value"].to_list()))
+    withheld = [g for g in names_all if g not in seen]
+    rows = [(names_all[g], tr("not_visible_to_you") if g in withheld else fmt.fmt_int(seen.get(g) or 0)) for g in names_all]
+    table = pl.DataFrame(rows, schema=[tr("col_district"), tr("col_active_bases")], orient="row")
+    ui.table_with_download(table, f"flb_by_district_{ctx.year}")
+    none = [names_all[g] for g in names_all if g in seen and not seen[g]]
+    separator = "、" if ctx.lang == "zh" else ", "
+    st.markdown(tr("flb_districts_without", n=len(none), names=separator.join(none)) if none
+                else tr("flb_every_district_seen"))
+    if withheld:
+        st.caption(tr("flb_districts_withheld", n=len(withheld)))
 
 # ---------------------------------------------------------------- statuses over the years
-st.subheader(tr("flb_status_title", place=ui.place_name(ctx, ctx.district)))
+st.subheader(tr("flb_status_title", place=ui.rows_place(ctx)))
 all_years = data.bases(ctx.snap, None, ctx.district).filter(pl.col("period") <= ctx.year)
 if all_years.is_empty():
     ui.no_data()
@@ -107,7 +138,7 @@ else:
     lookup = {(p, s): n for p, s, n in counts.iter_rows()}
     series = {ui.code_label(ctx, "base_status", s): [lookup.get((p, s), 0) for p in periods] for s in statuses}
     fig = charts.grouped_bars([str(p) for p in periods], series, stacked=True,
-                              title=tr("flb_status_chart", place=ui.place_name(ctx, ctx.district)),
+                              title=tr("flb_status_chart", place=ui.rows_place(ctx)),
                               x_title=tr("axis_year"), y_title=tr("axis_bases"))
     table = pl.DataFrame({tr("col_year"): [str(p) for p in periods],
                           **{name: [fmt.fmt_int(v) for v in values] for name, values in series.items()}})
@@ -115,7 +146,7 @@ else:
     st.caption(tr("flb_status_note"))
 
 # ---------------------------------------------------------------- what the bases reported
-st.subheader(tr("flb_annual_title", place=ui.place_name(ctx, ctx.district)))
+st.subheader(tr("flb_annual_title", place=ui.rows_place(ctx)))
 annual = data.base_annual_figures(ctx.snap, ctx.district).filter(pl.col("report_year") <= ctx.year)
 if annual.is_empty():
     ui.no_data()
@@ -132,17 +163,17 @@ else:
     })
     with left:
         fig = charts.bars(labels, annual["students_served"].to_list(),
-                          title=tr("flb_students_chart", place=ui.place_name(ctx, ctx.district)),
+                          title=tr("flb_students_chart", place=ui.rows_place(ctx)),
                           x_title=tr("axis_report_year"), y_title=tr("axis_students"))
         ui.chart_with_table(fig, table, "flb_students_served", download=annual)
     with right:
         fig = charts.bars(labels, annual["schools_reached"].to_list(), colour=charts.OKABE_ITO["bluish_green"],
-                          title=tr("flb_schools_chart", place=ui.place_name(ctx, ctx.district)),
+                          title=tr("flb_schools_chart", place=ui.rows_place(ctx)),
                           x_title=tr("axis_report_year"), y_title=tr("axis_schools"))
         ui.chart_with_table(fig, table, "flb_schools_reached", download=annual)
 
 # ---------------------------------------------------------------- every base
-st.subheader(tr("flb_table_title", year=ctx.year, place=ui.place_name(ctx, ctx.district)))
+st.subheader(tr("flb_table_title", year=ctx.year, place=ui.rows_place(ctx)))
 listed = data.bases(ctx.snap, ctx.year, ctx.district)
 if listed.is_empty():
     ui.no_data()
@@ -160,3 +191,6 @@ else:
                                                 listed["is_carried_forward"].to_list())],
     })
     ui.table_with_download(shown, f"flb_bases_{ctx.year}", download=listed)
+
+# ---------------------------------------------------------------- any figure of the page: where it comes from
+ui.lineage_explorer(ctx, ["FLB_ACTIVE"], key="flagship_bases")

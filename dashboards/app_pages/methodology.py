@@ -58,6 +58,7 @@ st.markdown(tr("method_colours"))
 # ---------------------------------------------------------------- the forward estimate
 st.subheader(tr("method_forecast_title"))
 st.markdown(tr("method_forecast_body"))
+st.markdown(tr("shs_outlook_method"))
 if "indicators.shs_forecast" in data.tables(ctx.snap):
     forecast = data.shs_forecast(ctx.snap)
     if not forecast.is_empty():

@@ -28,6 +28,14 @@ labels = data.code_labels(snap)
 label_column = "label_zh" if lang == "zh" else "label_en"
 
 
+def source(frame: pl.DataFrame) -> list[str]:
+    """Where each of the school's own figures comes from: its file, sheet and row."""
+    return [tr("my_source_cell", file=f or tr("my_source_shared_file"), sheet=s or "",
+               row=r if r is not None else fmt.MISSING)
+            for f, s, r in zip(frame["original_name"].to_list(), frame["sheet_name"].to_list(),
+                               frame["row_number"].to_list())]
+
+
 def label(code_list: str, code: str | None) -> str:
     rows = labels.filter((pl.col("code_list") == code_list) & (pl.col("code") == code))
     return rows.item(0, label_column) if rows.height else (code or fmt.MISSING)
@@ -40,6 +48,7 @@ st.caption(tr("my_caption", schools=names or "、".join(viewer.scope.schools)))
 
 # ---------------------------------------------------------------- files
 st.subheader(tr("my_files_title"))
+ui.waiting_uploads(viewer, snap)  # sent, not yet read by a run: shown at once
 files = data.my_submissions(snap)
 if files.is_empty():
     st.info(tr("my_no_files"))
@@ -48,10 +57,11 @@ else:
     c1.metric(tr("my_files"), fmt.fmt_int(files.height))
     c2.metric(tr("col_accepted"), fmt.fmt_int(files.filter(pl.col("status") == "accepted").height))
     c3.metric(tr("col_rejected"), fmt.fmt_int(files.filter(pl.col("status") != "accepted").height))
+    st.caption(tr("my_rejected_note"))
     shown = pl.DataFrame({
         tr("col_file"): files["original_name"].to_list(),
         tr("col_report"): [tr(f"report_{r}") if r else fmt.MISSING for r in files["report_type"].to_list()],
-        tr("col_arrived"): [fmt.fmt_datetime(v, lang) for v in files["arrived_at"].to_list()],
+        tr("col_arrived"): ui.time_column(files["arrived_at"].to_list()),
         tr("my_col_status"): [tr(f"my_status_{s}") for s in files["status"].to_list()],
         tr("col_errors"): [fmt.fmt_int(v) for v in files["error_count"].to_list()],
         tr("my_col_warnings"): [fmt.fmt_int(v) for v in files["warning_count"].to_list()],
@@ -87,6 +97,7 @@ if not reports.is_empty():
         tr("col_students_active"): [fmt.fmt_int(v) for v in reports["students_in_st_activities"].to_list()],
         tr("col_participation"): [fmt.fmt_pct(v) for v in reports["st_activity_percent"].to_list()],
         tr("col_vp_count"): [fmt.fmt_int(v) for v in reports["science_vice_principals"].to_list()],
+        tr("my_col_source"): source(reports),
     })
     ui.table_with_download(table, "my_annual_reports", download=reports)
 
@@ -100,6 +111,7 @@ if not bases.is_empty():
         tr("my_col_discipline"): [label("discipline", v) for v in bases["discipline"].to_list()],
         tr("my_col_status"): [label("base_status", v) for v in bases["base_status"].to_list()],
         tr("my_col_students_served"): [fmt.fmt_int(v) for v in bases["students_served"].to_list()],
+        tr("my_col_source"): source(bases),
     })
     ui.table_with_download(table, "my_bases", download=bases)
 
@@ -109,8 +121,9 @@ if not events.is_empty():
     st.markdown("#### " + tr("report_R1"))
     table = pl.DataFrame({
         tr("my_col_stage"): [label("shs_stage", v) for v in events["stage"].to_list()],
-        tr("my_col_date"): [fmt.fmt_date(v, lang) for v in events["event_date"].to_list()],
+        tr("my_col_date"): ui.date_column(events["event_date"].to_list()),
         tr("my_col_approval"): [v or "" for v in events["approval_doc_no"].to_list()],
+        tr("my_col_source"): source(events),
     })
     ui.table_with_download(table, "my_shs_events", download=events)
 

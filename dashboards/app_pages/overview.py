@@ -76,6 +76,7 @@ def card(indicator_id: str) -> dict | None:
                     district_value = tr("share_hidden_small")
     return {
         "indicator_id": indicator_id,
+        "period": now["period"],
         "name": target["label_zh"] if ctx.lang == "zh" else target["label_en"],
         "unit": unit,
         "value": value,
@@ -114,6 +115,7 @@ def show_card(c: dict) -> None:
                            value=c["district_value"], unit=unit_suffix))
         if c["deadline_assumed"]:
             st.caption(tr("card_deadline_assumed", deadline=c["deadline"]))
+        ui.lineage(ctx, c["indicator_id"], c["period"], key=f"card_{c['indicator_id']}")
 
 
 cards = [c for c in (card(i) for i in TARGET_ORDER) if c is not None]
@@ -189,6 +191,7 @@ else:
     row = complete.row(0, named=True)
     st.metric(tr("completeness_metric", year=ctx.year, place=ui.place_name(ctx, ctx.district)),
               fmt.fmt_pct(row["value"]))
+    ui.lineage(ctx, "REPORTING_COMPLETENESS", ctx.year, ctx.geo, key="completeness")
     st.markdown(tr("completeness_detail", sent=fmt.fmt_int(row["numerator"]), owed=fmt.fmt_int(row["denominator"]),
                    missing=fmt.fmt_int((row["denominator"] or 0) - (row["numerator"] or 0))))
     by_district = data.indicator(ctx.snap, "REPORTING_COMPLETENESS", period=ctx.year, all_geos=True).filter(
@@ -211,3 +214,7 @@ else:
         })
         ui.chart_with_table(fig, table, f"completeness_by_district_{ctx.year}",
                             download=by_district.select("geo_code", "numerator", "denominator", "value"))
+        ui.withheld_districts_note(ctx)
+
+# ---------------------------------------------------------------- any figure of the page: where it comes from
+ui.lineage_explorer(ctx, ["SHS_NAMED", "FLB_ACTIVE", "YIP_ENROLLED", "YIP_DUAL_MENTOR", "STE_VICE_PRINCIPAL", "STE_PARTICIPATION", "ALLIANCE_MEMBERS", "ALLIANCE_DISTRICTS", "REPORTING_COMPLETENESS"], key="overview")

@@ -3,6 +3,8 @@ and why (cells named, no personal data), corrections, and the last arrival."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import polars as pl
 import streamlit as st
 
@@ -30,8 +32,8 @@ else:
         tr("col_files"): [fmt.fmt_int(v) for v in arrivals["files"].to_list()],
         tr("col_accepted"): [fmt.fmt_int(v) for v in arrivals["accepted"].to_list()],
         tr("col_rejected"): [fmt.fmt_int(v) for v in arrivals["rejected"].to_list()],
-        tr("col_last_arrival"): [fmt.fmt_datetime(v, ctx.lang) for v in arrivals["last_arrived_at"].to_list()],
-        tr("col_last_accepted"): [fmt.fmt_datetime(v, ctx.lang) for v in arrivals["last_accepted_at"].to_list()],
+        tr("col_last_arrival"): ui.time_column(arrivals["last_arrived_at"].to_list()),
+        tr("col_last_accepted"): ui.time_column(arrivals["last_accepted_at"].to_list()),
     })
     ui.table_with_download(overview, f"reporting_overview_{ctx.year}", download=arrivals)
     st.caption(tr("reporting_arrival_year_note", year=ctx.year))
@@ -54,6 +56,17 @@ if report_type in OBLIGATIONS:
         c1.metric(tr("reporting_owed", place=ui.place_name(ctx, ctx.district)), fmt.fmt_int(sent_n + missing_n))
         c2.metric(tr("reporting_sent"), fmt.fmt_int(sent_n))
         c3.metric(tr("reporting_missing"), fmt.fmt_int(missing_n))
+        due = data.report_deadline(report_type, ctx.year)
+        as_of = data.snapshot_meta(ctx.snap).get("as_of")
+        if due is not None and as_of is not None:
+            today = fmt.to_beijing(as_of).date()  # judged on the data's as-of, not the wall clock
+            if today > due:
+                st.warning(tr("reporting_overdue", due=fmt.fmt_date(due, ctx.lang),
+                              since=fmt.fmt_date(due + timedelta(days=1), ctx.lang), days=fmt.fmt_int((today - due).days),
+                              n=fmt.fmt_int(missing_n), as_of=fmt.fmt_date(today, ctx.lang)), icon=":material/schedule:")
+            else:
+                st.info(tr("reporting_not_yet_due", due=fmt.fmt_date(due, ctx.lang), days=fmt.fmt_int((due - today).days)),
+                        icon=":material/schedule:")
 
         codes = per_district["district_code"].to_list()
         labels = [names.get(g, g or fmt.MISSING) for g in codes]
@@ -76,9 +89,15 @@ if report_type in OBLIGATIONS:
             if "base_code" in frame.columns:
                 columns[tr("col_base_code")] = frame["base_code"].to_list()
             if "reported_at" in frame.columns:
-                columns[tr("col_arrived")] = [fmt.fmt_datetime(v, ctx.lang) for v in frame["reported_at"].to_list()]
+                columns[tr("col_arrived")] = ui.time_column(frame["reported_at"].to_list())
+            if due is not None:  # when it was due, and since when it is overdue
+                columns[tr("col_due_date")] = ui.date_column([due] * frame.height)
+                if "reported_at" not in frame.columns or frame["reported_at"].null_count() == frame.height:
+                    columns[tr("col_overdue_since")] = ui.date_column(
+                        [due + timedelta(days=1) if today_date > due else None] * frame.height)
             return pl.DataFrame(columns)
 
+        today_date = fmt.to_beijing(as_of).date() if as_of is not None else None
         owed = OBLIGATIONS[report_type]
         snap, year, district = ctx.snap, ctx.year, ctx.district
 
@@ -121,7 +140,7 @@ if rejected.is_empty():
 else:
     shown = pl.DataFrame({
         tr("col_file"): rejected["original_name"].to_list(),
-        tr("col_arrived"): [fmt.fmt_datetime(v, ctx.lang) for v in rejected["arrived_at"].to_list()],
+        tr("col_arrived"): ui.time_column(rejected["arrived_at"].to_list()),
         tr("col_errors"): [fmt.fmt_int(v) for v in rejected["error_count"].to_list()],
         tr("col_reason"): rejected["message_zh" if ctx.lang == "zh" else "message_en"].to_list(),
     })
@@ -129,21 +148,22 @@ else:
                            download=rejected.select("original_name", "arrived_at", "error_count", "message_zh",
                                                     "message_en"))
     errors = data.rejection_errors(ctx.snap, report_type, ctx.year)
-    if not ctx.snap.scope.may(Permission.REJECTION_ERRORS):
-        st.caption(tr("reporting_errors_data_team_only"))
-    with st.expander(tr("reporting_errors_expander", n=fmt.fmt_int(errors.height))):
-        st.caption(tr("reporting_errors_privacy"))
-        detail = pl.DataFrame({
-            tr("col_file"): errors["original_name"].to_list(),
-            tr("col_sheet"): errors["sheet_name"].to_list(),
-            tr("col_row"): [fmt.fmt_int(v) if v is not None else fmt.MISSING for v in errors["row_number"].to_list()],
-            tr("col_column"): [f"{c or ''} {h or ''}".strip() for c, h in zip(errors["column_letter"].to_list(),
-                                                                              errors["column_header"].to_list())],
-            tr("col_value_seen"): [v if v is not None else "" for v in errors["value_seen"].to_list()],
-            tr("col_message"): errors["message_zh" if ctx.lang == "zh" else "message_en"].to_list(),
-        })
-        ui.table_with_download(detail, f"reporting_{report_type}_{ctx.year}_errors",
-                               download=errors.drop("submission_id"), height=360)
+    if not ctx.snap.scope.may(Permission.REJECTION_ERRORS):  # say what is withheld and why, not "0 errors"
+        st.info(tr("errors_withheld", n=fmt.fmt_int(rejected["error_count"].sum())), icon=":material/visibility_off:")
+    else:
+        with st.expander(tr("reporting_errors_expander", n=fmt.fmt_int(errors.height))):
+            st.caption(tr("reporting_errors_privacy"))
+            detail = pl.DataFrame({
+                tr("col_file"): errors["original_name"].to_list(),
+                tr("col_sheet"): errors["sheet_name"].to_list(),
+                tr("col_row"): [fmt.fmt_int(v) if v is not None else fmt.MISSING for v in errors["row_number"].to_list()],
+                tr("col_column"): [f"{c or ''} {h or ''}".strip() for c, h in zip(errors["column_letter"].to_list(),
+                                                                                  errors["column_header"].to_list())],
+                tr("col_value_seen"): [v if v is not None else "" for v in errors["value_seen"].to_list()],
+                tr("col_message"): errors["message_zh" if ctx.lang == "zh" else "message_en"].to_list(),
+            })
+            ui.table_with_download(detail, f"reporting_{report_type}_{ctx.year}_errors",
+                                   download=errors.drop("submission_id"), height=360)
 
 st.markdown("#### " + tr("reporting_corrections_title"))
 versions = data.accepted_versions(ctx.snap, report_type, ctx.year)
@@ -164,7 +184,7 @@ if not versions.is_empty():
     rows = versions.to_dicts()
     shown = pl.DataFrame({
         tr("col_file"): [r["original_name"] for r in rows],
-        tr("col_arrived"): [fmt.fmt_datetime(r["arrived_at"], ctx.lang) for r in rows],
+        tr("col_arrived"): ui.time_column([r["arrived_at"] for r in rows]),
         tr("col_rows"): [fmt.fmt_int(r["row_count"]) for r in rows],
         tr("col_in_force"): [state(r) for r in rows],
     })

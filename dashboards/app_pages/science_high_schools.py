@@ -4,6 +4,8 @@ schools by district; every candidate with its stage history."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 import streamlit as st
 
@@ -32,6 +34,8 @@ total = forecast.filter(pl.col("stage") == "") if not forecast.is_empty() else f
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(tr("shs_named_metric", year=now["period"]), f"{fmt.fmt_int(value)} / {fmt.fmt_int(goal)} "
           + ui.unit_word("schools"))
+with c1:
+    ui.lineage(ctx, "SHS_NAMED", now["period"], key="shs_named")
 with c2:
     st.markdown(tr("shs_status_label"))
     st.markdown(ui.status_badge(now["status"]), unsafe_allow_html=True)
@@ -41,18 +45,31 @@ need = progress.required_per_year(value, now["period"], goal, deadline)
 c3.metric(tr("shs_required_metric", deadline=deadline),
           (fmt.fmt_number(need) + " " + ui.unit_word("schools")) if need is not None else tr("card_target_reached"))
 projection = progress.linear_projection(baseline, baseline_year, value, now["period"], deadline)
-if not total.is_empty() and total.item(0, "projected_named_by_deadline") is not None:
-    c4.metric(tr("shs_forecast_metric", deadline=deadline),
-              fmt.fmt_number(total.item(0, "projected_named_by_deadline")) + " " + ui.unit_word("schools"))
+outlook = total.row(0, named=True) if not total.is_empty() and total.item(0, "outlook_central") is not None else None
+if outlook is not None:  # one outlook, stated once: a central estimate and its range
+    c4.metric(tr("shs_outlook_metric", deadline=deadline),
+              tr("shs_outlook_value", central=fmt.fmt_int(outlook["outlook_central"])),
+              delta=tr("shs_outlook_range", low=fmt.fmt_int(outlook["outlook_low"]),
+                       high=fmt.fmt_int(outlook["outlook_high"])), delta_color="off", delta_arrow="off")
 elif projection:
     c4.metric(tr("shs_projection_metric", deadline=deadline),
               fmt.fmt_number(projection[-1][1]) + " " + ui.unit_word("schools"))
 if ctx.district is not None:
     st.caption(tr("city_target_note"))
+linear_at_deadline = projection[-1][1] if projection else None
+if outlook is not None:
+    central, low, high = outlook["outlook_central"], outlook["outlook_low"], outlook["outlook_high"]
+    where = "above" if goal > high else ("below" if goal < low else "within")
+    st.markdown(tr("shs_outlook_sentence", status=ui.status_word(now["status"]),
+                   ratio=fmt.fmt_ratio(now["progress_ratio"]), named=fmt.fmt_int(value), year=now["period"],
+                   linear=fmt.fmt_number(linear_at_deadline), deadline=deadline, central=fmt.fmt_int(central),
+                   low=fmt.fmt_int(low), high=fmt.fmt_int(high), goal=fmt.fmt_int(goal),
+                   stuck=fmt.fmt_int(outlook["stuck_in_stage"]), candidates=fmt.fmt_int(outlook["candidates"]))
+                + " " + tr(f"shs_outlook_goal_{where}", goal=fmt.fmt_int(goal)))
 
 # ---------------------------------------------------------------- named against the path
 path = progress.straight_path(baseline, baseline_year, goal, deadline)
-forecast_value = total.item(0, "projected_named_by_deadline") if not total.is_empty() else None
+forecast_value = outlook["outlook_central"] if outlook is not None else None
 fig = charts.target_path(
     named["period"].to_list(), named["value"].to_list(),
     path_years=[y for y, _ in path], path_values=[v for _, v in path],
@@ -60,7 +77,9 @@ fig = charts.target_path(
     forecast_year=deadline if forecast_value is not None else None, forecast_value=forecast_value,
     target_year=deadline, target_value=goal,
     names={"actual": tr("legend_actual_named"), "path": tr("legend_path", target=fmt.fmt_int(goal), deadline=deadline),
-           "projection": tr("legend_projection"), "forecast": tr("legend_forecast"), "target": tr("legend_target")},
+           "projection": tr("legend_projection"),
+           "forecast": tr("legend_outlook", low=fmt.fmt_int(outlook["outlook_low"]), high=fmt.fmt_int(outlook["outlook_high"]))
+           if outlook is not None else tr("legend_forecast"), "target": tr("legend_target")},
     title=tr("shs_path_title", target=fmt.fmt_int(goal), deadline=deadline),
     x_title=tr("axis_year"), y_title=tr("axis_schools"),
 )
@@ -80,33 +99,23 @@ raw = pl.DataFrame({"year": years, "named": [actual.get(y) for y in years],
                            "linear_projection": pl.Float64})
 ui.chart_with_table(fig, table, "shs_named_path", download=raw)
 
-# ---------------------------------------------------------------- forward estimate, method written out
-st.subheader(tr("shs_forecast_title", deadline=deadline))
+# ---------------------------------------------------------------- the outlook's inputs, method written out
+st.subheader(tr("shs_outlook_title", deadline=deadline))
 if forecast.is_empty():
     ui.no_data()
 else:
-    t = total.row(0, named=True) if not total.is_empty() else {}
-    st.markdown(tr(
-        "shs_forecast_sentence",
-        named_now=fmt.fmt_int(t.get("named_now")),
-        expected=fmt.fmt_number(t.get("expected_named_by_deadline")),
-        projected=fmt.fmt_number(t.get("projected_named_by_deadline")),
-        linear=fmt.fmt_number(t.get("linear_projection_by_deadline")),
-        deadline=deadline,
-    ))
-    st.caption(t.get("method_zh") if ctx.lang == "zh" else t.get("method_en"))
+    st.caption(tr("shs_outlook_method"))
     stages = forecast.filter(pl.col("stage") != "")
     shown = pl.DataFrame({
         tr("col_stage"): [ui.code_label(ctx, "shs_stage", s) for s in stages["stage"].to_list()],
-        tr("col_candidates"): [fmt.fmt_int(v) for v in stages["candidates"].to_list()],
-        tr("col_transition_rate"): [fmt.fmt_pct(None if v is None else 100 * v) for v in stages["transition_rate"].to_list()],
-        tr("col_median_days"): [fmt.fmt_int(v) for v in stages["median_days_to_next"].to_list()],
-        tr("col_probability_named"): [fmt.fmt_pct(None if v is None else 100 * v)
-                                      for v in stages["probability_named"].to_list()],
-        tr("col_expected_named"): [fmt.fmt_number(v) for v in stages["expected_named_by_deadline"].to_list()],
+        tr("col_candidates"): stages["candidates"].to_list(),
+        tr("col_moved_on"): stages["transitions_observed"].to_list(),
+        tr("col_withdrew"): stages["withdrawals_observed"].to_list(),
+        tr("col_still_in_stage"): stages["still_in_stage"].to_list(),
+        tr("col_median_days"): stages["median_days_to_next"].to_list(),
         tr("col_pooled"): [tr("yes") if v else "" for v in stages["is_pooled"].to_list()],
     })
-    ui.table_with_download(shown, "shs_forecast", download=forecast)
+    ui.table_with_download(shown, "shs_forecast", download=forecast.drop("method_zh", "method_en"))
 
 # ---------------------------------------------------------------- candidates by stage
 st.subheader(tr("shs_pipeline_title", year=ctx.year, place=ui.place_name(ctx, ctx.district)))
@@ -151,9 +160,10 @@ else:
                           tr("col_named"): [fmt.fmt_int(v) for v in joined["named"].to_list()],
                           tr("col_candidates"): [fmt.fmt_int(v) for v in joined["candidates"].to_list()]})
     ui.chart_with_table(fig, table, f"shs_by_district_{ctx.year}", download=joined)
+    ui.withheld_districts_note(ctx)
 
 # ---------------------------------------------------------------- every candidate and its history
-st.subheader(tr("shs_table_title", year=ctx.year, place=ui.place_name(ctx, ctx.district)))
+st.subheader(tr("shs_table_title", year=ctx.year, place=ui.rows_place(ctx)))
 schools = data.shs_schools(ctx.snap, ctx.year, ctx.district)
 if schools.is_empty():
     ui.no_data()
@@ -168,10 +178,17 @@ else:
         tr("col_school"): schools["school_name"].to_list(),
         tr("col_district"): [names.get(g, g) for g in schools["district_code"].to_list()],
         tr("col_stage_now"): [ui.code_label(ctx, "shs_stage", s) for s in schools["pipeline_stage"].to_list()],
-        tr("col_latest_event"): [fmt.fmt_date(d, ctx.lang) for d in schools["latest_event_date"].to_list()],
-        tr("col_named_since"): [fmt.fmt_date(d, ctx.lang) for d in schools["named_since_date"].to_list()],
+        tr("col_latest_event"): ui.date_column(schools["latest_event_date"].to_list()),
+        tr("col_days_in_stage"): schools["days_in_stage"].to_list(),
+        tr("col_named_since"): ui.date_column(schools["named_since_date"].to_list()),
         tr("col_history"): [history_text(h) for h in schools["history"].to_list()],
     })
     raw = schools.with_columns(pl.col("history").map_elements(
         lambda h: "; ".join(f"{x['stage']} {x['event_date']}" for x in h), return_dtype=pl.String))
     ui.table_with_download(shown, f"shs_candidates_{ctx.year}", download=raw)
+    until = min(date(ctx.year, 12, 31), fmt.to_beijing(data.snapshot_meta(ctx.snap)["as_of"]).date()) \
+        if data.snapshot_meta(ctx.snap).get("as_of") else date(ctx.year, 12, 31)
+    st.caption(tr("shs_days_note", until=fmt.fmt_date(until, ctx.lang)))
+
+# ---------------------------------------------------------------- any figure of the page: where it comes from
+ui.lineage_explorer(ctx, ["SHS_NAMED", "SHS_PIPELINE"], key="science_high_schools")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import math
 from datetime import date
 
 import polars as pl
 import streamlit as st
 
-from dashboards import auth, ui
+from dashboards import auth, scope, ui
 from dashboards import format as fmt
 from dashboards.data import Snapshot, current_snapshot
 from dashboards.ui import tr
@@ -60,7 +61,9 @@ else:
 if registry.is_empty():
     st.warning(tr("upload_no_registry"))
 
-files = st.file_uploader(tr("upload_drop"), accept_multiple_files=True, key="upload_files")
+# the widget states (and enforces in the browser) the product's own limit, not Streamlit's 200 MB default
+files = st.file_uploader(tr("upload_drop"), accept_multiple_files=True, key="upload_files",
+                         max_upload_size=max(1, math.ceil(limit_mb)))
 names_by_digest: dict[str, str] = st.session_state.setdefault("_upload_names", {})
 sent: dict[str, str] = st.session_state.setdefault("_upload_sent", {})
 recorded: set[str] = st.session_state.setdefault("_upload_recorded", set())
@@ -149,3 +152,7 @@ for index, item in enumerate(files or []):
                                 "report_type": verdict.report_type, "rows": verdict.row_count, "schools": schools})
             sent[digest] = delivered.relative
             st.success(tr("upload_sent", name=delivered.relative), icon=":material/check_circle:")
+
+# ---------------------------------------------------------------- received, waiting for the next run
+published_snapshot = current_snapshot()
+ui.waiting_uploads(viewer, None if published_snapshot is None else scope.scoped(published_snapshot, viewer.scope))

@@ -56,6 +56,8 @@ else:
               if ctx.district is None else f"{shown_count} " + ui.unit_word("students"))
     if ctx.district is None:
         c1.markdown(ui.status_badge(this["status"]), unsafe_allow_html=True)
+    with c1:
+        ui.lineage(ctx, "YIP_ENROLLED", ctx.year, ctx.geo, key="yip_enrolled")
 c2.metric(tr("yip_dual_metric", year=ctx.year), share_text(row_at(dual, ctx.year)))
 ended = row_at(completion, ctx.year)
 c3.metric(tr("yip_completion_metric", year=ctx.year), share_text(ended))
@@ -79,10 +81,10 @@ table = pl.DataFrame({
     tr("col_quota"): [fmt.fmt_int(quota)] * city_enrolled.height,
     tr("col_status"): [ui.status_word(s) for s in statuses],
 })
-ui.chart_with_table(fig, table, "yip_cohorts", download=city_enrolled.select("period", "value", "target", "status"))
+ui.chart_with_table(fig, table, "yip_cohorts", download=table)  # counts of minors: as shown, "<5" included
 
 # ---------------------------------------------------------------- host universities
-st.subheader(tr("yip_hosts_title", year=ctx.year, place=place))
+st.subheader(tr("yip_hosts_title", year=ctx.year, place=ui.rows_place(ctx)))
 hosts = data.yip_hosts(ctx.snap, ctx.year, ctx.district)  # named in SQL: not the whole registry
 if hosts.is_empty():
     ui.no_data()
@@ -92,7 +94,7 @@ else:
     names = hosts["host_university_name"].to_list()
     fig = charts.bars(names, [None if h else v for v, h in zip(counts, hidden)], horizontal=True,
                       text=[fmt.fmt_count_suppressed(v, h) for v, h in zip(counts, hidden)],
-                      title=tr("yip_hosts_chart", year=ctx.year, place=place),
+                      title=tr("yip_hosts_chart", year=ctx.year, place=ui.rows_place(ctx)),
                       x_title=tr("axis_students"), y_title=tr("axis_university"),
                       height=max(300, 80 + 40 * len(names)))
     table = pl.DataFrame({tr("col_university"): names,
@@ -102,34 +104,47 @@ else:
 # ---------------------------------------------------------------- districts of origin: equity
 st.subheader(tr("yip_equity_title", year=ctx.year))
 origin = data.yip_by_district(ctx.snap, ctx.year)
-if origin.is_empty() or origin["participants"].sum() == 0:
+city_row = origin.filter(pl.col("district_code") == data.CITY)
+if city_row.is_empty() or not city_row.item(0, "participants"):
     ui.no_data()
 else:
+    # shares of the city's own totals (its row in the snapshot), never of the rows a scope leaves
+    total_participants, total_pupils = city_row.item(0, "participants"), city_row.item(0, "pupils")
     names = ui.district_names(ctx)
-    participants = origin["participants"].to_list()
-    pupils = origin["pupils"].to_list()
-    total_participants, total_pupils = sum(participants), sum(pupils)
-    hidden = fmt.suppress_counts(participants)
+    visible = dict(zip(origin["district_code"].to_list(), origin.select("participants", "pupils").rows()))
+    codes = list(names)  # every district of the city, in code order
+    seen = [g for g in codes if g in visible]
+    participants = [visible[g][0] for g in seen]
+    pupils = [visible[g][1] for g in seen]
+    hidden = fmt.suppress_counts(participants, has_total=len(seen) == len(codes))
     share_participants = [None if h else 100 * n / total_participants for n, h in zip(participants, hidden)]
     share_pupils = [100 * p / total_pupils if total_pupils else None for p in pupils]
     ratio = [None if sp is None or not pp else sp / pp for sp, pp in zip(share_participants, share_pupils)]
-    labels = [names.get(g, g) + (" ◀" if g == ctx.district else "") for g in origin["district_code"].to_list()]
+    labels = [names.get(g, g) + (" ◀" if g == ctx.district else "") for g in seen]
     fig = charts.grouped_bars(
         labels,
         {tr("legend_share_participants"): share_participants, tr("legend_share_pupils"): share_pupils},
         notes=[fmt.SUPPRESSED if h else None for h in hidden],
         title=tr("yip_equity_chart", year=ctx.year), x_title=tr("axis_district"), y_title=tr("axis_percent_share"),
     )
-    table = pl.DataFrame({
-        tr("col_district"): [names.get(g, g) for g in origin["district_code"].to_list()],
-        tr("col_participants"): [fmt.fmt_count_suppressed(n, h) for n, h in zip(participants, hidden)],
-        tr("col_share_participants"): [fmt.SUPPRESSED if h else fmt.fmt_pct(s)
-                                       for s, h in zip(share_participants, hidden)],
-        tr("col_pupils"): [fmt.fmt_int(p) for p in pupils],
-        tr("col_share_pupils"): [fmt.fmt_pct(s) for s in share_pupils],
-        tr("col_representation"): [fmt.MISSING if r is None else f"{r:.2f}" for r in ratio],
-    })
+    withheld = [g for g in codes if g not in visible]
+    not_visible = tr("not_visible_to_you")
+    rows = {g: (names.get(g, g), fmt.fmt_count_suppressed(n, h), fmt.SUPPRESSED if h else fmt.fmt_pct(sp),
+                fmt.fmt_int(p), fmt.fmt_pct(spp), fmt.MISSING if r is None else f"{r:.2f}")
+            for g, n, h, sp, p, spp, r in zip(seen, participants, hidden, share_participants, pupils, share_pupils,
+                                                ratio)}
+    for g in withheld:
+        rows[g] = (names.get(g, g), not_visible, not_visible, not_visible, not_visible, not_visible)
+    ordered = [rows[g] for g in codes] + [(tr("whole_city"), fmt.fmt_count_suppressed(total_participants),
+                                           fmt.fmt_pct(100.0), fmt.fmt_int(total_pupils), fmt.fmt_pct(100.0), "1.00")]
+    headers = [tr("col_district"), tr("col_participants"), tr("col_share_participants"), tr("col_pupils"),
+               tr("col_share_pupils"), tr("col_representation")]
+    table = pl.DataFrame([list(r) for r in ordered], schema=headers, orient="row")
     ui.chart_with_table(fig, table, f"yip_equity_{ctx.year}", download=table)
+    if withheld:
+        st.info(tr("yip_equity_withheld", n=len(withheld), districts="、".join(names.get(g, g) for g in withheld)
+                   if ctx.lang == "zh" else ", ".join(names.get(g, g) for g in withheld)),
+                icon=":material/visibility_off:")
     st.caption(tr("yip_equity_note"))
 
 # ---------------------------------------------------------------- mentors and completion per cohort
@@ -160,6 +175,19 @@ for column, frame, key, title_key in ((left, dual, "dual", "yip_dual_chart"),
         ui.chart_with_table(fig, table, f"yip_{key}", download=table)
 st.caption(tr("yip_completion_note"))
 
+# ---------------------------------------------------------------- which mentor is missing
+lacking = data.yip_mentors_lacking(ctx.snap, ctx.year, ctx.district).row(0, named=True)
+if lacking["participants"]:
+    st.subheader(tr("yip_lacking_title", year=ctx.year, place=ui.rows_place(ctx)))
+    counts = [lacking["lacking_university_only"], lacking["lacking_school_only"], lacking["lacking_both"]]
+    hidden = fmt.suppress_counts(counts + [lacking["with_both"]])[:3]
+    table = pl.DataFrame({
+        tr("col_mentor_lacking"): [tr("yip_lacks_university"), tr("yip_lacks_school"), tr("yip_lacks_both")],
+        tr("col_students"): [fmt.fmt_count_suppressed(v, h) for v, h in zip(counts, hidden)],
+    })
+    ui.table_with_download(table, f"yip_mentors_lacking_{ctx.year}")
+    st.caption(tr("yip_lacking_note"))
+
 # ---------------------------------------------------------------- gender
 genders = data.indicator(ctx.snap, "YIP_ENROLLED", district=ctx.district, period=ctx.year, dimension="gender")
 genders = genders.filter(pl.col("value") > 0)
@@ -175,3 +203,6 @@ if not genders.is_empty():
     table = pl.DataFrame({tr("col_gender"): labels,
                           tr("col_students"): [fmt.fmt_count_suppressed(v, h) for v, h in zip(counts, hidden)]})
     ui.chart_with_table(fig, table, f"yip_gender_{ctx.year}", download=table)
+
+# ---------------------------------------------------------------- any figure of the page: where it comes from
+ui.lineage_explorer(ctx, ["YIP_ENROLLED", "YIP_DUAL_MENTOR", "YIP_COMPLETION"], key="youth_programme")

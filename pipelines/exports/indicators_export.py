@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
@@ -19,16 +19,27 @@ import polars as pl
 import xlsxwriter
 
 import warehouse
+from pipelines.exports import disclosure, files
+from pipelines.exports.files import FORMULA_PREFIXES, neutralise  # noqa: F401  (one writer)
 from pipelines.indicators.catalog import CITY, DIMENSION_LABELS, GROUPS, INDICATORS, STATUS_LABELS
 from pipelines.indicators.progress import ACCELERATION_NEEDED, ON_TRACK, THRESHOLDS_SOURCE
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FALLBACK_CREATED = datetime(2026, 1, 1)
 
 CSV_COLUMNS = ["indicator_id", "indicator_name_zh", "period", "geo_code", "geo_name_zh", "breakdown",
                "breakdown_dimension", "breakdown_value", "breakdown_label_zh", "value", "unit", "numerator",
                "denominator", "target", "target_year", "status", "progress_ratio", "as_of", "submission_count"]
 PARQUET_COLUMNS = [*CSV_COLUMNS, "submission_ids"]
+# Chinese headers of the CSV the dashboard hands out in Chinese (`kejiao export` keeps the stable
+# English names above, for scripts); `is_suppressed` says where a count of minors is "<5"
+CSV_HEADERS_ZH = {
+    "indicator_id": "指标代码", "indicator_name_zh": "指标名称", "period": "年度", "geo_code": "区划代码",
+    "geo_name_zh": "区域", "breakdown": "分组代码", "breakdown_dimension": "分组维度", "breakdown_value": "分组值",
+    "breakdown_label_zh": "分组名称", "value": "数值", "unit": "单位", "numerator": "分子", "denominator": "分母",
+    "target": "目标值", "target_year": "目标年度", "status": "进展状态代码", "progress_ratio": "进展比率R",
+    "as_of": "数据截至（北京时间）", "submission_count": "报送份数", "is_suppressed": "小于5已隐去",
+}
+BEIJING = timezone(timedelta(hours=8))
 
 # (header, field, width, kind) of the indicator sheets; kind picks the number format
 SHEET_COLUMNS = [
@@ -59,13 +70,6 @@ class ExportData:
     forecast: pl.DataFrame
 
 
-def neutralise(text: str | None) -> str | None:
-    """A text a spreadsheet would run as a formula gets a leading apostrophe."""
-    if text is not None and text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
 def load_export(snapshot: Path) -> ExportData:
     con = duckdb.connect(str(snapshot), read_only=True)
     try:
@@ -75,24 +79,50 @@ def load_export(snapshot: Path) -> ExportData:
         forecast = con.sql("select * from indicators.shs_forecast order by stage_order = 0, stage_order").pl()
     finally:
         con.close()
-    return ExportData(values, as_of, targets, forecast)
+    # counts of minors from 1 to 4 never leave in any file (the dashboard's rule, pipelines/exports/disclosure.py)
+    return ExportData(disclosure.suppressed_values(values), as_of, targets, forecast)
 
 
-def _neutralised(frame: pl.DataFrame) -> pl.DataFrame:
-    text = [c for c, t in frame.schema.items() if t == pl.String]
-    return frame.with_columns(
-        [pl.col(c).map_elements(neutralise, return_dtype=pl.String, skip_nulls=True) for c in text]
-    )
+def beijing(value: datetime | None) -> datetime | None:
+    """A warehouse time (UTC, without a zone) as Beijing time, with its offset."""
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(BEIJING)
 
 
-def write_csv(data: ExportData, path: Path) -> Path:
-    frame = _neutralised(data.values.select(CSV_COLUMNS))
-    frame.write_csv(path, include_bom=True, datetime_format="%Y-%m-%dT%H:%M:%S", null_value="")
-    return path
+def beijing_text(value: datetime | None) -> str:
+    """'2026-10-15 16:00:00（北京时间）': how the files state a time."""
+    local = beijing(value)
+    return f"{local:%Y-%m-%d %H:%M:%S}（北京时间）" if local else "（无数据）"
+
+
+def as_of_date(value: datetime | None) -> str:
+    """The as-of day in Beijing (for file names): '2026-10-15'."""
+    local = beijing(value)
+    return f"{local:%Y-%m-%d}" if local else "no-data"
+
+
+def csv_frame(data: ExportData, lang: str | None = None) -> pl.DataFrame:
+    """The CSV's rows: small counts of minors as "<5", the as-of in Beijing time with its offset
+    (ISO 8601, '2026-10-15T16:00:00+08:00'); English headers (None, `kejiao export`), else the
+    dashboard's language ("zh": Chinese headers)."""
+    frame = disclosure.as_text(data.values).with_columns(
+        pl.col("as_of").dt.replace_time_zone("UTC").dt.convert_time_zone("Asia/Shanghai")
+        .dt.strftime("%Y-%m-%dT%H:%M:%S%:z").alias("as_of"))
+    frame = frame.select(*CSV_COLUMNS, "is_suppressed")
+    return frame.rename(CSV_HEADERS_ZH) if lang == "zh" else frame
+
+
+def write_csv(data: ExportData, path: Path, lang: str | None = None) -> Path:
+    return files.write_csv(csv_frame(data, lang), path)
 
 
 def write_parquet(data: ExportData, path: Path) -> Path:
-    data.values.select(PARQUET_COLUMNS).write_parquet(path, compression="zstd", statistics=False)
+    """Numbers stay numbers (a hidden count of minors is null, `is_suppressed` says so); the
+    as-of is a timestamp in Asia/Shanghai."""
+    frame = data.values.select(*PARQUET_COLUMNS, "is_suppressed").with_columns(
+        pl.col("as_of").dt.replace_time_zone("UTC").dt.convert_time_zone("Asia/Shanghai"))
+    frame.write_parquet(path, compression="zstd", statistics=False)
     return path
 
 
@@ -106,6 +136,9 @@ def _sheet_rows(values: pl.DataFrame) -> list[dict]:
         r["unit_zh"] = UNIT_ZH.get(r["unit"], r["unit"])
         r["status_zh"] = STATUS_LABELS[r["status"]][0] if r["status"] else None
         r["target_year_text"] = (str(r["target_year"]) if r["target_year"] else "每年") if r["target"] is not None else None
+        for column in ("value", "numerator", "denominator"):
+            if r.get(f"{column}_suppressed"):
+                r[column] = disclosure.SUPPRESSED
         rows.append(r)
     return rows
 
@@ -164,9 +197,16 @@ def _notes(data: ExportData, as_of_text: str) -> list[tuple[str, str]]:
         if t["deadline_assumed"]:
             notes.append((f"{t['indicator_id']} 目标年度", f"原文未载明截止年度，假定为{t['target_year']}年。"))
     if data.forecast.height:
-        notes.append(("科学高中前瞻估计", data.forecast["method_zh"][0]))
+        notes.append(("科学高中阶段晋级", data.forecast["method_zh"][0]))
+        notes.append(("科学高中展望", (
+            "展望为一个中位数估计及其80%区间：以各阶段已观察的晋级率与用时模拟全部候选校2000次（仍在阶段中、等待已超过"
+            "所有已观察晋级用时的学校按未晋级计入比率；固定随机种子），取截止年底前命名数的中位数与10%–90%分位。"
+            "进展状态按线性方法判定，直线外推仅作参照。")))
     notes.append(("安全", "以 = + - @ 开头的文本已在前面加单引号，以免被电子表格当作公式执行。"))
     notes.append(("隐私", "本文件不含学生姓名、学籍号或导师身份信息；学员仅以汇总数出现。"))
+    notes.append(("小数隐去", ("青少年科创计划的学员是未成年人：1至4人的计数记为“<5”；同一组中仅一格隐去时，另隐去最小的一格，"
+                             "以免由合计推算；分子或分母隐去时，比例亦不列出。")))
+    notes.append(("时间", "本文件中的时间均为北京时间（UTC+8）。"))
     return notes
 
 
@@ -185,7 +225,7 @@ def write_xlsx(data: ExportData, path: Path) -> Path:
         "title": wb.add_format({"bold": True, "font_size": 14}),
         "label": wb.add_format({"bold": True, "valign": "top"}),
     }
-    as_of_text = data.as_of.strftime("%Y-%m-%d %H:%M:%S") if data.as_of else "（无数据）"
+    as_of_text = beijing_text(data.as_of)
 
     ws = wb.add_worksheet("目标进展")
     headline_columns = [("指标代码", "indicator_id", 22, "text"), ("指标名称", "indicator_name_zh", 22, "text"),
@@ -212,9 +252,11 @@ def write_xlsx(data: ExportData, path: Path) -> Path:
             ("仍在阶段", "still_in_stage", 9, "count"), ("晋级率", "transition_rate", 8, "ratio"),
             ("晋级用时中位数(天)", "median_days_to_next", 12, "count"),
             ("至命名概率", "probability_named", 10, "ratio"), ("至命名用时(天)", "median_days_to_named", 12, "count"),
-            ("预计截止前命名", "expected_named_by_deadline", 12, "ratio"), ("现已命名", "named_now", 9, "count"),
-            ("预计截止时命名总数", "projected_named_by_deadline", 14, "ratio"),
-            ("直线外推至截止年度", "linear_projection_by_deadline", 14, "ratio"), ("目标", "target", 7, "count"),
+            ("现已命名", "named_now", 9, "count"),
+            ("展望：截止年底预计命名（中位数）", "outlook_central", 14, "count"),
+            ("区间下限（10%）", "outlook_low", 10, "count"), ("区间上限（90%）", "outlook_high", 10, "count"),
+            ("等待已超过所有已观察晋级用时的候选校", "stuck_in_stage", 14, "count"),
+            ("直线外推至截止年度（参照）", "linear_projection_by_deadline", 14, "ratio"), ("目标", "target", 7, "count"),
             ("截止年度", "deadline_year", 9, "year"),
         ], frows)
 
@@ -235,13 +277,14 @@ def write_xlsx(data: ExportData, path: Path) -> Path:
     return path
 
 
-def export_indicators(snapshot: Path, out_dir: Path) -> dict[str, Path]:
-    """Write indicators.csv, indicators.xlsx and indicators.parquet from a snapshot into out_dir."""
+def export_indicators(snapshot: Path, out_dir: Path, lang: str | None = None) -> dict[str, Path]:
+    """Write indicators.csv, indicators.xlsx and indicators.parquet from a snapshot into out_dir
+    (the CSV's headers: stable English names, or Chinese with lang="zh")."""
     data = load_export(snapshot)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     return {
-        "csv": write_csv(data, out_dir / "indicators.csv"),
+        "csv": write_csv(data, out_dir / "indicators.csv", lang),
         "xlsx": write_xlsx(data, out_dir / "indicators.xlsx"),
         "parquet": write_parquet(data, out_dir / "indicators.parquet"),
     }

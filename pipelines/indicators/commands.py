@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -49,7 +50,8 @@ def progress_command(published_dir: Path, snapshot: Path | None, echo: Callable[
     try:
         heads = headline(con)
         forecast = con.sql(
-            "select named_now, projected_named_by_deadline, linear_projection_by_deadline, deadline_year, target "
+            "select named_now, outlook_central, outlook_low, outlook_high, linear_projection_by_deadline, "
+            "deadline_year, target "
             "from indicators.shs_forecast where stage = ''"
         ).fetchall()
     finally:
@@ -57,7 +59,9 @@ def progress_command(published_dir: Path, snapshot: Path | None, echo: Callable[
     if heads.is_empty():
         echo("快照中没有带目标的指标值 / no indicator values with a target in the snapshot")
         return 1
-    echo(f"数据截至 as of {heads['as_of'].max()}")
+    as_of = heads["as_of"].max()
+    as_of_text = f"{as_of + timedelta(hours=8):%Y-%m-%d %H:%M:%S}（北京时间 Beijing time）" if as_of else "—"
+    echo(f"数据截至 as of {as_of_text}")
     for r in heads.iter_rows(named=True):
         status = STATUS_LABELS.get(r["status"], (r["status"], r["status"]))
         target = _fmt(r["target"], r["unit"]) + (f" by {r['target_year']}" if r["target_year"] else " per year")
@@ -65,7 +69,8 @@ def progress_command(published_dir: Path, snapshot: Path | None, echo: Callable[
         echo(f"  {r['indicator_id']:<20} {r['period']}  {_fmt(r['value'], r['unit']):>8} / {target:<14} "
              f"{status[0]} {r['status']}{ratio}")
     if forecast:
-        named_now, projected, linear, deadline, target = forecast[0]
-        echo(f"  SHS_NAMED forecast  已命名 named now {named_now}; 预计{deadline}年 expected by {deadline}: "
-             f"{_fmt(projected, '')} (stage transitions) · {_fmt(linear, '')} (linear) · target {_fmt(target, '')}")
+        named_now, central, low, high, linear, deadline, target = forecast[0]
+        echo(f"  SHS_NAMED outlook   已命名 named now {named_now}; 展望{deadline}年底 outlook for {deadline}: "
+             f"{_fmt(central, '')} ({_fmt(low, '')}–{_fmt(high, '')}, 80%) · 直线参照 straight line "
+             f"{_fmt(linear, '')} · target {_fmt(target, '')}")
     return 0

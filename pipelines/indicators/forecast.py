@@ -22,6 +22,7 @@ Method (also written into every output row, zh and en):
 
 from __future__ import annotations
 
+import random
 import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -172,6 +173,88 @@ def expected_named(candidates: list[Candidate], rates: dict[str, StageRate], dea
     return out
 
 
+OUTLOOK_RUNS = 2000
+OUTLOOK_SEED = 2030  # the same warehouse gives the same outlook
+OUTLOOK_RANGE = (0.10, 0.90)
+
+
+@dataclass(frozen=True)
+class Outlook:
+    central: float  # median of the simulated totals named by the deadline
+    low: float  # OUTLOOK_RANGE[0] quantile
+    high: float  # OUTLOOK_RANGE[1] quantile
+    runs: int
+    stuck: int  # candidates waiting longer than every move observed out of their stage
+
+
+def _quantile(values: list[int], q: float) -> float:
+    ordered = sorted(values)
+    return float(ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))])
+
+
+def simulate_outlook(events: list[Event], candidates: list[Candidate], named_now: int, as_of: date,
+                     deadline: date, runs: int = OUTLOOK_RUNS, seed: int = OUTLOOK_SEED) -> Outlook | None:
+    """One outlook for the deadline, with a range, the candidates still in a stage included.
+
+    Per stage: the moves observed out of it (days taken), the withdrawals, and the candidates now
+    in it that have waited longer than every observed move ("stuck": they count against the rate,
+    as a withdrawal would, until they move). Each run draws every stage's rate from
+    Beta(moved + 1, not moved + 1) (the rate's own uncertainty) and, for every candidate, whether
+    and when it moves on from stage to stage: out of its current stage, a time drawn among the
+    observed ones longer than it has already waited (afresh if none is); after it, any observed
+    time. A stage with no move observed uses all stages' moves pooled. The total of a run is
+    named now + the candidates named on or before the deadline; the outlook is the median of the
+    runs and the range their 10th to 90th percentiles."""
+    moves = observe_moves(events)
+    pooled_days = [d for m in moves.values() for d in m.days]
+    if not pooled_days and candidates:
+        return None
+    waited = {c.school_code: (as_of - c.entered_date).days for c in candidates}
+    stuck_by_stage = {s: 0 for s in CANDIDATE_STAGES}
+    for c in candidates:
+        longest = max(moves[c.stage].days or pooled_days or (0,))
+        if waited[c.school_code] > longest:
+            stuck_by_stage[c.stage] += 1
+    counts = {}
+    for s in CANDIDATE_STAGES:
+        m = moves[s]
+        if m.transitions:
+            counts[s] = (m.transitions, m.withdrawals + stuck_by_stage[s], m.days)
+        elif m.withdrawals + m.censored == 0 and not stuck_by_stage[s]:
+            counts[s] = None  # nobody ever entered it: passed through at once
+        else:
+            moved = sum(x.transitions for x in moves.values())
+            not_moved = sum(x.withdrawals for x in moves.values()) + sum(stuck_by_stage.values())
+            counts[s] = (moved, not_moved, tuple(pooled_days))
+    rng = random.Random(seed)
+    totals = []
+    for _ in range(runs):
+        rate = {s: (None if c is None else rng.betavariate(c[0] + 1, c[1] + 1)) for s, c in counts.items()}
+        named = 0
+        for c in candidates:
+            day = as_of
+            ok = True
+            for i, s in enumerate(CANDIDATE_STAGES[CANDIDATE_STAGES.index(c.stage):]):
+                if counts[s] is None:
+                    continue
+                if rng.random() >= rate[s]:
+                    ok = False
+                    break
+                days = counts[s][2]
+                if i == 0:
+                    longer = [d - waited[c.school_code] for d in days if d > waited[c.school_code]]
+                    day += timedelta(days=rng.choice(longer or list(days)))
+                else:
+                    day += timedelta(days=rng.choice(days))
+                if day > deadline:
+                    ok = False
+                    break
+            named += ok
+        totals.append(named_now + named)
+    return Outlook(central=_quantile(totals, 0.5), low=_quantile(totals, OUTLOOK_RANGE[0]),
+                   high=_quantile(totals, OUTLOOK_RANGE[1]), runs=runs, stuck=sum(stuck_by_stage.values()))
+
+
 def forecast_frame(events: list[Event], candidates: list[Candidate], named_now: int, as_of: datetime,
                    deadline_year: int, target: float | None, named_series: list[tuple[int, float]]) -> pl.DataFrame:
     """The rows of indicators.shs_forecast: one per candidate stage and a total ('')."""
@@ -215,6 +298,19 @@ def forecast_frame(events: list[Event], candidates: list[Candidate], named_now: 
         "median_days_to_named": pl.Float64, "expected_named_by_deadline": pl.Float64, "named_now": pl.Int32,
         "projected_named_by_deadline": pl.Float64, "linear_projection_by_deadline": pl.Float64,
     })
+    outlook = simulate_outlook(events, candidates, named_now, (as_of + timedelta(hours=8)).date(), deadline)
+    total = pl.col("stage") == ""
+
+    def on_total(value, dtype) -> pl.Expr:
+        return pl.when(total).then(pl.lit(value, dtype)).otherwise(pl.lit(None, dtype))
+
+    frame = frame.with_columns(
+        outlook_central=on_total(outlook.central if outlook else None, pl.Float64),
+        outlook_low=on_total(outlook.low if outlook else None, pl.Float64),
+        outlook_high=on_total(outlook.high if outlook else None, pl.Float64),
+        outlook_runs=on_total(outlook.runs if outlook else None, pl.Int32),
+        stuck_in_stage=on_total(outlook.stuck if outlook else None, pl.Int32),
+    )
     return frame.with_columns(
         as_of=pl.lit(as_of, pl.Datetime("us")), deadline_year=pl.lit(deadline_year, pl.Int32),
         target=pl.lit(target, pl.Float64), method_zh=pl.lit(METHOD_ZH), method_en=pl.lit(METHOD_EN),

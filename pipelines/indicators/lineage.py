@@ -8,6 +8,7 @@ no name and no student key is ever shown.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import duckdb
 import polars as pl
@@ -71,6 +72,13 @@ def explain(con: duckdb.DuckDBPyConnection, indicator_id: str, period: int, geo:
                        submissions, rows)
 
 
+def _beijing(value) -> str:
+    """A warehouse time (UTC) as Beijing time, saying so."""
+    if value is None:
+        return "—"
+    return f"{value + timedelta(hours=8):%Y-%m-%d %H:%M:%S}（北京时间）"
+
+
 def _num(v) -> str:
     if v is None:
         return "—"
@@ -90,12 +98,12 @@ def format_explanation(e: Explanation, limit: int | None = None) -> str:
         + (f" (= {_num(v['numerator'])} / {_num(v['denominator'])})" if v["denominator"] is not None else "")
         + (f" · 目标 target {_num(v['target'])} ({v['target_year'] or '每年 yearly'}) · 状态 status {v['status']}"
            if v["target"] is not None else ""),
-        f"数据截至 as of {v['as_of']} · 报送 submissions {v['submission_count']}",
+        f"数据截至 as of {_beijing(v['as_of'])} · 报送 submissions {v['submission_count']}",
         "",
         f"提交 Submissions ({e.submissions.height}):",
     ]
     for s in e.submissions.iter_rows(named=True):
-        lines.append(f"  {s['arrived_at']}  {s['report_type'] or '?':<3} {s['file_name']}  ({s['rows']} 行 rows)  "
+        lines.append(f"  {_beijing(s['arrived_at'])}  {s['report_type'] or '?':<3} {s['file_name']}  ({s['rows']} 行 rows)  "
                      f"{s['submission_id'][:12]}")
     lines += ["", f"暂存行 Staging rows ({e.rows.height}):"]
     shown = e.rows if limit is None else e.rows.head(limit)

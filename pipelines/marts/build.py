@@ -54,6 +54,9 @@ MARTS: tuple[Mart, ...] = (
     Mart("fct_yip_participants", "青少年科创计划学员 Rosters in force (R3) by cohort: keyed hashes only, mentors as "
          "booleans, term end and whether the programme has ended; one counted row per student and cohort.",
          ("yip_participants", "marts/dim_school"), private_columns=("student_key",)),
+    Mart("agg_yip_district_equity", "青少年科创计划区域代表性 Per cohort year, each district's and the whole city's "
+         "(120000) counted participants beside the pupils of secondary schools open that year: the city's own row, "
+         "for viewers who see one district.", ("marts/fct_yip_participants", "marts/dim_school")),
     Mart("fct_alliance_membership", "联盟成员 The alliance register in force (R4), one row per member.",
          ("alliance_members",)),
     Mart("fct_alliance_member_year", "联盟成员年度 Members at the end of each year (joined by 31 December, not left "

@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 from dagster import AssetExecutionContext, Config, Failure, MaterializeResult, MetadataValue, asset
 
+from pipelines.exports import files
 from pipelines.metadata import markdown_table
 from pipelines.operations.briefing import BriefingError, briefing_path, make_briefing, snapshot_path
 from pipelines.operations.deadlines import IN_FORCE_VIEWS, load_deadlines, today_in_tianjin
@@ -54,11 +55,7 @@ def overdue_reports(context: AssetExecutionContext, config: AsOfConfig, paths: P
         overdue = find_overdue(con, as_of, deadlines)
     out = overdue_file(settings)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".csv.tmp")
-    with tmp.open("wb") as fh:
-        fh.write("\ufeff".encode())
-        overdue.write_csv(fh)
-    tmp.replace(out)
+    files.write_csv(overdue, out)  # names of schools reach it: formulas neutralised
     by_type = overdue.group_by("report_type", "period").len().sort("report_type", "period")
     by_district = (overdue.group_by("district_name_zh").len().sort("len", descending=True)
                    if overdue.height else overdue)

@@ -188,13 +188,13 @@ def download(page, button) -> tuple[str, bytes]:
 
 
 def download_named(page, file_name: str) -> bytes:
-    """The bytes of the download button that offers `file_name` (each CSV button is tried)."""
+    """The bytes of the download button whose file's name starts with `file_name` (each CSV button is tried)."""
     buttons = page.get_by_role("button", name="下载 CSV")
     buttons.first.wait_for(timeout=WAIT_MS)
     seen = []
     for i in range(buttons.count()):
         name, payload = download(page, buttons.nth(i))
-        if name == file_name:
+        if name.startswith(file_name):
             return payload
         seen.append(name)
     raise AssertionError(f"no download of {file_name}: {seen}")
@@ -255,7 +255,7 @@ def test_commission_sees_city_and_district_figures_and_downloads_exports_but_no_
     assert nav(page, "overview") == CITY_PAGES
     open_path(page, url, "everyone")
     _, payload = download(page, csv_button(page))
-    schools = {r["school_code"] for r in csv_rows(payload)}
+    schools = {r["学校标识码"] for r in csv_rows(payload)}  # Chinese headers by default (issue 16)
     assert schools == {"3412000001", "3412000002", "3112000003"}  # every district's schools
     open_path(page, url, "export")
     buttons = page.get_by_role("button").filter(has_text=".csv")
@@ -286,14 +286,15 @@ def test_district_bureau_sees_city_totals_and_its_own_schools_only_whatever_it_t
         open_path(page, url, path)
         if path.startswith("everyone"):
             listing, payload = download(page, csv_button(page))  # made on click, every school of the scope
-            assert {r["school_code"] for r in csv_rows(payload)} == {HEPING_SCHOOL}
+            assert {r["学校标识码"] for r in csv_rows(payload)} == {HEPING_SCHOOL}
             listings.add(listing)
         assert "河西区演示第二中学" not in body(page) and "南开区演示初级中学" not in body(page)
     # its district's exports: city totals and its own district
     open_path(page, url, "export")
-    name, payload = download(page, page.get_by_role("button").filter(has_text="indicators_120101.csv").first)
-    assert name == "indicators_120101.csv"
-    geos = {r["geo_code"] for r in csv_rows(payload)}
+    name, payload = download(page, page.get_by_role("button").filter(has_text="indicators_120101_截至").filter(
+        has_text=".csv").first)
+    assert name.startswith("indicators_120101_截至") and name.endswith(".csv")  # the file's name says its as-of
+    geos = {r["区划代码"] for r in csv_rows(payload)}
     assert geos and geos <= {"120000", "120101"}
     # pages of other roles, by URL
     for path in ("audit", "access", "my_school"):
@@ -301,7 +302,7 @@ def test_district_bureau_sees_city_totals_and_its_own_schools_only_whatever_it_t
         text = body(page)
         assert "审计日志" not in text and "保存角色分配" not in text and "本校报送与数据" not in text
     downloads = {e[2] for e in audit_events(data_dir) if e[0] == "download" and e[1] == "heping@test.example"}
-    assert "indicators_120101.csv" in downloads
+    assert name in downloads
     assert listings and listings <= downloads  # a listing made on click is recorded too, as its viewer
     page.context.close()
 
@@ -313,8 +314,8 @@ def test_school_sees_its_own_files_and_figures_and_sends_only_its_own_reports(br
     open_path(page, url, "")  # the school's landing page
     text = body(page)
     assert "本校报送与数据" in text and "天津市和平区演示第一中学" in text
-    payload = download_named(page, "my_files.csv")
-    assert [r["original_name"] for r in csv_rows(payload)] == ["和平一中_年报2025.xlsx"]
+    payload = download_named(page, "my_files_截至")
+    assert [r["文件名"] for r in csv_rows(payload)] == ["和平一中_年报2025.xlsx"]
     for path in ("overview", "everyone", "export", "reporting", "audit"):
         open_path(page, url, path)
         assert page.locator('[data-testid="stDataFrame"]').count() == 0 or "本校" in body(page)
@@ -394,7 +395,7 @@ def test_data_team_sees_everything_with_errors_audit_and_role_assignments(browse
     text = body(page)
     assert "审计日志与运行状态" in text and "运行状态" in text
     logged = csv_rows(download(page, page.get_by_role("button", name="下载 CSV").first)[1])
-    actors = {r["actor"] for r in logged if r["event"] == "sign_in"}
+    actors = {r["操作人"] for r in logged if r["事件"] == "sign_in"}
     assert "admin@test.example" in actors
     open_path(page, url, "access")
     # the editor and its button render after the page text: wait for the button itself

@@ -191,7 +191,7 @@ def test_every_page_renders_in_chromium_with_chinese_glyphs_and_non_empty_charts
         assert any(("WenQuanYi" in f or "CJK" in f or "Hei" in f) for f in fonts), f"{name}: no CJK font in {fonts}"
         assert full_page_screenshot(page, name).stat().st_size > 20_000
     assert seen["overview"]["title"] == "总览：2030目标进展"
-    assert seen["export"]["downloads"] == 3
+    assert seen["export"]["downloads"] == 4  # csv, xlsx, parquet and the briefing PDF (issue 16)
     assert page.evaluate("() => Array.from(document.querySelectorAll("
                          "'[data-testid=stSidebar] [data-testid=stSelectbox] input')).map(i => i.value)") == [
         "2026年", "全市"]

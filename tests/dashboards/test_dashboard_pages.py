@@ -176,10 +176,15 @@ def test_science_high_schools_path_forecast_funnel_and_candidates(demo_env, expe
     assert actual["y"] == [value(expected, "SHS_NAMED", y) for y in (2024, 2025, 2026)]
     straight = next(tr for tr in path_chart["data"] if tr["name"].startswith("按期路径"))
     assert straight["x"][0] == 2024 and straight["y"][0] == 0 and straight["x"][-1] == 2030 and straight["y"][-1] == 25
-    projected = snapshot_sql("select projected_named_by_deadline from indicators.shs_forecast where stage = ''")[0][0]
-    forecast = next(tr for tr in path_chart["data"] if tr["name"] == "候选校前瞻估计")
-    assert forecast["y"] == [pytest.approx(projected)]
-    assert fmt.fmt_number(projected) in texts(at)
+    # one outlook, stated once (issue 16): its central estimate is drawn, with its range in the legend
+    central, low, high, projected = snapshot_sql("select outlook_central, outlook_low, outlook_high, "
+                                                 "projected_named_by_deadline from indicators.shs_forecast "
+                                                 "where stage = ''")[0]
+    forecast = next(tr for tr in path_chart["data"] if tr["name"] == f"展望（区间 {low:.0f}–{high:.0f}）")
+    assert forecast["y"] == [pytest.approx(central)]
+    assert f"约{central:.0f}所" in texts(at)
+    assert any(m.proto.delta == f"区间 {low:.0f}–{high:.0f} 所（80%）" for m in at.metric)
+    assert fmt.fmt_number(projected) not in texts(at)  # the old all-pass estimate is no second answer
     # candidates by stage: the bars are SHS_PIPELINE's breakdown
     stages = dict(snapshot_sql("select breakdown_value, value from indicators.indicator_values where indicator_id = "
                                "'SHS_PIPELINE' and period = 2026 and geo_code = '120000' and breakdown_dimension = "
@@ -240,7 +245,9 @@ def test_youth_programme_cohorts_mentors_and_small_counts(demo_env, expected, la
     assert completion["y"][2] is None  # 2026: nobody's term has ended
     # small counts: no count of students from 1 to 4 is ever shown; "<5" stands in for them
     equity = table_with(at, t("col_share_participants", lang))
-    participants = equity[t("col_participants", lang)].tolist()
+    # the districts' rows (the last row is the city's own total, issue 16)
+    assert equity[t("col_district", lang)].tolist()[-1] == t("whole_city", lang)
+    participants = equity[t("col_participants", lang)].tolist()[:-1]
     assert fmt.SUPPRESSED in participants
     for frame in (d.value for d in at.dataframe):
         assert not {"1", "2", "3", "4"} & set(_cells(frame)), frame
@@ -383,7 +390,11 @@ def test_export_offers_the_export_modules_files_for_a_chosen_snapshot(demo_env, 
                                                                        snapshot_sql):
     at = open_page("export")
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["下载 indicators.csv", "下载 indicators.xlsx", "下载 indicators.parquet"]
+    # the file names carry the as-of, in Beijing time (issue 16)
+    as_of = snapshot_sql("select as_of from meta.snapshot")[0][0]
+    stamp = f"{fmt.to_beijing(as_of):%Y-%m-%d_%H%M}"
+    assert labels == [f"下载 indicators_截至{stamp}.{kind}" for kind in ("csv", "xlsx", "parquet")] + [
+        "下载月度简报（PDF）"]  # and the briefing of the snapshot (issue 16)
     assert t("export_made_by_cli", "zh") in texts(at)
     rows = snapshot_sql("select count(*) from indicators.indicator_values")[0][0]
     assert at.expander[0].label == t("export_preview", "zh", n=fmt.fmt_int(rows))
@@ -396,9 +407,13 @@ def test_export_offers_the_export_modules_files_for_a_chosen_snapshot(demo_env, 
     from pipelines.exports.indicators_export import export_indicators
 
     snap = scoped(data.current_snapshot(), Scope(Role.DATA_TEAM))
-    offered = data.export_files(snap).files
+    offered = data.export_files(snap, "en").files
     written = export_indicators(demo_data_dir / "published" / "current.duckdb", tmp_path)
     assert offered["indicators.csv"] == written["csv"].read_bytes()
+    # in Chinese, the same rows under Chinese headers
+    chinese = data.export_files(snap, "zh").files["indicators.csv"].decode("utf-8-sig")
+    assert chinese.startswith("指标代码,指标名称,年度,区划代码,区域")
+    assert chinese.count("\n") == written["csv"].read_text(encoding="utf-8-sig").count("\n")
     assert offered["indicators.parquet"] == written["parquet"].read_bytes()
     assert len(offered["indicators.xlsx"]) > 1000
 

@@ -87,3 +87,31 @@ def test_no_moves_at_all_gives_no_estimate():
                            named_series=[(2025, 0)])
     total = frame.filter(frame["stage"] == "").row(0, named=True)
     assert total["projected_named_by_deadline"] is None and total["linear_projection_by_deadline"] is None
+
+
+# ---------------------------------------------------------------- one outlook with a range (issue 16)
+
+def test_the_outlook_counts_candidates_still_waiting_and_gives_a_range():
+    from pipelines.indicators.forecast import simulate_outlook
+
+    # ten schools moved from applied to named in 100 + 100 days; none withdrew
+    history = []
+    for i in range(10):
+        history += [ev(f"S{i}", "applied", "2024-01-01"), ev(f"S{i}", "midterm_reviewed", "2024-04-10"),
+                    ev(f"S{i}", "named", "2024-07-19")]
+    fresh = [Candidate(f"N{i}", "applied", date(2026, 10, 1)) for i in range(4)]
+    stuck = [Candidate(f"W{i}", "applied", date(2024, 1, 1)) for i in range(4)]  # waited 1,000 days, moves took 99
+    as_of, deadline = date(2026, 10, 1), date(2030, 12, 31)
+    without_stuck = simulate_outlook(history + [ev(c.school_code, "applied", "2026-10-01") for c in fresh],
+                                     fresh, 10, as_of, deadline)
+    assert without_stuck.stuck == 0
+    assert without_stuck.low <= without_stuck.central <= without_stuck.high
+    assert 12 <= without_stuck.central <= 14  # fresh candidates with an all-pass record: nearly all named
+    events = history + [ev(c.school_code, "applied", c.entered_date.isoformat()) for c in fresh + stuck]
+    with_stuck = simulate_outlook(events, fresh + stuck, 10, as_of, deadline)
+    assert with_stuck.stuck == 4
+    # the waiting schools weigh on the rate: the outlook is not "every candidate passes every stage"
+    assert with_stuck.central < 10 + len(fresh + stuck)
+    assert with_stuck.high - with_stuck.low > 0
+    # reproducible: the same inputs give the same outlook
+    assert simulate_outlook(events, fresh + stuck, 10, as_of, deadline) == with_stuck
