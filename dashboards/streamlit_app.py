@@ -13,6 +13,7 @@ from dashboards import auth, data, scope, ui
 from dashboards import format as fmt
 from dashboards.i18n import DEFAULT_LANG, LANGUAGES, t
 from dashboards.pages import PAGES
+from pipelines.access import deployment
 from pipelines.access.roles import Permission
 
 st.set_page_config(page_title="科教2030", page_icon=":material/school:", layout="wide")
@@ -44,7 +45,10 @@ lang = ui.lang()
 # demo mode only: the identity chosen in the switcher rides in the address (?demo=...), so that a
 # reload or a bookmarked page opens as the same demo identity (the switcher still decides)
 DEMO_PARAM = "demo"
-demo_mode = auth.auth_section() is None
+try:
+    demo_mode = auth.auth_section() is None
+except deployment.ConfigurationError:  # require_viewer below shows it, and nothing else
+    demo_mode = False
 if demo_mode and auth.DEMO_KEY not in st.session_state and st.query_params.get(DEMO_PARAM):
     st.session_state[auth.DEMO_KEY] = st.query_params[DEMO_PARAM]
 
