@@ -30,7 +30,7 @@ import duckdb
 import polars as pl
 
 from pipelines.indicators.progress import linear_projection
-from pipelines.marts.build import newest_arrival
+from warehouse import newest_arrival
 
 CANDIDATE_STAGES = ("applied", "district_recommended", "city_approved", "midterm_reviewed")
 STAGE_RANK = {"applied": 1, "district_recommended": 2, "city_approved": 3, "midterm_reviewed": 4, "named": 5}
