@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.intake.schema import CODE_LISTS
+from pipelines.reference.codes import CODE_LISTS
 from pipelines.settings import SEEDS_DIR
 from warehouse import transaction
 
