@@ -28,9 +28,9 @@ import polars as pl
 import streamlit as st
 
 from dashboards.scope import ScopedSnapshot, open_scoped
+from pipelines.reference.codes import CITY
 from pipelines.settings import get_settings
 
-CITY = "120000"
 TTL = "10m"
 # school-level listings come a page at a time: no table of 150,000 schools is sent to the browser
 # (the whole listing is a CSV download, made only when asked for)
