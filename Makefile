@@ -48,8 +48,10 @@ dashboard: install
 seeds: install
 	$(BIN)/kejiao demo-data --out seeds/demo
 
+## ruff, then the layers contracts of pyproject.toml ([tool.importlinter]: the package graph is the data's walk).
 lint: install
 	$(BIN)/ruff check pipelines dashboards warehouse tests benchmarks
+	$(BIN)/lint-imports --no-cache
 
 ## Benchmarks at city and national scale (issue #6): benchmarks/results/latest.{md,json}.
 ## Datasets are generated once per size into benchmarks/data/ (git-ignored) and reused.
