@@ -8,7 +8,7 @@ export KEJIAO_DATA_DIR ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(KEJIAO_DATA_DIR)/dagster_home
 PORT ?= 8501
 
-.PHONY: install system-deps demo test dev dashboard seeds lint bench clean
+.PHONY: install system-deps demo test check dev dashboard seeds lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ demo: install
 ## Create the environment and run the whole test suite.
 test: install system-deps
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+## The fast tier, on every change: lint (ruff + the layers contracts) and the tests that need no
+## browser and no full demo run or Dagster daemon (pytest markers `browser`, `slow`; CI runs `make test`).
+check: lint
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not browser and not slow"
 
 system-deps:
 	bash scripts/system-deps.sh
@@ -48,8 +53,10 @@ dashboard: install
 seeds: install
 	$(BIN)/kejiao demo-data --out seeds/demo
 
+## ruff, then the layers contracts of pyproject.toml ([tool.importlinter]: the package graph is the data's walk).
 lint: install
 	$(BIN)/ruff check pipelines dashboards warehouse tests benchmarks
+	$(BIN)/lint-imports --no-cache
 
 ## Benchmarks at city and national scale (issue #6): benchmarks/results/latest.{md,json}.
 ## Datasets are generated once per size into benchmarks/data/ (git-ignored) and reused.

@@ -27,6 +27,7 @@ import os
 import streamlit as st
 from streamlit import config as st_config
 
+from dashboards.i18n import DEFAULT_LANG, t
 from pipelines.access import audit, deployment
 from pipelines.access.roles import (
     ROLE_LABELS,
@@ -47,9 +48,8 @@ PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
 
 
 def _tr(key: str, **values) -> str:
-    from dashboards.ui import tr
-
-    return tr(key, **values)
+    """Translate into the language chosen in the sidebar (as dashboards.ui.tr, which builds on this module)."""
+    return t(key, _lang(), **values)
 
 
 # ---------------------------------------------------------------- configuration
@@ -223,7 +223,7 @@ def _demo_label(row: Assignment) -> str:
 
 
 def _lang() -> str:
-    return st.session_state.get("lang", "zh")
+    return st.session_state.get("lang", DEFAULT_LANG)
 
 
 def role_label(role: Role) -> str:

@@ -29,9 +29,9 @@ import polars as pl
 import streamlit as st
 
 from dashboards.scope import ScopedSnapshot, open_scoped
+from pipelines.reference.codes import CITY
 from pipelines.settings import get_settings
 
-CITY = "120000"
 TTL = "10m"
 # school-level listings come a page at a time: no table of 150,000 schools is sent to the browser
 # (the whole listing is a CSV download, made only when asked for)
@@ -1017,7 +1017,7 @@ def waiting_uploads(identity: str, role: str, schools: tuple[str, ...], district
     never cached: a file just sent shows at once, as "received, waiting for the next run"."""
     import json
 
-    from pipelines import upload
+    from pipelines.intake import upload
     from pipelines.settings import get_settings
 
     inbox = get_settings().inbox_dir

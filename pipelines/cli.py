@@ -141,7 +141,7 @@ def explain(indicator_id: Annotated[str, typer.Argument(help="指标代码 / ind
             warehouse: WarehouseOpt = None, snapshot: SnapshotOpt = None,
             show_all: Annotated[bool, typer.Option("--all", help="列出全部行 / list every row")] = False) -> None:
     """列出某指标值背后的报送与数据行 / List the submissions and staging rows behind a value."""
-    from pipelines.indicators.commands import explain_command
+    from pipelines.publish.commands import explain_command
 
     raise typer.Exit(explain_command(indicator_id, period, geo_code, breakdown, _settings(warehouse).published_dir,
                                      snapshot, show_all, typer.echo))
@@ -162,7 +162,7 @@ def export(out: Annotated[Path, typer.Option("--out", help="输出目录 / outpu
 @app.command()
 def progress(warehouse: WarehouseOpt = None, snapshot: SnapshotOpt = None) -> None:
     """打印各目标的最新值、目标与进展状态 / Print each target's latest value, target and status."""
-    from pipelines.indicators.commands import progress_command
+    from pipelines.publish.commands import progress_command
 
     raise typer.Exit(progress_command(_settings(warehouse).published_dir, snapshot, typer.echo))
 

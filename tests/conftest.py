@@ -33,6 +33,23 @@ def pytest_configure(config):
     os.environ.setdefault("KEJIAO_INBOX_ROOT_CHANNEL", "data_team")
 
 
+def every_format(formats, fast=("xlsx", "utf-8")):
+    """(fmt, encoding) parameters of a test run for every format: `make check` runs the `fast` one,
+    the others are `slow` (each writes and judges a file in a parser worker process); `make test`
+    runs them all."""
+    return [pytest.param(*f, marks=() if tuple(f) == fast else pytest.mark.slow) for f in formats]
+
+
+# fixtures that run the whole pipeline over the demo inbox: a test using one is `slow` (make check skips it)
+DEMO_RUN_FIXTURES = {"demo_data_dir"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if DEMO_RUN_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path, monkeypatch):
     """Every test gets its own data folder and key: nothing leaks between tests or to ./data."""

@@ -1,12 +1,19 @@
-"""The DuckDB warehouse: connections, versioned migrations and the project's SQL files.
+"""The DuckDB warehouse: connections, versioned migrations, the project's SQL files, and the
+plumbing every layer shares (transactions, bound SQL, build records).
 
 SQL lives in `.sql` files beside this module (`migrations/` for the schema, `sql/<layer>/` for
 the queries of each layer) and takes values as bound parameters (`$name`), never interpolated.
+
+This module sits below every package of `pipelines` and `dashboards` and imports neither
+(the import-linter layers contract in pyproject.toml keeps it so).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -17,6 +24,19 @@ MIGRATIONS_DIR = HERE / "migrations"
 SQL_DIR = HERE / "sql"
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """`begin transaction` ... `commit`; `rollback` when anything (even an interrupt) escapes."""
+    con.execute("begin transaction")
+    try:
+        yield con
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
 
 
 @cache
@@ -46,17 +66,12 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     for version, path in migrations():
         if version in done:
             continue
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             con.execute(path.read_text(encoding="utf-8"))
             con.execute(
                 "insert into meta.schema_migrations (version, name) values ($version, $name)",
                 {"version": version, "name": path.name},
             )
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
         applied.append(version)
     return applied
 
@@ -71,3 +86,63 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     if not read_only:
         migrate(con)
     return con
+
+
+# ---------------------------------------------------------------- bound SQL
+
+def scalar(con: duckdb.DuckDBPyConnection, query: str, params: dict | None = None):
+    """The single value of a query (DuckDB 2 relations have no fetchone())."""
+    rows = con.execute(query, params).fetchall() if params else con.sql(query).fetchall()
+    return rows[0][0] if rows else None
+
+
+def bound(sql_text: str, params: dict) -> dict:
+    """The parameters a statement refers to (DuckDB rejects unused ones)."""
+    used = set(_PARAM.findall(sql_text))
+    missing = used - params.keys()
+    if missing:
+        raise KeyError(f"SQL needs parameters {sorted(missing)}")
+    return {k: v for k, v in params.items() if k in used}
+
+
+def run_select_into(con: duckdb.DuckDBPyConnection, table: str, sql_name: str, params: dict) -> None:
+    """`create or replace table <table> as <sql/<sql_name>.sql>`; the table name is a constant."""
+    text = sql(sql_name)
+    con.execute(f"create or replace table {table} as {text}", bound(text, params))
+
+
+def newest_arrival(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """The as-of of everything derived: the newest arrival of accepted data. A rejected file or
+    one that is no report (a notice, a corrupt workbook) changes no figure, so it does not move
+    the as-of either."""
+    return scalar(con, "select max(arrived_at) from raw.submissions where status = 'accepted'")
+
+
+# ---------------------------------------------------------------- build records (meta.table_builds)
+
+def stored_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """The fingerprint `table` was last built with (meta.table_builds), or None."""
+    found = con.execute("select fingerprint from meta.table_builds where table_name = $t", {"t": table}).fetchall()
+    return found[0][0] if found else None
+
+
+def is_built(con: duckdb.DuckDBPyConnection, table: str, fingerprint: str | None) -> bool:
+    """Whether `table` exists and was last built with this (known) fingerprint."""
+    exists = scalar(con, "select count(*) from duckdb_tables() where database_name = current_database() "
+                         "and schema_name || '.' || table_name = $t", {"t": table}) > 0
+    return fingerprint is not None and exists and stored_fingerprint(con, table) == fingerprint
+
+
+def record_build(con: duckdb.DuckDBPyConnection, table: str, fingerprint: str | None) -> None:
+    """Remember what `table` was built with (an unknown fingerprint is forgotten: rebuild next time)."""
+    if fingerprint is None:
+        con.execute("delete from meta.table_builds where table_name = $t", {"t": table})
+    else:
+        con.execute("insert or replace into meta.table_builds values ($t, $f, now()::timestamp)",
+                    {"t": table, "f": fingerprint})
+
+
+def reference_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """The reference codes every derived table reads (districts, code lists), as one string."""
+    return "\0".join(str(con.sql(f"select * from {table} order by all").fetchall())
+                     for table in ("ref.districts", "ref.code_labels"))

@@ -13,10 +13,10 @@ import streamlit as st
 from dashboards import auth, data, scope, ui
 from dashboards import format as fmt
 from dashboards.ui import tr
-from pipelines import upload
 from pipelines.access import audit
 from pipelines.access.roles import Permission
 from pipelines.intake import files as inbox_files
+from pipelines.intake import upload
 from pipelines.settings import get_settings
 
 EVENTS = ("sign_in", "sign_in_denied", "sign_out", "upload_sent", "upload_refused", "download",

@@ -18,8 +18,8 @@ from dashboards import auth, scope, ui
 from dashboards import format as fmt
 from dashboards.data import Snapshot, current_snapshot
 from dashboards.ui import tr
-from pipelines import upload
 from pipelines.access.roles import Permission, Role
+from pipelines.intake import upload
 from pipelines.intake.checking import format_verdict, reference_context
 from pipelines.settings import get_settings
 
@@ -109,7 +109,7 @@ for index, item in enumerate(files or []):
             names_by_digest[digest] = upload.generated_name(original, file_format)
         name = names_by_digest[digest]
         # the sender's scope first: the check compares with the sender's own schools only, and says
-        # of another school's rows only that the school is not theirs (pipelines/upload.py)
+        # of another school's rows only that the school is not theirs (pipelines/intake/upload.py)
         with st.spinner(tr("upload_checking")):  # the file is read in a worker process: a moment
             check = upload.check_as_sender(data, name, reference(), viewer.scope)
         verdict, reasons = check.verdict, check.refusals

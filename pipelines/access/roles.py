@@ -32,9 +32,9 @@ from enum import StrEnum
 from pathlib import Path
 
 from pipelines.access.deployment import demo_requested
+from pipelines.reference.codes import CITY  # noqa: F401  (read from here by the dashboard's scope)
 from pipelines.settings import SEEDS_DIR, Settings, get_settings
 
-CITY = "120000"
 SEED_ASSIGNMENTS = SEEDS_DIR / "role_assignments.csv"
 COLUMNS = ("match_by", "identity", "role", "scope_code", "display_name")
 MATCH_BY = ("subject", "email", "group")  # also the precedence: the most specific match wins

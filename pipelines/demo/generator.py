@@ -67,11 +67,11 @@ from pathlib import Path
 
 from pipelines.demo.writers import Sheet, write_workbook
 from pipelines.intake.schema import CODE_LISTS, GRADE_WORDS, REPORT_TYPES, Column, code_label
+from pipelines.reference.codes import CITY
 from pipelines.settings import SEEDS_DIR
 
 LAST_YEAR = 2026
 AS_OF = date(2026, 11, 30)
-CITY = "120000"
 ALLIANCE_FOUNDED = date(2026, 2, 3)
 PROGRAMME_YEARS = (2024, 2025, 2026)  # R1-R4 run from 2024; more `years` only add R0/R5 history
 MIN_SCHOOLS = 100

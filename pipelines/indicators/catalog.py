@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CITY = "120000"
+from pipelines.reference.codes import CITY  # noqa: F401  (read from here by indicators, exports)
 
 
 @dataclass(frozen=True)

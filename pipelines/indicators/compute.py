@@ -30,7 +30,8 @@ import polars as pl
 import warehouse
 from pipelines.indicators.catalog import CITY, INDICATORS_BY_ID, definitions_rows
 from pipelines.indicators.progress import quota_progress, stock_progress
-from pipelines.marts.build import MARTS, bound, newest_arrival, reference_fingerprint, scalar
+from pipelines.marts.build import MARTS
+from warehouse import bound, newest_arrival, reference_fingerprint, scalar, transaction
 
 UNIT_QUERIES = ("indicators/units_shs", "indicators/units_flb", "indicators/units_yip", "indicators/units_alliance",
                 "indicators/units_annual_report")
@@ -201,8 +202,7 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = 
     as_of = as_of or newest_arrival(con)
     summary = ComputeSummary(as_of=as_of)
     params = {"as_of": as_of}
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute("delete from indicators.indicator_definitions")
         _insert_frame(con, "indicators.indicator_definitions", pl.DataFrame(definitions_rows()))
         fingerprint = recipe(con)
@@ -271,10 +271,6 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = 
             summary.by_indicator = dict(values.group_by("indicator_id").len().sort("indicator_id").iter_rows())
         summary.units = scalar(con, "select count(*) from indicators.value_units")
         summary.lineage_rows = scalar(con, "select count(*) from indicators.unit_sources")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return summary
 
 

@@ -31,7 +31,7 @@ import duckdb
 import polars as pl
 
 from pipelines.indicators.progress import linear_projection
-from pipelines.marts.build import newest_arrival
+from warehouse import newest_arrival, transaction
 
 CANDIDATE_STAGES = ("applied", "district_recommended", "city_approved", "midterm_reviewed")
 STAGE_RANK = {"applied": 1, "district_recommended": 2, "city_approved": 3, "midterm_reviewed": 4, "named": 5}
@@ -337,18 +337,14 @@ def compute_forecast(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
            where indicator_id = 'SHS_NAMED' and geo_code = '120000' and breakdown = '' order by period"""
     ).fetchall()
     named_now = int(series[-1][1]) if series else 0
-    con.execute("begin transaction")
-    try:
+    frame = pl.DataFrame()
+    if as_of is not None and target:
+        target_value, deadline_year = target[0]
+        frame = forecast_frame(events, candidates, named_now, as_of, deadline_year, target_value, series)
+    with transaction(con):
         con.execute("delete from indicators.shs_forecast")
-        frame = pl.DataFrame()
-        if as_of is not None and target:
-            target_value, deadline_year = target[0]
-            frame = forecast_frame(events, candidates, named_now, as_of, deadline_year, target_value, series)
+        if not frame.is_empty():
             con.register("_forecast", frame.to_arrow())
             con.execute("insert into indicators.shs_forecast by name select * from _forecast")
             con.unregister("_forecast")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return frame

@@ -9,10 +9,10 @@ from pipelines.intake.ingest import ingest
 from pipelines.intake.keys import pin_key
 from pipelines.intake.messages import redacted
 from pipelines.intake.retention import private_report_codes, purge_expired
+from pipelines.intake.upload import inbox_senders
 from pipelines.metadata import markdown_table
 from pipelines.resources import ProjectPaths, Warehouse
 from pipelines.settings import pseudonym_key, roster_retention_days
-from pipelines.upload import inbox_senders
 
 
 @asset(group_name="intake", kinds={"duckdb", "polars"}, deps=["reference_data"])
@@ -25,7 +25,7 @@ def submissions(context: AssetExecutionContext, paths: ProjectPaths, warehouse: 
         inbox = paths.inbox()
         key = pseudonym_key(settings)
         pin_key(con, key)  # another key than the warehouse's stops here, before anything is read or written
-        # files sent on the dashboard's upload page carry their sender in a sidecar (pipelines/upload.py)
+        # files sent on the dashboard's upload page carry their sender in a sidecar (pipelines/intake/upload.py)
         summary = ingest(con, inbox, settings.archive_dir, key, today=date.today(),
                          senders=inbox_senders(inbox))
         # originals of rosters (minors' names and IDs) leave the archive when their retention ends

@@ -6,7 +6,7 @@ others write too; intake applies the same rules again, by the channel a file cam
 - `inbox/datateam/…` — the data team's folder (only the data team's account may write it): any
   report, the school registry (R0) and the alliance roster (R4) included.
 - `inbox/uploads/…` — files sent on the dashboard, each with its sender's record beside it
-  (pipelines/upload.py; only the dashboard's account writes this folder): the recorded
+  (pipelines/intake/upload.py; only the dashboard's account writes this folder): the recorded
   sender's scope — a school only for itself, a district bureau for its district's schools,
   R0/R4 only from the data team. A file there without a matching record is refused.
 - `inbox/<district code>/…` (e.g. `inbox/120101/`) — a district bureau's folder: only that
@@ -33,7 +33,7 @@ from pipelines.access.roles import Role, Scope
 from pipelines.intake.validate import ISSUE_SCHEMA
 
 DATA_TEAM_DIR = "datateam"
-UPLOAD_DIR = "uploads"  # as pipelines/upload.UPLOAD_DIR
+UPLOAD_DIR = "uploads"  # as pipelines/intake/upload.UPLOAD_DIR
 ROOT_ENV = "KEJIAO_INBOX_ROOT_CHANNEL"
 _DISTRICT = re.compile(r"^\d{6}$")
 
@@ -88,7 +88,7 @@ def channel_of(relative: str, sender: str | None, districts: set[str]) -> Channe
 def refusals(verdict, channel: Channel, registry: pl.DataFrame) -> list[tuple[str, str]]:
     """Why this file may not come through this channel (empty: it may). `registry`: school_code,
     school_name, district_code of (at least) the schools the file reports for."""
-    from pipelines.upload import scope_refusals
+    from pipelines.intake.upload import scope_refusals
 
     if channel.scope is None:
         return [(channel.why_zh, channel.why_en)]
@@ -117,7 +117,7 @@ def enforce(verdicts, relatives: list[str], ctx, senders: dict[str, str] | None)
     """The verdicts of a judged batch with each channel's policy applied: a file its channel does
     not allow becomes a rejection (its rows are not taken in). `verdicts` is judge_batch's
     Verdicts (in the order of `relatives`); the batch's issue frame gets the refusals too."""
-    from pipelines.upload import sending_schools
+    from pipelines.intake.upload import sending_schools
 
     districts = set(ctx.districts["district_code"].to_list())
     channels = [channel_of(relative, (senders or {}).get(relative), districts) if v.status == "accepted" else None

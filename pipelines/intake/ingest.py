@@ -25,6 +25,7 @@ from pipelines.intake.messages import RULES
 from pipelines.intake.parsing import Parsed, unreadable
 from pipelines.intake.schema import REPORT_TYPES
 from pipelines.intake.validate import ISSUE_SCHEMA, Context, SheetInput, validate_batch
+from warehouse import transaction
 
 log = logging.getLogger(__name__)
 
@@ -710,18 +711,13 @@ def _whole(verdicts: list[Verdict]) -> Verdicts:
 def _write(con: duckdb.DuckDBPyConnection, observations: list[dict], submissions: list[dict],
            issues: pl.DataFrame | None, rows: dict[str, pl.DataFrame]) -> None:
     """Everything a run learnt, in one transaction."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         _insert(con, "raw.file_observations", pl.DataFrame(observations, schema=OBSERVATION_SCHEMA))
         _insert(con, "raw.submissions", pl.DataFrame(submissions, schema=SUBMISSION_SCHEMA))
         if issues is not None:
             _insert(con, "raw.issues", issues)
         for table, frame in rows.items():
             _insert(con, table, frame)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 OBSERVATION_SCHEMA = {"inbox_path": pl.String, "submission_id": pl.String, "size_bytes": pl.Int64,

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
 from pipelines.checks import run_checks, specs
-from pipelines.marts.build import MARTS, Mart, newest_arrival, refresh_mart, scalar
+from pipelines.marts.build import MARTS, Mart, refresh_mart
 from pipelines.marts.checks import mart_checks, mart_key
 from pipelines.metadata import markdown_table
 from pipelines.resources import Warehouse
+from warehouse import newest_arrival, scalar, transaction
 
 __all__ = ["mart_assets", "mart_key", "marts"]
 
@@ -31,13 +32,8 @@ def _spec(mart: Mart) -> AssetSpec:
 
 def _refresh(con, mart: Mart, as_of) -> dict:
     """One mart in its own transaction; the metadata its materialization carries."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         rows, rebuilt = refresh_mart(con, mart, as_of)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     columns = [c for c in con.sql(f"select * from {mart.table} limit 0").columns if c not in mart.private_columns]
     metadata = {
         "rows": rows,

@@ -15,8 +15,19 @@ from datetime import datetime
 import duckdb
 
 import warehouse
+from pipelines.intake.schema import REPORT_TYPES
+from pipelines.staging.tables import ASSET_NAMES, in_force_table
+from warehouse import (
+    is_built,
+    newest_arrival,
+    record_build,
+    reference_fingerprint,
+    run_select_into,
+    scalar,
+    stored_fingerprint,
+    transaction,
+)
 
-_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
 
 
@@ -69,34 +80,6 @@ MARTS: tuple[Mart, ...] = (
 MARTS_BY_NAME = {m.name: m for m in MARTS}
 
 
-def scalar(con: duckdb.DuckDBPyConnection, query: str, params: dict | None = None):
-    """The single value of a query (DuckDB 2 relations have no fetchone())."""
-    rows = con.execute(query, params).fetchall() if params else con.sql(query).fetchall()
-    return rows[0][0] if rows else None
-
-
-def newest_arrival(con: duckdb.DuckDBPyConnection) -> datetime | None:
-    """The as-of of everything derived: the newest arrival of accepted data. A rejected file or
-    one that is no report (a notice, a corrupt workbook) changes no figure, so it does not move
-    the as-of either."""
-    return scalar(con, "select max(arrived_at) from raw.submissions where status = 'accepted'")
-
-
-def bound(sql_text: str, params: dict) -> dict:
-    """The parameters a statement refers to (DuckDB rejects unused ones)."""
-    used = set(_PARAM.findall(sql_text))
-    missing = used - params.keys()
-    if missing:
-        raise KeyError(f"SQL needs parameters {sorted(missing)}")
-    return {k: v for k, v in params.items() if k in used}
-
-
-def run_select_into(con: duckdb.DuckDBPyConnection, table: str, sql_name: str, params: dict) -> None:
-    """`create or replace table <table> as <sql/<sql_name>.sql>`; the table name is a constant."""
-    text = warehouse.sql(sql_name)
-    con.execute(f"create or replace table {table} as {text}", bound(text, params))
-
-
 def build_mart(con: duckdb.DuckDBPyConnection, mart: Mart, as_of: datetime | None) -> int:
     run_select_into(con, mart.table, mart.sql_name, {"as_of": as_of})
     return scalar(con, f"select count(*) from {mart.table}")
@@ -115,40 +98,9 @@ def _as_of_grain(sql_text: str, as_of: datetime | None) -> str:
     return str(as_of.year) if "year($as_of::timestamp)" in sql_text else "none"
 
 
-def stored_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
-    """The fingerprint `table` was last built with (meta.table_builds), or None."""
-    found = con.execute("select fingerprint from meta.table_builds where table_name = $t", {"t": table}).fetchall()
-    return found[0][0] if found else None
-
-
-def is_built(con: duckdb.DuckDBPyConnection, table: str, fingerprint: str | None) -> bool:
-    """Whether `table` exists and was last built with this (known) fingerprint."""
-    exists = scalar(con, "select count(*) from duckdb_tables() where database_name = current_database() "
-                         "and schema_name || '.' || table_name = $t", {"t": table}) > 0
-    return fingerprint is not None and exists and stored_fingerprint(con, table) == fingerprint
-
-
-def record_build(con: duckdb.DuckDBPyConnection, table: str, fingerprint: str | None) -> None:
-    """Remember what `table` was built with (an unknown fingerprint is forgotten: rebuild next time)."""
-    if fingerprint is None:
-        con.execute("delete from meta.table_builds where table_name = $t", {"t": table})
-    else:
-        con.execute("insert or replace into meta.table_builds values ($t, $f, now()::timestamp)",
-                    {"t": table, "f": fingerprint})
-
-
-def reference_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    """The reference codes every derived table reads (districts, code lists), as one string."""
-    return "\0".join(str(con.sql(f"select * from {table} order by all").fetchall())
-                     for table in ("ref.districts", "ref.code_labels"))
-
-
 def mart_fingerprint(con: duckdb.DuckDBPyConnection, mart: Mart, as_of: datetime | None) -> str | None:
     """What a mart follows from: its SQL, the part of the as-of it reads, the reference tables and
     the fingerprints its upstream tables were built with (None when one is unknown: rebuild)."""
-    from pipelines.intake.schema import REPORT_TYPES
-    from pipelines.staging.tables import ASSET_NAMES, in_force_table
-
     report_of_asset = {name: REPORT_TYPES[code] for code, name in ASSET_NAMES.items()}
     text = warehouse.sql(mart.sql_name)
     parts = [text, _as_of_grain(text, as_of), reference_fingerprint(con)]
@@ -177,13 +129,7 @@ def refresh_mart(con: duckdb.DuckDBPyConnection, mart: Mart, as_of: datetime | N
 def build_marts(con: duckdb.DuckDBPyConnection, as_of: datetime | None = None) -> dict[str, int]:
     """Refresh every mart in one transaction (tests and scripts; the Dagster assets do one each)."""
     as_of = as_of or newest_arrival(con)
-    con.execute("begin transaction")
-    try:
-        counts = {m.name: refresh_mart(con, m, as_of)[0] for m in MARTS}
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    return counts
+    with transaction(con):
+        return {m.name: refresh_mart(con, m, as_of)[0] for m in MARTS}
 
 

@@ -32,7 +32,7 @@ import duckdb
 
 from pipelines.indicators.compute import ANNUAL_REPORT_INDICATORS
 from pipelines.intake.schema import REPORT_TYPES
-from pipelines.marts.build import newest_arrival
+from warehouse import newest_arrival
 
 CURRENT = "current.duckdb"
 HISTORY = "history"

@@ -11,8 +11,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.intake.schema import CODE_LISTS
+from pipelines.reference.codes import CODE_LISTS
 from pipelines.settings import SEEDS_DIR
+from warehouse import transaction
 
 REFERENCE_TABLES = ("ref.districts", "ref.targets", "ref.code_labels")
 
@@ -37,15 +38,10 @@ def read_deadlines(seeds_dir: Path = SEEDS_DIR) -> pl.DataFrame:
 def load_reference(con: duckdb.DuckDBPyConnection, seeds_dir: Path = SEEDS_DIR) -> dict[str, int]:
     """Replace the reference tables with the seeds, in one transaction (idempotent)."""
     frames = read_seeds(seeds_dir)
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         for table in REFERENCE_TABLES:
             con.execute(f"delete from {table}")
             con.register("_seed", frames[table].to_arrow())
             con.execute(f"insert into {table} by name select * from _seed")
             con.unregister("_seed")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return {t: f.height for t, f in frames.items()}

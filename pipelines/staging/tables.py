@@ -7,7 +7,7 @@ import duckdb
 
 from pipelines.intake.in_force import in_force_sql
 from pipelines.intake.schema import ReportType
-from pipelines.marts.build import is_built, record_build
+from warehouse import is_built, record_build, transaction
 
 ASSET_NAMES = {
     "R0": "school_registry",
@@ -40,14 +40,9 @@ def refresh_in_force(con: duckdb.DuckDBPyConnection, report: ReportType, force: 
     fingerprint = _fingerprint(con, report)
     if not force and is_built(con, table, fingerprint):
         return False
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(f"create or replace table {table} as {in_force_sql(report)}")
         record_build(con, table, fingerprint)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return True
 
 

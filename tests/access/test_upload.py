@@ -14,8 +14,8 @@ import duckdb
 import pytest
 from dagster import materialize
 
-from pipelines import upload
 from pipelines.access.roles import Role, Scope
+from pipelines.intake import upload
 from pipelines.intake.assets import submissions
 from pipelines.intake.checking import check_many, format_verdict, reference_context
 from pipelines.reference.assets import reference_data

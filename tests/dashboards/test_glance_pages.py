@@ -130,7 +130,7 @@ def test_the_commission_is_told_what_is_withheld_not_shown_zero(demo_env):
 def test_an_uploaded_file_shows_at_once_as_received_and_waiting(demo_data_dir, tmp_path, monkeypatch):
     import shutil
 
-    from pipelines import upload
+    from pipelines.intake import upload
 
     shutil.copytree(demo_data_dir / "published", tmp_path / "published")
     monkeypatch.setenv("KEJIAO_DATA_DIR", str(tmp_path))
@@ -266,7 +266,7 @@ def test_any_value_of_a_page_opens_its_lineage(demo_env, snapshot_sql):
 
 
 def test_the_upload_widget_states_the_products_limit(demo_env):
-    from pipelines import upload
+    from pipelines.intake import upload
 
     at = open_as(SCHOOL, "upload")
     (uploader,) = at.get("file_uploader")

@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.demo.writers import Sheet
 from pipelines.intake.checking import check_many
-from tests.conftest import R0_HEADER, REGISTRY
+from tests.conftest import R0_HEADER, REGISTRY, every_format
 from tests.intake.conftest import bytes_of as _bytes
 
 FORMATS = [("xlsx", "utf-8"), ("xls", "utf-8"), ("ods", "utf-8"), ("csv", "utf-8"), ("csv", "utf-8-sig"),
@@ -47,7 +47,7 @@ REPORTS = {
 
 
 @pytest.mark.parametrize("code", sorted(REPORTS))
-@pytest.mark.parametrize("fmt,encoding", FORMATS)
+@pytest.mark.parametrize("fmt,encoding", every_format(FORMATS))
 def test_each_report_type_from_each_format(ctx, code, fmt, encoding):
     header, rows, table, column, expected = REPORTS[code]
     data = _bytes(None, header, rows, fmt, encoding, title_rows=[["天津市2025年报表（演示）"]],

@@ -280,6 +280,7 @@ def _judged(ctx, header, rows, fmt, encoding):
     return check_many([(path.name, data)], ctx)[0]
 
 
+@pytest.mark.slow  # a workbook written and read per example and format: ~8 s each
 @pytest.mark.parametrize("fmt,encoding", FORMATS)
 @settings(max_examples=8, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -294,6 +295,7 @@ def test_any_annual_report_reads_back_as_written(ctx, fmt, encoding, report):
     assert sorted(got) == expected
 
 
+@pytest.mark.slow  # a workbook written and read per example and format: ~8 s each
 @pytest.mark.parametrize("fmt,encoding", FORMATS)
 @settings(max_examples=8, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

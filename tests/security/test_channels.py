@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.intake.ingest import ingest
-from pipelines.upload import Sender, deliver, inbox_senders
+from pipelines.intake.upload import Sender, deliver, inbox_senders
 from tests.access.support import R3_HEADER, R5_HEADER, r5_rows
 from tests.conftest import KEY, R0_HEADER, REGISTRY, TODAY, put
 

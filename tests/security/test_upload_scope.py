@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines import upload
 from pipelines.access.roles import Role, Scope
+from pipelines.intake import upload
 from pipelines.intake.checking import format_verdict, reference_context
 from tests.access.conftest import snapshot_path  # noqa: F401 - the fixture
 from tests.access.support import (

@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.reference.codes import CITY
 from pipelines.reference.load import read_seeds
 
-CITY = "120000"
 BEIJING = timedelta(hours=8)
 
 INDICATOR_ZH = {
