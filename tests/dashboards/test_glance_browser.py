@@ -141,7 +141,10 @@ def test_the_answers_a_staffer_carries_into_a_report(browser, dashboard_server, 
         button = buttons.nth(i)
         if not button.is_visible():
             button.locator("xpath=ancestor::details[1]/summary").click()
-        name, payload = download(page, button)
+        # as a person would: the page has finished drawing before the click
+        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+        button.wait_for(state="visible", timeout=60_000)
+        name, payload = download(page, button, timeout=120_000)
         got.append(name)
         assert payload.startswith(b"\xef\xbb\xbf") and len(payload) > 10, name
     assert len(got) == buttons.count() >= 5 and any(n.startswith("everyone_schools_") for n in got)
