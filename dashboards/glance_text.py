@@ -77,11 +77,12 @@ GLANCE_TEXT: dict[str, tuple[str, str]] = {
         "is visible only to the data team and to the sender itself, as it may hold students' details: your role "
         "does not see it; ask the data team if you need it checked.")),
     "my_rejected_note": (
-        ("此处列出能确认为本校报送的文件（经报送页上传的文件，以及数据已进入本校记录的文件）。经共享收件箱报送、整份被退回的文件"
-        "无法从内容确认学校，暂不在此列：如您经共享收件箱报送后未见结果，请联系数据组。"),
-        ("Listed are the files known to be your school's (sent on the upload page, or whose rows are in your "
-        "school's records). A file sent through the shared inbox and refused as a whole cannot be tied to a school "
-        "from its content and is not listed yet: if you sent one that way and see no result, ask the data team.")),
+        ("此处列出本校的文件：经报送页上传的文件，以及内容只涉及本校的文件（含经共享收件箱报送、被退回的文件）。"
+        "区教育局汇总多校的文件、以及无法读取或不是报表的文件无法确认为本校所有，不在此列，如有疑问请联系数据组。"),
+        ("Listed are your school's files: those sent on the upload page, and those whose rows are all your "
+        "school's, files refused through the shared inbox included. A bureau's file compiling several schools, and a "
+        "file that could not be read or is no report, cannot be told to be yours and are not listed: ask the data "
+        "team if in doubt.")),
     "export_small_counts_done": (
         ("青少年科创计划的学员是未成年人：各文件中1至4人的计数已记为“<5”（同一组仅一格隐去时另隐去一格，分子或分母隐去时比例不列出），"
         "与仪表盘一致；时间均为北京时间；文件名含数据截至时间。"),

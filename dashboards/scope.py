@@ -175,11 +175,21 @@ def _qualified(table: str, catalog: str | None = None) -> str:
     return f"{prefix}{_quote(schema)}.{_quote(name)}"
 
 
-def _links_sql(tables: set[str]) -> str:
-    """submission_id, school_code, district_code: whose rows each submission carries, and, for
-    files sent on the upload page, the schools its sender sent it for."""
+def _named_sql() -> str:
+    """The schools a file's rows were sent for as intake judged it, refused files included
+    (raw.submissions.schools_named, migration 0017)."""
+    return (f"(select submission_id, unnest(schools_named) as school_code "
+            f"from {_qualified('raw.submissions', SOURCE)} where schools_named is not null)")
+
+
+def _links_sql(tables: set[str], named: bool = False) -> str:
+    """submission_id, school_code, district_code: whose rows each submission carries, the schools
+    a file (refused ones too) was judged to be sent for (`named`: the snapshot records them), and,
+    for files sent on the upload page, the schools its sender sent it for."""
     parts = [f"select submission_id, {_quote(col)} as school_code from {_qualified(t, SOURCE)}"
              for t, col in SENDING_ROWS if t in tables]
+    if named:
+        parts.append(f"select submission_id, school_code from {_named_sql()} as named")
     if "raw.submissions" in tables:
         parts.append(
             f"select submission_id, unnest(json_extract_string(sender, '$.schools[*]')) as school_code "
@@ -199,7 +209,7 @@ def _links_sql(tables: set[str]) -> str:
 IN_SCOPE_SCHOOLS = "coalesce(school_code in (select school_code from access.scope_schools), false)"
 
 
-def _visible_by_school_sql(tables: set[str]) -> str:
+def _visible_by_school_sql(tables: set[str], named: bool = False) -> str:
     """The submissions every link of which names a school of access.scope_schools: the same as
     `bool_and(school in scope)` over access.submission_links, read without building every link of
     every file (a school's files are found first, then only their links are checked)."""
@@ -212,6 +222,11 @@ def _visible_by_school_sql(tables: set[str]) -> str:
                 for t, col in sources]
     links = [f"select submission_id, {col} as school_code from {t} "
              f"where submission_id in (select submission_id from touching)" for t, col in sources]
+    if named:
+        touching.append(f"select submission_id from {_named_sql()} as named "
+                        f"where school_code in (select school_code from access.scope_schools)")
+        links.append(f"select submission_id, school_code from {_named_sql()} as named "
+                     f"where submission_id in (select submission_id from touching)")
     if senders is not None:
         touching.append(f"select submission_id from {senders} as senders "
                         f"where school_code in (select school_code from access.scope_schools)")
@@ -247,7 +262,8 @@ def open_scoped(path: str | Path, scope: Scope) -> duckdb.DuckDBPyConnection:
         con.execute("create table access.own_schools (school_code varchar primary key)")
         if scope.may(Permission.OWN_FIGURES) and scope.schools:
             con.executemany("insert into access.own_schools values (?)", [[s] for s in scope.schools])
-        con.execute(f"create view access.submission_links as {_links_sql(set(columns))}")
+        named = "schools_named" in columns.get("raw.submissions", [])  # older snapshots lack it
+        con.execute(f"create view access.submission_links as {_links_sql(set(columns), named)}")
         # a file is the scope's when every school it carries rows of (or was sent for) is the scope's
         if scope.role is Role.DISTRICT and "marts.dim_school" not in columns:
             in_scope = "coalesce(district_code in (select district_code from access.scope_districts), false)"
@@ -256,7 +272,7 @@ def open_scoped(path: str | Path, scope: Scope) -> duckdb.DuckDBPyConnection:
         else:
             # a school's own codes; a district's: every school the registry places in it, which is
             # what the district of a link (looked up in that registry) would say
-            visible = _visible_by_school_sql(set(columns))
+            visible = _visible_by_school_sql(set(columns), named)
         if scope.role in (Role.DATA_TEAM, Role.COMMISSION):
             con.execute(f"create view access.visible_submissions as {visible}")  # their views never read it
         else:

@@ -23,7 +23,7 @@ from pipelines.intake.in_force import in_force_sql
 from pipelines.intake.limits import Limits, too_large
 from pipelines.intake.messages import RULES
 from pipelines.intake.parsing import Parsed, unreadable
-from pipelines.intake.schema import REPORT_TYPES
+from pipelines.intake.schema import REPORT_TYPES, sending_schools
 from pipelines.intake.validate import ISSUE_SCHEMA, Context, SheetInput, validate_batch
 from warehouse import transaction
 
@@ -728,7 +728,7 @@ SUBMISSION_SCHEMA = {
     "archive_path": pl.String, "report_type": pl.String, "status": pl.String, "row_count": pl.Int32,
     "error_count": pl.Int32, "warning_count": pl.Int32, "sheets_read": pl.List(pl.String),
     "sheets_skipped": pl.List(pl.String), "message_zh": pl.String, "message_en": pl.String, "sender": pl.String,
-    "ingested_at": pl.Datetime("us"),
+    "ingested_at": pl.Datetime("us"), "schools_named": pl.List(pl.String),
 }
 
 
@@ -742,6 +742,8 @@ def _submission_row(f: InboxFile, verdict: Verdict, archive_dir: Path, now: date
         "error_count": verdict.count("error"), "warning_count": verdict.count("warning"),
         "sheets_read": verdict.sheets_read, "sheets_skipped": verdict.sheets_skipped,
         "message_zh": verdict.message_zh, "message_en": verdict.message_en, "sender": sender, "ingested_at": now,
+        # whose file it is, refused or not: the schools its rows are sent for (scope reads it)
+        "schools_named": sorted(set().union(*sending_schools(verdict.rows).values())) or None,
     }
 
 

@@ -177,6 +177,22 @@ R5 = ReportType(
 
 REPORT_TYPES: dict[str, ReportType] = {r.code: r for r in (R0, R1, R2, R3, R4, R5)}
 
+# the column of each report type that names the school a row is sent for (R0 and R4 are the
+# commission's own lists: no school sends them)
+SENDER_COLUMN = {"R1": "school_code", "R2": "host_school_code", "R3": "host_university_code", "R5": "school_code"}
+
+
+def sending_schools(rows: dict) -> dict[str, set[str]]:
+    """Report type -> the school codes a file's rows (staging table -> frame) are sent for."""
+    out: dict[str, set[str]] = {}
+    for code, report in REPORT_TYPES.items():
+        frame = rows.get(report.table)
+        if frame is None or frame.is_empty():
+            continue
+        column = SENDER_COLUMN.get(code)
+        out[code] = set(frame[column].drop_nulls().to_list()) if column and column in frame.columns else set()
+    return out
+
 
 def code_label(code_list: str, code: str, lang: str = "zh") -> str:
     zh, en, _ = CODE_LISTS[code_list][code]

@@ -31,9 +31,10 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.access.roles import Permission, Role, Scope
+from pipelines.intake import schema
 from pipelines.intake.ingest import Verdict
 from pipelines.intake.readers import sniff_format
-from pipelines.intake.schema import REPORT_TYPES
+from pipelines.intake.schema import REPORT_TYPES, SENDER_COLUMN
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 SPREADSHEET_FORMATS = ("xlsx", "xls", "ods", "csv")
@@ -42,8 +43,6 @@ STAGING_DIR = ".uploading"
 SIDECAR_SUFFIX = ".sender.json"
 STEM_MAX_CHARS = 40
 
-# the column of each report type that names who sends it
-SENDER_COLUMN = {"R1": "school_code", "R2": "host_school_code", "R3": "host_university_code", "R5": "school_code"}
 DATA_TEAM_ONLY = ("R0", "R4")  # the registry and the alliance roster come from the commission's side
 
 
@@ -106,15 +105,7 @@ def generated_name(original_name: str, fmt: str, now: datetime | None = None, to
 
 def sending_schools(verdict: Verdict) -> dict[str, set[str]]:
     """Report type -> the school codes the file reports for (the sender side of each row)."""
-    out: dict[str, set[str]] = {}
-    for code, report in REPORT_TYPES.items():
-        frame = verdict.rows.get(report.table)
-        if frame is None or frame.is_empty():
-            continue
-        column = SENDER_COLUMN.get(code)
-        values = set(frame[column].drop_nulls().to_list()) if column and column in frame.columns else set()
-        out[code] = values
-    return out
+    return schema.sending_schools(verdict.rows)
 
 
 def scope_refusals(verdict: Verdict, scope: Scope, registry: pl.DataFrame) -> list[tuple[str, str]]:

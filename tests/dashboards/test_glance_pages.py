@@ -271,3 +271,36 @@ def test_the_upload_widget_states_the_products_limit(demo_env):
     at = open_as(SCHOOL, "upload")
     (uploader,) = at.get("file_uploader")
     assert uploader.proto.max_upload_size_mb == round(upload.max_upload_bytes() / 1048576) == 20  # not 200
+
+
+def test_a_school_sees_its_file_refused_through_the_shared_inbox(demo_data_dir):
+    """Issue 16 #7: a school's own page said 已退回 0 though its file was refused through the shared
+    inbox. Intake now records whose a file is (raw.submissions.schools_named), refused or not."""
+    import duckdb
+
+    from dashboards.scope import open_scoped
+    from pipelines.access.roles import Role, Scope
+
+    snapshot = demo_data_dir / "published" / "current.duckdb"
+    con = duckdb.connect(str(snapshot), read_only=True)
+    refused = con.sql("select original_name, schools_named[1] from raw.submissions where status = 'rejected' "
+                      "and len(schools_named) = 1 and sender is null order by original_name").fetchall()
+    other = con.sql("select school_code from marts.dim_school "
+                    "order by school_code limit 1").fetchall()[0][0]
+    con.close()
+    assert refused, "the demo has files refused through the shared inbox"
+    for name, school in refused:
+        own = open_scoped(snapshot, Scope(Role.SCHOOL, schools=(school,)))
+        try:
+            seen = {r[0] for r in own.sql("select original_name from raw.submissions where status = 'rejected'")
+                    .fetchall()}
+        finally:
+            own.close()
+        assert name in seen, (name, school)
+    if other not in {school for _, school in refused}:
+        stranger = open_scoped(snapshot, Scope(Role.SCHOOL, schools=(other,)))
+        try:
+            assert not {r[0] for r in stranger.sql("select original_name from raw.submissions").fetchall()} \
+                & {name for name, _ in refused}
+        finally:
+            stranger.close()
