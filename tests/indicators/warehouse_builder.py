@@ -49,7 +49,7 @@ class Warehouse:
         at = datetime.fromisoformat(arrived)
         self.con.execute(
             """insert into raw.submissions values ($id, $name, $name, 'xlsx', 100, $at, $at, $archive, $type, $status,
-               $rows, 0, 0, ['数据'], [], '', '', null, $at)""",
+               $rows, 0, 0, ['数据'], [], '', '', null, $at, null)""",
             {"id": submission_id, "name": name, "at": at, "archive": f"{submission_id}.xlsx", "type": code,
              "status": status, "rows": len(rows)},
         )
