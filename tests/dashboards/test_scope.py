@@ -147,9 +147,11 @@ def test_what_each_role_holds(env):
     assert count(SCHOOL, "select count(*) from raw.submissions") == 1
     assert count(SCHOOL, "select count(*) from indicators.indicator_values") == 0
     assert count(SCHOOL, f"select count(*) from marts.fct_school_annual_report where school_code <> '{HEPING_SCHOOL}'") == 0
-    # the rejected file of the 河西 school was not uploaded: nobody but the city-wide roles sees it
+    # the rejected file of the 河西 school came through the shared inbox, its rows naming that school
+    # only: the school sees it (issue 16 #7: intake records whose a refused file is), no other school
     assert count(Scope(Role.SCHOOL, schools=(HEXI_SCHOOL,)), "select count(*) from raw.submissions "
-                 "where status = 'rejected'") == 0
+                 "where status = 'rejected'") == 1
+    assert count(SCHOOL, "select count(*) from raw.submissions where status = 'rejected'") == 0
     # a university: the roster it hosts, nothing of its pupils' schools
     assert count(UNI, "select count(*) from marts.fct_yip_participants") == 3
     assert count(UNI, "select count(*) from raw.submissions") == 1
