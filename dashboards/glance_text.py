@@ -132,14 +132,16 @@ GLANCE_TEXT: dict[str, tuple[str, str]] = {
         ("方法：对每个候选阶段，统计以往晋级、退出的学校和晋级用时；等待时间已超过该阶段所有已观察晋级用时的在读候选校按未晋级计入比率。"
          "每次模拟从 Beta(晋级+1, 未晋级+1) 抽取各阶段晋级率，逐校抽取是否晋级及用时（当前阶段只从长于其已等待时间的用时中抽取），"
          "统计截止年底前命名的学校数；共模拟2000次（固定随机种子，结果可复现），取中位数为展望，10%–90%分位为区间。"
-         "状态仍按规范的线性方法判定，直线外推仅作参照。"),
+         "状态仍按规范的线性方法判定，直线外推仅作参照。"
+         "整改中的学校按其已到达的最高阶段计入候选校，因此本表某阶段的候选校数可能多于下图按当前阶段的统计。"),
         ("Method: per candidate stage, the schools seen moving on or withdrawing and the days moves took; a candidate now "
          "in the stage that has waited longer than every move observed out of it counts as not moving on. Each run draws "
          "each stage's rate from Beta(moved + 1, not moved + 1) and, school by school, whether and when it moves on (out "
          "of its current stage, only among times longer than it has waited), and counts the schools named by the end of "
          "the deadline year; 2,000 runs with a fixed seed (reproducible); the median is the outlook, the 10th–90th "
          "percentiles its range. The status is still judged by the spec's linear method; the straight line is a "
-         "reference only.")),
+         "reference only. A school in rectification counts as a candidate of the furthest stage it reached, so a "
+         "stage here may hold more schools than the chart below, which counts each school's current stage.")),
     "col_moved_on": ("已观察晋级（所）", "Seen moving on"),
     "col_withdrew": ("已观察退出（所）", "Seen withdrawing"),
     "col_still_in_stage": ("仍在该阶段（所）", "Still in stage"),
