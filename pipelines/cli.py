@@ -36,8 +36,10 @@ def _instance():
     return DagsterInstance.ephemeral()
 
 
-def run_all(settings: Settings, inbox: Path, warehouse_file: Path, instance=None, raise_on_error: bool = False):
-    """Materialize the whole asset graph once, in process."""
+def run_all(settings: Settings, inbox: Path, warehouse_file: Path, instance=None, raise_on_error: bool = False,
+            log_level: str = "DEBUG"):
+    """Materialize the whole asset graph once, in process. `log_level`: what of Dagster's event
+    log reaches the console (the run's storage keeps all of it)."""
     from dagster import materialize
 
     from pipelines.definitions import ALL_ASSETS, ALL_CHECKS
@@ -49,11 +51,14 @@ def run_all(settings: Settings, inbox: Path, warehouse_file: Path, instance=None
         instance=instance,
         raise_on_error=raise_on_error,
         tags={"kejiao/trigger": "cli"},
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )
 
 
 @app.command()
-def materialize(inbox: InboxOpt = None, warehouse: WarehouseOpt = None) -> None:
+def materialize(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
+                verbose: Annotated[bool, typer.Option(
+                    "--verbose", help="打印 Dagster 事件日志 / print Dagster's event log")] = False) -> None:
     """运行全部资产一次并打印摘要 / Run the whole asset graph once and print a summary."""
     settings = _settings(warehouse)
     warehouse_file = (warehouse or settings.warehouse_path).resolve()
@@ -65,7 +70,14 @@ def materialize(inbox: InboxOpt = None, warehouse: WarehouseOpt = None) -> None:
             n = stage(DEMO_DIR, inbox)
             typer.echo(f"收件箱为空，已放入演示报表 {n} 个 / Inbox was empty: staged {n} demo reports into {inbox}")
     started = time.perf_counter()
-    result = run_all(settings, inbox.resolve(), warehouse_file, instance=_instance())
+    # Dagster's event log (~150 DEBUG lines over the demo) only with --verbose; warnings and errors
+    # always. Without it a spinner says that the run is going on.
+    from rich.console import Console
+
+    with Console(stderr=True).status("运行中 running: 收件箱 → 仓库 → 指标 → 快照 / inbox → warehouse → "
+                                     "indicators → snapshot …", spinner="dots"):
+        result = run_all(settings, inbox.resolve(), warehouse_file, instance=_instance(),
+                         log_level="DEBUG" if verbose else "WARNING")
     elapsed = time.perf_counter() - started
     if not result.success:
         for event in result.all_events:

@@ -57,3 +57,16 @@ def test_materialize_fails_loudly_when_the_pipeline_breaks(inbox, tmp_path):
     blocker.write_text("a file where the warehouse folder should be")
     result = runner.invoke(app, ["materialize", "--inbox", str(inbox), "--warehouse", str(blocker / "w.duckdb")])
     assert result.exit_code != 0
+
+
+def test_materialize_is_quiet_unless_verbose(inbox, tmp_path, capfd):
+    """Dagster's event log (~150 DEBUG lines over the demo) only with --verbose; the summary always."""
+    put_registry(inbox)
+    db = tmp_path / "wh" / "warehouse.duckdb"
+    quiet = runner.invoke(app, ["materialize", "--inbox", str(inbox), "--warehouse", str(db)])
+    out, err = capfd.readouterr()
+    assert quiet.exit_code == 0 and "接收 accepted 1" in quiet.output
+    assert "DEBUG" not in quiet.output + out + err
+    loud = runner.invoke(app, ["materialize", "--inbox", str(inbox), "--warehouse", str(db), "--verbose"])
+    out, err = capfd.readouterr()
+    assert loud.exit_code == 0 and "STEP_SUCCESS" in loud.output + out + err
