@@ -19,6 +19,7 @@ import duckdb
 import polars as pl
 
 from pipelines.intake import channels, files
+from pipelines.intake.files import sha256_of
 from pipelines.intake.in_force import in_force_sql
 from pipelines.intake.limits import Limits, too_large
 from pipelines.intake.messages import RULES
@@ -30,7 +31,6 @@ from warehouse import transaction
 log = logging.getLogger(__name__)
 
 ISSUE_COLUMNS = [*ISSUE_SCHEMA, "message_zh", "message_en"]
-SKIP_PREFIXES = files.SKIP_PREFIXES
 
 
 @dataclass
@@ -165,10 +165,6 @@ def judge_batch(parsed: list[Parsed], ctx: Context) -> Verdicts:
     empty = with_messages(pl.DataFrame(schema=ISSUE_SCHEMA))
     return Verdicts([_verdict(p, rows_by_file.get(i, {}), by_file.get(i, empty), counts.get(i, {}))
                      for i, p in enumerate(parsed)], tables, issues)
-
-
-def judge(parsed: Parsed, ctx: Context) -> Verdict:
-    return judge_batch([parsed], ctx)[0]
 
 
 # --- context from the warehouse ---------------------------------------------------------
@@ -462,10 +458,6 @@ def scan_inbox(inbox: Path, seen: Seen | None = None,
             continue
         out.append(InboxFile(entry.folder, entry.name, entry.relative, entry.size, modified, sha))
     return out
-
-
-def sha256_of(path: Path) -> str:
-    return files.sha256_of(path)
 
 
 def observed_files(con: duckdb.DuckDBPyConnection) -> Seen:
