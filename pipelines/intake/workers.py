@@ -228,14 +228,10 @@ class _Pool:
         self.progress = progress or (lambda n: None)
 
 
-def parse_many(items: list[tuple[Source, str]], sizes: list[int], workers: int = 1,
-               limits: Limits | None = None, progress: Callable[[int], None] | None = None) -> list:
-    """`Parsed` of every (source, name), in order, parsed by `workers` processes. Raises only
-    when the pipeline itself is broken (no worker process can be started)."""
-    if not items:
-        return []
-    pool = _Pool(items, sizes, limits or Limits.from_env(), progress)
-    threads = [_Worker(pool) for _ in range(max(1, min(workers, len(items))))]
+def _run(pool: _Pool, workers: int) -> None:
+    """Work the pool's queue off with `workers` processes, ending any that overruns a file's time
+    budget; raises only when the pipeline itself is broken (no worker process can be started)."""
+    threads = [_Worker(pool) for _ in range(max(1, min(workers, len(pool.items))))]
     for t in threads:
         t.start()
     try:
@@ -253,6 +249,16 @@ def parse_many(items: list[tuple[Source, str]], sizes: list[int], workers: int =
     for t in threads:
         if t.error is not None:
             raise RuntimeError(f"解析进程无法运行 / the parse workers could not run: {t.error!r}") from t.error
+
+
+def parse_many(items: list[tuple[Source, str]], sizes: list[int], workers: int = 1,
+               limits: Limits | None = None, progress: Callable[[int], None] | None = None) -> list:
+    """`Parsed` of every (source, name), in order, parsed by `workers` processes. Raises only
+    when the pipeline itself is broken (no worker process can be started)."""
+    if not items:
+        return []
+    pool = _Pool(items, sizes, limits or Limits.from_env(), progress)
+    _run(pool, workers)
     missing = [i for i, r in enumerate(pool.results) if r is None]
     if missing:  # a worker gave up (its error is raised above); nothing may go unjudged
         raise RuntimeError(f"解析未完成 / parsing left {len(missing)} files without a result")
@@ -316,19 +322,7 @@ def read_grids(path: Path, limits: Limits | None = None) -> list | None:
     limits = limits or Limits.from_env()
     pool = _Pool([(str(path), path.name, "grids")], [1], limits, None)
     pool.unpack = lambda packed: packed
-    worker = _Worker(pool)
-    worker.start()
-    try:
-        while worker.is_alive():
-            if worker.overran(limits.parse_seconds):
-                worker.end_for_overrun()
-            time.sleep(WATCH_INTERVAL_S)
-    finally:
-        pool.stopped = True
-        worker.stop()
-        worker.join()
-    if worker.error is not None:
-        raise RuntimeError(f"解析进程无法运行 / the parse workers could not run: {worker.error!r}") from worker.error
+    _run(pool, 1)
     packed = pool.results[0]
     if not isinstance(packed, tuple) or packed[0] != "grids":
         return None  # unreadable, or a Parsed saying so after the reader died
