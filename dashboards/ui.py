@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboards import auth, charts, data
+from dashboards import auth, charts, data, media  # noqa: F401  (media: made-on-click downloads kept)
 from dashboards import format as fmt
 from dashboards.glance_text import FIELD_LABELS
 from dashboards.i18n import DEFAULT_LANG, t
@@ -268,7 +268,8 @@ def download_button(label: str, frame: Callable[[], pl.DataFrame] | Callable[[],
     """Every download of the dashboard: the file is made on click and the download recorded then,
     with no rerun ("ignore"). A rerun on click (an on_click callback) draws every deferred button
     of the page anew under new file ids and, when it ends first, drops the id the browser asks
-    for next: the first click on another CSV of the page then brings nothing (issue 16 #9).
+    for next: the first click on another CSV of the page then brings nothing (issue 16 #9). The
+    made file itself is kept for the viewer until the viewer's next run (`dashboards.media`).
 
     `frame` gives a frame (written as a report-ready CSV in the language and with the place names
     of the moment the button was drawn: the click runs outside any script run) or the bytes."""
