@@ -452,10 +452,7 @@ def lineage_explorer(ctx: Context, indicator_ids: list[str], *, key: str) -> Non
         row = values.filter((pl.col("period") == period) & (pl.col("geo_code") == geo) & (pl.col("breakdown") == breakdown))
         if not row.is_empty():
             r = row.row(0, named=True)
-            shown = fmt.fmt_value(r["value"], r["unit"])
-            if chosen.startswith("YIP_") and ((r["unit"] == "students" and fmt.is_small(r["value"]))
-                                              or fmt.is_small(r["denominator"]) or fmt.is_small(r["numerator"])):
-                shown = fmt.SUPPRESSED
+            shown = fmt.SUPPRESSED if fmt.value_hidden(r) else fmt.fmt_value(r["value"], r["unit"])
             st.metric(tr("col_value"), shown)
         _lineage_body(ctx, chosen, period, geo, breakdown, f"lx_{key}")
 
@@ -497,6 +494,6 @@ def _lineage_body(ctx: Context, indicator_id: str, period: int, geo: str, breakd
         tr("col_report"): [tr(f"report_{r}") if r else fmt.MISSING for r in files["report_type"].to_list()],
         # rows of a roster are minors: under 5 not shown, as everywhere
         tr("lineage_col_rows"): [fmt.fmt_count_suppressed(n) for n in files["staging_rows"].to_list()]
-        if indicator_id.startswith("YIP_") else files["staging_rows"].to_list(),
+        if fmt.counts_minors(indicator_id) else files["staging_rows"].to_list(),
     })
     dataframe(shown, f"table_lineage_{key}")
