@@ -10,7 +10,7 @@ from. Queries take the widget values (year, district, …) as arguments and retu
 The SQL is in `dashboards/sql/<query>.sql`, one file per query, read by `sql()`; it reads the
 published tables (ref.*, marts.*, indicators.*, raw.submissions, raw.issues, meta.snapshot) and
 takes values as bound parameters (`$name`), never interpolated. The one way SQL text is put
-together: a query may read other files of sql/ as named relations (`sql("obligation_list",
+together: a query may read other files of sql/ as named relations (`sql("obligation_counts",
 owed="owed_r5")` puts owed_r5.sql before it as `with owed as (...)`), chosen by a report type.
 
 Counting, banding and sorting are done in SQL: a query returns what a page shows (a figure per
@@ -297,7 +297,7 @@ def submissions(snap: ScopedSnapshot, report_type: str | None, year: int | None)
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def untyped_submissions(snap: ScopedSnapshot, year: int | None) -> pl.DataFrame:
-    """Files of no report type: not a report, or could not be read (issue 11), newest first."""
+    """Files of no report type: not a report, or a file no worker could read, newest first."""
     return _query(snap, sql("untyped_submissions"), {"year": year})
 
 
@@ -308,14 +308,15 @@ def rejection_errors(snap: ScopedSnapshot, report_type: str | None, year: int | 
 
 
 # Who owes a report of the year: one row per sender (school, base or host university) with
-# `has_report` and its place in the listing (sql/owed_<report type>.sql); the listings and the
-# counts below are read from these, never sent whole.
+# `has_report` (sql/owed_<report type>.sql); its listing (a page, in the report type's own order)
+# and the counts below are read from these, never sent whole.
 OWED = {"R5": "owed_r5", "R2": "owed_r2", "R3": "owed_r3"}
 
 
 def _obligations(snap: ScopedSnapshot, report_type: str, period: int, district: str | None,
                  has_report: bool | None, limit: int | None, offset: int) -> pl.DataFrame:
-    return _query(snap, sql("obligation_list", owed=OWED[report_type]),
+    owed = OWED[report_type]
+    return _query(snap, sql(f"{owed}_listing", owed=owed),
                   {"period": period, "district": district, "has_report": has_report, "limit": limit,
                    "offset": offset})
 

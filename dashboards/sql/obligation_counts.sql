@@ -1,4 +1,4 @@
--- who owes a report (`owed`: owed_r5, owed_r2 or owed_r3), by district: how many sent, how many not
+-- who owes a report (`owed`: owed_r5.sql, owed_r2.sql or owed_r3.sql), by district: how many sent, how many not
 select
     district_code,
     count(*) filter (where has_report) as sent,

@@ -22,7 +22,5 @@ final as (
     where not this_year.is_carried_forward or coalesce(last_year.base_status, '') <> 'revoked'
 )
 
--- the listing's order: those who have not sent first
-select *, row_number() over (order by has_report, district_code, base_code) as listing_order
-from final
+select * from final
 where $district is null or district_code = $district

@@ -26,7 +26,5 @@ final as (
     left join marts.dim_school as schools on schools.school_code = hosts.host_university_code
 )
 
--- the listing's order: those who have not sent first
-select *, row_number() over (order by has_report, school_code) as listing_order
-from final
+select * from final
 where $district is null or district_code = $district

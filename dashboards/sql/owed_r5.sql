@@ -5,10 +5,7 @@ select
     obligations.district_code,
     obligations.school_type,
     obligations.has_report,
-    obligations.reported_at,
-    -- the listing's order: those who have not sent first
-    row_number() over (order by obligations.has_report, obligations.district_code, obligations.school_code)
-        as listing_order
+    obligations.reported_at
 from marts.fct_annual_report_obligation as obligations
 where obligations.report_year = $period
     and ($district is null or obligations.district_code = $district)
