@@ -268,7 +268,7 @@ def download_button(label: str, frame: Callable[[], pl.DataFrame] | Callable[[],
     """Every download of the dashboard: the file is made on click and the download recorded then,
     with no rerun ("ignore"). A rerun on click (an on_click callback) draws every deferred button
     of the page anew under new file ids and, when it ends first, drops the id the browser asks
-    for next: the first click on another CSV of the page then brings nothing (issue 16 #9).
+    for next: the first click on another CSV of the page would then bring nothing.
 
     `frame` gives a frame (written as a report-ready CSV in the language and with the place names
     of the moment the button was drawn: the click runs outside any script run) or the bytes."""
