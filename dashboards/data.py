@@ -135,18 +135,21 @@ def sql(name: str, **relations: str) -> str:
     if not relations:
         return text
     if _STARTS_WITH_CTE.match(text):
-        raise ValueError(f"sql/{name}.sql reads relations {sorted(relations)}: it must be a plain select, "
-                         "not begin with its own `with`")
+        raise ValueError(f"sql/{name}.sql 读取关系 {sorted(relations)}，应以 select 开头而非自带 with；"
+                         f"请把它的 CTE 移入所读的文件 / sql/{name}.sql reads relations {sorted(relations)}: "
+                         "it must be a plain select, not begin with its own `with`")
     for relation in relations:
         if not _RELATION.match(relation):
-            raise ValueError(f"relation name {relation!r}: lowercase letters, digits and _ only")
+            raise ValueError(f"关系名 {relation!r} 只能含小写字母、数字和下划线 / relation name {relation!r}: "
+                             "lowercase letters, digits and _ only")
     ctes = ",\n\n".join(f"{relation} as (\n{_sql_file(file).rstrip()}\n)" for relation, file in relations.items())
     return f"with {ctes}\n\n{text}"
 
 
 def _sql_file(name: str) -> str:
     if not _RELATION.match(name):
-        raise ValueError(f"SQL file name {name!r}: lowercase letters, digits and _ only")
+        raise ValueError(f"SQL 文件名 {name!r} 只能含小写字母、数字和下划线（dashboards/sql/ 下的文件名，不带 .sql）"
+                         f" / SQL file name {name!r}: lowercase letters, digits and _ only (a file of dashboards/sql)")
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
