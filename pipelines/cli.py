@@ -125,8 +125,10 @@ def demo_data(out: Annotated[Path, typer.Option(help="输出目录 / output fold
     """生成演示报表 / Generate the synthetic demo reports (deterministic)."""
     from pipelines.demo.generator import generate
 
-    expected = generate(out, schools=schools, years=years, seed=seed)
-    typer.echo(f"{out}: {expected.get('files', {})}")
+    counts = generate(out, schools=schools, years=years, seed=seed)["counts"]
+    outcomes = " · ".join(f"{k} {v}" for k, v in counts["files_by_outcome"].items())
+    typer.echo(f"演示报表 demo reports: {counts['files']} 个文件 files → {out / 'inbox'} ({outcomes}); "
+               f"arrivals.csv, expected.json → {out}")
 
 
 @app.command()
