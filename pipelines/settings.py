@@ -60,6 +60,13 @@ def get_settings() -> Settings:
     return Settings(data_dir=data_dir)
 
 
+def fixed_intake_workers(value: str | None = None) -> int | None:
+    """Worker processes intake parses with, when fixed (`KEJIAO_INTAKE_WORKERS`, at least 1);
+    None when unset: then each batch decides (pipelines/intake/read.py)."""
+    value = value if value is not None else os.environ.get("KEJIAO_INTAKE_WORKERS")
+    return max(1, int(value)) if value else None
+
+
 DEFAULT_ROSTER_RETENTION_DAYS = 30
 
 

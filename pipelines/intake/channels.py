@@ -30,6 +30,7 @@ import polars as pl
 
 from pipelines.access.deployment import demo_requested
 from pipelines.access.roles import Role, Scope
+from pipelines.intake.judge import with_messages
 from pipelines.intake.validate import ISSUE_SCHEMA
 
 DATA_TEAM_DIR = "datateam"
@@ -98,8 +99,6 @@ def refusals(verdict, channel: Channel, registry: pl.DataFrame) -> list[tuple[st
 
 
 def _refused(verdict, channel: Channel, reasons: list[tuple[str, str]]):
-    from pipelines.intake.ingest import with_messages
-
     detail = "；".join(zh for zh, _ in reasons) + " / " + "; ".join(en for _, en in reasons)
     issue = with_messages(pl.DataFrame([{"severity": "error", "rule_code": "channel_refused", "sheet_name": None,
                                          "row_number": None, "column_letter": None, "column_name": None,

@@ -32,7 +32,7 @@ import polars as pl
 
 from pipelines.access.roles import Permission, Role, Scope
 from pipelines.intake import schema
-from pipelines.intake.ingest import Verdict
+from pipelines.intake.judge import Verdict
 from pipelines.intake.readers import sniff_format
 from pipelines.intake.schema import REPORT_TYPES, SENDER_COLUMN
 

@@ -58,7 +58,7 @@ class Context:
 
     Validation asks only for the part of the registry and of last year's figures that a batch
     refers to (`registry_for`, `previous_for`), so that a context may fetch just that part
-    (see ingest.WarehouseContext); this one holds them whole and filters."""
+    (see context.WarehouseContext); this one holds them whole and filters."""
 
     schools: pl.DataFrame  # school_code, school_name, school_type, district_code, aliases, valid_from,
     # valid_to (the registry in force)
