@@ -30,8 +30,8 @@ import polars as pl
 
 from pipelines.access.deployment import demo_requested
 from pipelines.access.roles import Role, Scope
+from pipelines.intake.batch import ISSUE_SCHEMA
 from pipelines.intake.judge import with_messages
-from pipelines.intake.validate import ISSUE_SCHEMA
 
 DATA_TEAM_DIR = "datateam"
 UPLOAD_DIR = "uploads"  # as pipelines/intake/upload.UPLOAD_DIR

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import warehouse
-from pipelines.intake.schema import REPORT_TYPES, ReportType
-from pipelines.intake.validate import staging_name
+from pipelines.intake.schema import REPORT_TYPES, ReportType, staging_name
 
 
 def key_columns(report: ReportType) -> list[str]:

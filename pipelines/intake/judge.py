@@ -11,10 +11,11 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
+from pipelines.intake.batch import ISSUE_SCHEMA, SheetInput
 from pipelines.intake.messages import RULES
 from pipelines.intake.parsing import Parsed, unreadable
 from pipelines.intake.schema import REPORT_TYPES
-from pipelines.intake.validate import ISSUE_SCHEMA, Context, SheetInput, validate_batch
+from pipelines.intake.validate import Context, validate_batch
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ from pipelines.intake import ingest as I
 from pipelines.intake import read, scan
 from pipelines.intake import values as V
 from pipelines.intake import workers as W
+from pipelines.intake.batch import FOOTER, FOOTER_UNTRIMMED
 from pipelines.intake.checking import check_many
 from pipelines.intake.in_force import in_force_sql
 from pipelines.intake.readers import _Sniffer
-from pipelines.intake.validate import FOOTER, FOOTER_UNTRIMMED
 from tests.conftest import KEY, R0_HEADER, REGISTRY, TODAY, put, put_registry
 from tests.intake.conftest import bytes_of
 from tests.intake.test_formats import REPORTS

@@ -107,8 +107,8 @@ def test_a_run_with_workers_gives_the_same_warehouse(con, inbox, tmp_path, monke
 
 
 def test_vectorised_messages_equal_str_format():
+    from pipelines.intake.batch import ISSUE_SCHEMA
     from pipelines.intake.messages import RULES, render
-    from pipelines.intake.validate import ISSUE_SCHEMA
 
     values = [(None, None, None), ("在校生数", "{detail}", "x{column}y"), ("a", "b", "c")]
     rows = [{"severity": "error", "rule_code": code, "sheet_name": None, "row_number": i, "column_letter": None,
@@ -124,7 +124,7 @@ def test_pseudonyms_are_the_keyed_hash_of_each_identifier():
     import hashlib
     import hmac
 
-    from pipelines.intake.validate import pseudonymise
+    from pipelines.intake.batch import pseudonymise
 
     ids = pl.Series("student_id", ["g120101200901011234", None, "G120101200901011234", "X9"], dtype=pl.String)
     expected = [None if v is None else hmac.new(KEY, v.upper().encode(), hashlib.sha256).hexdigest()[:32]
