@@ -22,7 +22,6 @@ A refusal is recorded like any rejection: the submission is rejected with the ru
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, replace
 
@@ -32,10 +31,10 @@ from pipelines.access.deployment import demo_requested
 from pipelines.access.roles import Role, Scope
 from pipelines.intake.batch import ISSUE_SCHEMA
 from pipelines.intake.judge import with_messages
+from pipelines.settings import root_channel_is_data_team
 
 DATA_TEAM_DIR = "datateam"
 UPLOAD_DIR = "uploads"  # as pipelines/intake/upload.UPLOAD_DIR
-ROOT_ENV = "KEJIAO_INBOX_ROOT_CHANNEL"
 _DISTRICT = re.compile(r"^\d{6}$")
 
 
@@ -51,7 +50,7 @@ class Channel:
 def root_is_data_team() -> bool:
     """The inbox root counts as the data team's folder (`KEJIAO_INBOX_ROOT_CHANNEL=data_team`, or
     the demo); read when asked."""
-    return os.environ.get(ROOT_ENV, "").strip() == "data_team" or demo_requested()
+    return root_channel_is_data_team() or demo_requested()
 
 
 DATA_TEAM = Channel("数据组文件夹", "the data team's folder", Scope(Role.DATA_TEAM))
