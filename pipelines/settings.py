@@ -107,8 +107,8 @@ DEFAULT_DUCKDB_MEMORY_LIMIT = "1GB"
 
 def duckdb_memory_limit(value: str = "") -> str:
     """What DuckDB may hold in memory before it spills to disk (`KEJIAO_DUCKDB_MEMORY_LIMIT`, e.g.
-    1GB, 1500MB; default 1GB). DuckDB's own default, 80 % of the machine's memory, let a run at
-    150,000 schools reach 9 GiB on this 24 GiB machine; the goal is under 2 GiB in all."""
+    1GB, 1500MB; default 1GB). DuckDB's own default, 80 % of the machine's memory, lets a run over
+    150,000 schools grow to several GiB; the goal is under 2 GiB for the whole run."""
     value = (value or os.environ.get("KEJIAO_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT).strip().upper()
     number, unit = value[:-2].strip(), value[-2:]
     if not number.replace(".", "", 1).isdigit() or unit not in ("MB", "GB"):
