@@ -53,7 +53,6 @@ class SheetInput:
     match: HeaderMatch
 
 
-
 def name_pairs(schools: pl.DataFrame) -> pl.DataFrame:
     """(name_key, school_code, valid_from, valid_to): every full name and alias (folded) of the
     schools, with the dates the school was in service (null: open-ended)."""
@@ -70,7 +69,6 @@ def name_pairs(schools: pl.DataFrame) -> pl.DataFrame:
             .unique(["name_key", "school_code"]))
 
 
-
 # the year a row speaks of, by report type: a name shared by two schools is the one in service then
 ROW_YEAR = {
     "R1": lambda: pl.col("v_event_date").dt.year().cast(pl.Int64),
@@ -78,7 +76,6 @@ ROW_YEAR = {
     "R3": lambda: pl.col("v_cohort_year"),
     "R5": lambda: pl.col("v_report_year"),
 }
-
 
 
 def pseudonymise(values: pl.Series, key: bytes) -> pl.Series:
@@ -96,7 +93,6 @@ def pseudonymise(values: pl.Series, key: bytes) -> pl.Series:
     return values.replace_strict(mapping, default=None, return_dtype=pl.String).alias(values.name)
 
 
-
 def _issue_frame(file: int, sheet: int | None, rule: str, row: int | None, column: str | None,
                  header: str | None = None, detail: str | None = None) -> pl.DataFrame:
     return pl.DataFrame([{"_file": file, "_sheet": sheet, "row_number": row, "column_name": column, "rule_code": rule,
@@ -105,7 +101,6 @@ def _issue_frame(file: int, sheet: int | None, rule: str, row: int | None, colum
 
 _RAW_ISSUE = {"_file": pl.Int32, "_sheet": pl.Int32, "row_number": pl.Int32, "column_name": pl.String,
               "rule_code": pl.String, "value_seen": pl.String, "detail": pl.String, "_header": pl.String}
-
 
 
 class Batch:

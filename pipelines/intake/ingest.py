@@ -23,6 +23,7 @@ from pipelines.intake.store import archive, submission_row, tagged, write
 
 log = logging.getLogger(__name__)
 
+
 @dataclass
 class IntakeSummary:
     files_seen: int = 0
@@ -44,7 +45,6 @@ class IntakeSummary:
             "unchanged": self.unchanged, "rows": self.rows,
             "not_regular": [f"{path} ({kind})" for path, kind in self.not_regular], "vanished": self.vanished,
         }
-
 
 
 def ingest(con: duckdb.DuckDBPyConnection, inbox: Path, archive_dir: Path, key: bytes,
@@ -120,7 +120,6 @@ def ingest(con: duckdb.DuckDBPyConnection, inbox: Path, archive_dir: Path, key: 
     for path, kind in summary.not_regular:
         log.warning("不是普通文件，未读取 / not a regular file, not read: %s (%s)", path, kind)
     return summary
-
 
 
 def _summarise(summary: IntakeSummary, f: InboxFile, verdict: Verdict) -> None:

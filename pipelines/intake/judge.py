@@ -156,7 +156,6 @@ def judge_batch(parsed: list[Parsed], ctx: Context) -> Verdicts:
                      for i, p in enumerate(parsed)], tables, issues)
 
 
-
 _FATAL = (KeyboardInterrupt, SystemExit, GeneratorExit, duckdb.Error)
 
 
@@ -187,7 +186,6 @@ def judge_safely(parsed: list[Parsed], ctx: Context) -> Verdicts:
     if failed == len(parsed):
         raise batch_error
     return gather(out)  # one batch again, as judge_batch gives it
-
 
 
 def gather(verdicts: list[Verdict]) -> Verdicts:

@@ -27,6 +27,7 @@ CATEGORY_TYPES = {
 
 # --- rules of several report types, made for a column ---------------------------------------
 
+
 def part_of_whole(part: str, whole: str) -> Rule:
     """A count no larger than the count it is part of."""
     def rule(b: Batch) -> None:
@@ -62,6 +63,7 @@ def future(name: str) -> Rule:
 
 
 # --- rules of every report type -------------------------------------------------------------
+
 
 def required(b: Batch) -> None:
     """Every required cell filled (a stand-in name column counts for a school column)."""
@@ -150,6 +152,7 @@ def far_from_last_year(b: Batch) -> None:
 
 
 # --- rules of one report type ---------------------------------------------------------------
+
 
 def school_code_format(b: Batch) -> None:
     """R0: a school code is 10 digits."""

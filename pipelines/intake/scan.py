@@ -29,7 +29,6 @@ class InboxFile:
         return self.folder / self.name
 
 
-
 Seen = dict[tuple[str, int, datetime], str]  # (inbox path, size, modified_at) -> sha256 observed
 
 

@@ -21,6 +21,7 @@ from warehouse import ArrowStream, compose, registered, transaction
 
 log = logging.getLogger(__name__)
 
+
 def archive_path(file: InboxFile, archive_dir: Path) -> Path:
     return archive_dir / file.sha256[:2] / f"{file.sha256}{file.path.suffix.lower()}"
 
@@ -83,7 +84,6 @@ def tagged(batches: list[tuple[list[str], list[Verdict]]]) -> tuple[pl.DataFrame
             rows.setdefault(table, []).append(frame.join(accepted, on="_file", how="inner").drop("_file"))
     return (pl.concat(issues, how="diagonal_relaxed") if issues else None,
             {table: pl.concat(frames, how="diagonal_relaxed") for table, frames in rows.items()})
-
 
 
 def write(con: duckdb.DuckDBPyConnection, observations: list[dict], submissions: list[dict],
