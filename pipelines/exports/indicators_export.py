@@ -21,8 +21,9 @@ import xlsxwriter
 import warehouse
 from pipelines.exports import disclosure, files
 from pipelines.exports.files import FORMULA_PREFIXES, neutralise  # noqa: F401  (one writer)
-from pipelines.indicators.catalog import CITY, DIMENSION_LABELS, GROUPS, INDICATORS, STATUS_LABELS, UNIT_WORDS
+from pipelines.indicators.catalog import DIMENSION_LABELS, GROUPS, INDICATORS, STATUS_LABELS, UNIT_WORDS
 from pipelines.indicators.progress import ACCELERATION_NEEDED, ON_TRACK, THRESHOLDS_SOURCE
+from pipelines.reference.codes import CITY
 
 FALLBACK_CREATED = datetime(2026, 1, 1)
 

@@ -12,6 +12,7 @@ from pipelines.indicators.forecast import compute_forecast
 from pipelines.marts.assets import mart_key
 from pipelines.marts.build import MARTS
 from pipelines.metadata import code_version, markdown_table, table_metadata
+from pipelines.reference.codes import CITY
 from pipelines.resources import Warehouse
 from warehouse import SQL_DIR
 
@@ -40,8 +41,8 @@ def indicator_values(context: AssetExecutionContext, warehouse: Warehouse) -> It
         sample = con.sql(
             """select indicator_id, period, geo_code, breakdown, value, numerator, denominator, status,
                       submission_count
-               from indicators.indicator_values where geo_code = '120000' and breakdown = ''
-               order by indicator_id, period"""
+               from indicators.indicator_values where geo_code = $city and breakdown = ''
+               order by indicator_id, period""", params={"city": CITY}
         ).pl()
         yield MaterializeResult(metadata={
             **table_metadata(con, "indicators.indicator_values"),

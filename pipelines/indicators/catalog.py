@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipelines.reference.codes import CITY  # noqa: F401  (read from here by indicators, exports)
-
 
 @dataclass(frozen=True)
 class Indicator:

@@ -126,7 +126,11 @@ def test_straight_path_projection_and_required_pace():
     path = dict(progress.straight_path(0, 2025, 25, 2030))
     assert path[2025] == 0 and path[2030] == 25 and path[2027] == pytest.approx(10)
     # the spec's worked example: 6 in 2027 → pace 3 a year → 15 by 2030
-    assert progress.linear_projection(0, 2025, 6, 2027, 2030)[-1] == (2030, pytest.approx(15))
+    assert progress.projection_path(0, 2025, 6, 2027, 2030)[-1] == (2030, pytest.approx(15))
+    # the path ends where the pipeline's projection (the snapshot's linear_projection_by_deadline) is
+    from pipelines.indicators.progress import linear_projection
+    assert progress.projection_path(3, 2024, 10, 2026, 2030)[-1][1] == linear_projection(3, 2024, 10, 2026, 2030)
+    assert progress.projection_path(3, 2026, 10, 2026, 2030) == []
     assert progress.required_per_year(6, 2027, 25, 2030) == pytest.approx(19 / 3)
     assert progress.required_per_year(25, 2027, 25, 2030) is None
     shares = progress.ratio_shares(0, 2025, 6, 2027, 25, 2030)
