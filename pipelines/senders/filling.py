@@ -22,17 +22,18 @@ def _layout(wb) -> tuple[str, int, dict[str, int]]:
 
 
 def fill(template: Path | bytes, values: dict[str, dict], key: str = "school_code",
-         rows: list[dict] | None = None) -> bytes:
+         rows: list[dict] | None = None, only_filled: bool = False) -> bytes:
     """The template with cells written: `values` maps the `key` column's value of a prefilled row
     (a school code) to {column name: value}; `rows` are new rows written into the empty rows.
-    Values are written as they are (numbers as numbers, dates as dates, text as text)."""
+    Values are written as they are (numbers as numbers, dates as dates, text as text).
+    `only_filled`: prefilled rows not in `values` are deleted (a district sending the returns it has)."""
     data = template.read_bytes() if isinstance(template, Path) else template
     wb = openpyxl.load_workbook(io.BytesIO(data))
     sheet, header_row, columns = _layout(wb)
     ws = wb[sheet]
     first = header_row + 1
     key_col = columns.get(key)
-    empty = []
+    empty, unfilled = [], []
     for r in range(first, ws.max_row + 1):
         if all(ws.cell(r, c + 1).value in (None, "") for c in columns.values()):
             empty.append(r)
@@ -40,6 +41,8 @@ def fill(template: Path | bytes, values: dict[str, dict], key: str = "school_cod
         if key_col is None:
             continue
         found = values.get(str(ws.cell(r, key_col + 1).value))
+        if found is None:
+            unfilled.append(r)
         for name, value in (found or {}).items():
             ws.cell(r, columns[name] + 1).value = value
     for r, row in zip(empty, rows or [], strict=False):
@@ -50,6 +53,9 @@ def fill(template: Path | bytes, values: dict[str, dict], key: str = "school_cod
                 cell.number_format = "yyyy-mm-dd"
     if rows and len(rows) > len(empty):
         raise ValueError(f"the template has {len(empty)} empty rows, {len(rows)} given")
+    if only_filled:
+        for r in reversed(unfilled):
+            ws.delete_rows(r)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
