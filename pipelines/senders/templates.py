@@ -623,6 +623,12 @@ def write_all(sources: Sources, report: str, year: int, out: Path, district: str
     return written
 
 
+def name_for(sources: Sources, report: str, year: int, code: str) -> str | None:
+    """The file name of a sender's template, or None when it owes no such report."""
+    found = [s for s in senders(sources, report, year) if s.code == code]
+    return file_name(report, year, found[0]) if found else None
+
+
 def template_for(sources: Sources, report: str, year: int, code: str) -> tuple[str, bytes] | None:
     """(file name, bytes) of one sender's template, or None when the sender owes no such report."""
     found = [s for s in senders(sources, report, year) if s.code == code]
@@ -644,6 +650,13 @@ def district_zip(sources: Sources, report: str, year: int, district: str) -> byt
 def reports_for(sources: Sources, year: int, code: str) -> list[str]:
     """The reports a school or university sends (its own template of each)."""
     return [r for r in ("R5", "R1", "R2", "R3") if any(s.code == code for s in senders(sources, r, year))]
+
+
+def reporting_year() -> int:
+    """The year whose reports are being collected: this year in Beijing."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Asia/Shanghai")).year
 
 
 def iter_templates(sources: Sources, report: str, year: int, district: str | None = None
