@@ -4,7 +4,7 @@ its schools' templates as a zip on the page 报送 (AppTest over the demo snapsh
 from __future__ import annotations
 
 from dashboards.i18n import t
-from tests.dashboards.conftest import demo_data_dir, demo_env  # noqa: F401 - the shared demo run (slow)
+from tests.dashboards.conftest import _demo_runs_on_loopback, demo_data_dir, demo_env  # noqa: F401 - the shared demo run (slow)
 from tests.dashboards.test_glance_pages import DISTRICT_BUREAU, SCHOOL, open_as
 
 
