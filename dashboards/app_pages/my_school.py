@@ -151,13 +151,11 @@ if not shown_any:
 def template_downloads() -> None:
     """Each report this school or university sends, its own template (made on click from the
     published snapshot: its own code, name and last year's figures only)."""
-    from pathlib import Path
-
     from pipelines.senders import templates as tpl
 
     year = tpl.reporting_year()
     st.subheader(tr("tpl_title"))
-    sources = tpl.Sources.open(Path(published.path))
+    sources = data.template_sources(snap)  # through the scoped connection: this school's rows only
     offers = [(r, c) for c in viewer.scope.schools for r in tpl.reports_for(sources, year, c)]
     if not offers:
         st.info(tr("tpl_none"))

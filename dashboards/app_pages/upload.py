@@ -162,8 +162,7 @@ ui.waiting_uploads(viewer, None if published_snapshot is None else scope.scoped(
 def district_templates() -> None:
     """A district bureau: its schools' templates of each report, as one zip (R5 with the district's
     compiled workbook), made on click from the published snapshot (its own district's schools only)."""
-    from pathlib import Path
-
+    from dashboards.data import template_sources
     from pipelines.senders import templates as tpl
 
     if viewer.role is not Role.DISTRICT or published_snapshot is None:
@@ -171,7 +170,8 @@ def district_templates() -> None:
     year = tpl.reporting_year()
     st.subheader(tr("tpl_title"))
     st.caption(tr("tpl_caption", year=year))
-    sources = tpl.Sources.open(Path(published_snapshot.path))
+    # through the scoped connection: the district's own schools' rows only
+    sources = template_sources(scope.scoped(published_snapshot, viewer.scope))
     for district in viewer.scope.districts:
         for report in ("R5", "R1", "R2", "R3"):
             if not tpl.senders(sources, report, year, district):

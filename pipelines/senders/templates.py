@@ -82,10 +82,15 @@ class Sources:
 
     @staticmethod
     def from_connection(con: duckdb.DuckDBPyConnection) -> Sources:
-        tables = {f"{s}.{t}" for s, t in con.sql("select schema_name, table_name from duckdb_tables()").fetchall()}
-        tables |= {f"{s}.{t}" for s, t in con.sql("select schema_name, view_name from duckdb_views()").fetchall()}
+        here = "where database_name = current_database()"  # a scoped connection's views, not the file beneath
+        tables = {f"{s}.{t}" for s, t in con.sql(f"select schema_name, table_name from duckdb_tables() {here}")
+                  .fetchall()}
+        tables |= {f"{s}.{t}" for s, t in con.sql(f"select schema_name, view_name from duckdb_views() {here}")
+                   .fetchall()}
         in_force = {}
         for code, report in REPORT_TYPES.items():
+            if code == "R3":
+                continue  # rosters of minors: a template never shows one (universities start each cohort empty)
             table = in_force_table(report)
             if table in tables:  # a constant of the schema, never user input
                 in_force[code] = con.sql(f"select * from {table}").pl()
@@ -538,7 +543,7 @@ def workbook_bytes(sheet: Sheet, districts: dict[str, str]) -> bytes:
     for r, values in enumerate(template_layout.describe(rt.code, DATA_SHEET[rt.code], HEADER_ROW + 1, positions,
                                                         references)):
         meta.write_row(r, 0, values)
-    meta.hide()
+    meta.very_hidden()  # not even listed under "unhide" in Excel or WPS: the layout is not the school's to edit
     wb.close()
     return buffer.getvalue()
 

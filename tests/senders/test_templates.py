@@ -47,7 +47,7 @@ def test_r5_templates_per_school_and_district(installed, tmp_path):
     assert sum("汇总" in n for n in names) == 3  # 和平区, 河西区, 南开区
     wb = openpyxl.load_workbook(one(paths, "3412000001"))
     assert wb.sheetnames == ["填报说明", "年报", template_layout.META_SHEET]
-    assert wb[template_layout.META_SHEET].sheet_state == "hidden"
+    assert wb[template_layout.META_SHEET].sheet_state == "veryHidden"
     ws = wb["年报"]
     header = [c.value for c in ws[3]]
     assert header[:5] == ["*学校标识码", "学校名称", "*报告年度", "*在校生数(人)", "2025年在校生数(参考)"]
@@ -200,3 +200,25 @@ def test_bad_arguments(installed, tmp_path, bad):
     args = ["templates", "--year", "2026", "--out", str(tmp_path), "--warehouse", str(installed / "warehouse.duckdb")]
     result = runner.invoke(app, [*args, *bad])
     assert result.exit_code == 2, result.output
+
+
+def test_a_sender_gets_only_its_own_rows(installed, tmp_path):
+    """The dashboard's downloads: a school's template holds its own row only; a district's zip its
+    own schools' templates and compiled workbook only."""
+    import io
+    import zipfile
+
+    sources = T.Sources.open(installed / "published" / "current.duckdb")
+    name, data = T.template_for(sources, "R5", 2026, "3412000001")
+    assert "3412000001" in name
+    ws = openpyxl.load_workbook(io.BytesIO(data))["年报"]
+    assert [r[0] for r in ws.iter_rows(min_row=4, values_only=True) if r[0]] == ["3412000001"]
+    assert T.template_for(sources, "R5", 2026, "4112000005") is None  # a university owes no annual report
+    assert T.reports_for(sources, 2026, "4112000005") == ["R3"]
+    with zipfile.ZipFile(io.BytesIO(T.district_zip(sources, "R5", 2026, "120103"))) as zf:
+        names = zf.namelist()
+        assert len(names) == 2 and all("3412000002" in n or "汇总-120103" in n for n in names)
+        for n in names:
+            codes = [r[0] for r in openpyxl.load_workbook(io.BytesIO(zf.read(n)))["年报"].iter_rows(
+                min_row=4, values_only=True) if r[0]]
+            assert codes == ["3412000002"]
