@@ -30,6 +30,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -49,6 +50,7 @@ from pipelines.intake.schema import (
 )
 from pipelines.intake.validate import is_code_column, staging_name
 from pipelines.reference.codes import CITY, CODE_LISTS
+from pipelines.reference.load import read_deadlines
 from pipelines.staging.tables import in_force_table
 
 DATA_SHEET = {"R1": "阶段事件", "R2": "基地年报", "R3": "学员名册", "R4": "成员名册", "R5": "年报"}
@@ -551,7 +553,9 @@ def workbook_bytes(sheet: Sheet, districts: dict[str, str]) -> bytes:
 def _notes(ws, f: _Formats, sheet: Sheet) -> None:
     rt = sheet.report
     ws.write_string(0, 0, f"《{rt.zh}》填报说明（{sheet.year}年度）", f.title)
+    deadline = _deadline(rt.code, sheet.year)
     lines = [
+        deadline or "报送时间：情况变化时报送，无固定截止日期。",
         f"1. 在“{DATA_SHEET[rt.code]}”工作表中填写：白色单元格为本次填报，黄色为必填；灰色单元格已填好或为上年数据（仅供参考），已锁定。",
         "2. 请勿增删列、改动表头或工作表名称；数字请直接填写数字（不要带单位、不要用文字）。",
         "3. 标红的单元格不符合填报规则（例如部分大于总数），请改正后再报送，否则整个文件会被退回。",
@@ -571,6 +575,19 @@ def _notes(ws, f: _Formats, sheet: Sheet) -> None:
             ws.write_string(r, c, text, f.notes)
     for c, w in enumerate([6, 20, 26, 6, 6, 48, 64]):
         ws.set_column(c, c, w)
+
+
+@cache
+def _deadlines() -> dict[str, dict]:
+    return {r["report_type"]: r for r in read_deadlines().iter_rows(named=True)}
+
+
+def _deadline(report: str, year: int) -> str | None:
+    """When the report is due (seeds/deadlines.csv), in words; None for reports sent when things change."""
+    r = _deadlines().get(report)
+    if r is None:
+        return None
+    return f"报送截止：{year}年{int(r['due_month'])}月{int(r['due_day'])}日（{r['label_zh']}）。"
 
 
 # ---------------------------------------------------------------- files

@@ -222,3 +222,31 @@ def test_a_sender_gets_only_its_own_rows(installed, tmp_path):
             codes = [r[0] for r in openpyxl.load_workbook(io.BytesIO(zf.read(n)))["年报"].iter_rows(
                 min_row=4, values_only=True) if r[0]]
             assert codes == ["3412000002"]
+
+
+def test_red_cells_and_intake_agree_on_parts_and_wholes(installed, tmp_path):
+    """Forty fillings around the boundaries (a part equal to, below and above its whole): a file is
+    refused exactly when a cell would be red (the formulas asserted above: part > whole), and then
+    for that rule only."""
+    import random
+
+    import polars as pl
+
+    from pipelines.intake.checking import check_many, reference_context
+
+    rng = random.Random(13)
+    template = one(write(installed, tmp_path, "R5"), "3412000001")
+    cases = []
+    for i in range(40):
+        v = {**VALID, "enrolled_students": rng.randint(0, 3000), "science_teachers": rng.randint(0, 60)}
+        for part, whole in PART_OF_WHOLE["R5"]:
+            v[part] = rng.choice([v[whole], max(0, v[whole] - rng.randint(0, 50)), v[whole] + rng.randint(1, 50)])
+        red = {part for part, whole in PART_OF_WHOLE["R5"] if v[part] > v[whole]}
+        cases.append((f"case{i}.xlsx", fill(template, {"3412000001": v}), red))
+    assert any(red for *_, red in cases) and any(not red for *_, red in cases)
+    verdicts = check_many([(name, data) for name, data, _ in cases], reference_context(installed / "warehouse.duckdb"))
+    for (name, _, red), verdict in zip(cases, verdicts):
+        errors = verdict.issues.filter(pl.col("severity") == "error")
+        assert (verdict.status == "rejected") == bool(red), (name, red, errors.to_dicts())
+        assert set(errors["column_name"].to_list()) == red and set(errors["rule_code"].to_list()) <= {
+            "part_exceeds_whole"}
