@@ -395,6 +395,7 @@ class _Formats:
         self.bad = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
         self.notes_header = wb.add_format({**border, "bold": True, "bg_color": "#D9E1F2", "text_wrap": True})
         self.notes = wb.add_format({**border, "text_wrap": True, "valign": "top"})
+        self.line = wb.add_format({"text_wrap": True, "valign": "top"})
 
     def input_for(self, col: Column):
         required = col.required
@@ -487,7 +488,7 @@ def workbook_bytes(sheet: Sheet, districts: dict[str, str]) -> bytes:
     for p, name in positions.items():
         col = rt.column(name)
         ws.write_string(HEADER_ROW, p, header_text(col), f.header)
-        ws.set_column(p, p, max(10, min(24, len(col.zh) * 2 + 4)))
+        ws.set_column(p, p, 30 if name.endswith("_name") else max(10, min(24, len(col.zh) * 2 + 4)))
     for p, name in references.items():
         ws.write_string(HEADER_ROW, p, f"{sheet.year - 1}年{rt.column(name).zh}(参考)", f.ref_header)
         ws.set_column(p, p, max(10, min(22, len(rt.column(name).zh) * 2 + 6)))
@@ -537,6 +538,9 @@ def workbook_bytes(sheet: Sheet, districts: dict[str, str]) -> bytes:
             "type": "formula", "criteria": f"=AND(ISNUMBER({a}),ISNUMBER({b}),{a}<{b})", "format": f.bad})
 
     ws.freeze_panes(FIRST_DATA_ROW, min(2, width))
+    _print_setup(ws, width, wide=max(1, round(width / 10)))  # ~10 columns a page: readable
+    ws.repeat_rows(HEADER_ROW)
+    ws.repeat_columns(0, min(1, width - 1))  # the school's code and name on every page
     ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
                     "select_unlocked_cells": True})
     ws.activate()
@@ -563,7 +567,8 @@ def _notes(ws, f: _Formats, sheet: Sheet) -> None:
         f"5. 模板版本 template version：{template_layout.VERSION}（由隐藏工作表标明，系统据此读取）。",
     ]
     for i, line in enumerate(lines, start=1):
-        ws.write_string(i, 0, line)
+        ws.merge_range(i, 0, i, 6, line, f.line)
+        ws.set_row(i, 30)
     top = len(lines) + 2
     for c, text in enumerate(["序号", "列名（表头）", "英文列名", "单位", "必填", "填写要求", "不符合时的提示"]):
         ws.write_string(top, c, text, f.notes_header)
@@ -575,6 +580,16 @@ def _notes(ws, f: _Formats, sheet: Sheet) -> None:
             ws.write_string(r, c, text, f.notes)
     for c, w in enumerate([6, 20, 26, 6, 6, 48, 64]):
         ws.set_column(c, c, w)
+    _print_setup(ws, 7)
+    ws.repeat_rows(top)
+
+
+def _print_setup(ws, width: int, wide: int = 1) -> None:
+    """A4 landscape, `wide` pages wide: what a school prints to sign and file."""
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(wide, 0)
+    ws.print_area(0, 0, ws.dim_rowmax or 0, max(width - 1, 0))
 
 
 @cache
