@@ -154,6 +154,7 @@ def intake(inbox: str, work: str, workers: int | None = None) -> dict:
     """ingest() into a fresh warehouse, timed by phase."""
     import warehouse
     from pipelines.intake import ingest as I
+    from pipelines.intake import judge as J
     from pipelines.reference.load import load_reference
 
     if workers is not None:
@@ -176,8 +177,8 @@ def intake(inbox: str, work: str, workers: int | None = None) -> dict:
 
     I.scan_inbox = timed("scan", I.scan_inbox)
     I.parse_all = timed("parse", I.parse_all)
-    I.judge_batch = timed("judge", I.judge_batch)
-    I._write = timed("write", I._write)
+    J.judge_batch = timed("judge", J.judge_batch)
+    I.write = timed("write", I.write)
     started = time.perf_counter()
     summary = I.ingest(con, Path(inbox), work_dir / "archive", BENCH_KEY.encode(), today=datetime(2026, 11, 30).date())
     seconds = time.perf_counter() - started
@@ -291,6 +292,7 @@ def ingest_only(inbox: str, data_dir: str, base: str) -> dict:
     """ingest() alone (no Dagster, no derived layers) after one new file, over a copy of `base`."""
     import warehouse
     from pipelines.intake import ingest as I
+    from pipelines.intake import judge as J
 
     data = Path(data_dir)
     shutil.rmtree(data, ignore_errors=True)
@@ -308,8 +310,9 @@ def ingest_only(inbox: str, data_dir: str, base: str) -> dict:
                 phases[name] = phases.get(name, 0.0) + time.perf_counter() - t
         return wrapper
 
-    for name in ("scan_inbox", "parse_all", "load_context", "judge_batch", "_write"):
+    for name in ("scan_inbox", "parse_all", "load_context", "write"):
         setattr(I, name, timed(name, getattr(I, name)))
+    J.judge_batch = timed("judge_batch", J.judge_batch)
     started = time.perf_counter()
     summary = I.ingest(con, Path(inbox), data / "archive", BENCH_KEY.encode(), today=datetime(2026, 11, 30).date())
     seconds = time.perf_counter() - started

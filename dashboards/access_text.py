@@ -99,7 +99,6 @@ ACCESS_TEXT: dict[str, tuple[str, str]] = {
     "my_relation_pupils": ("本校学生", "Your pupils"),
     "my_col_participants": ("学员数", "Participants"),
     "my_no_figures": ("暂无已入库的本校数据。", "No accepted figures of yours yet."),
-    "col_year": ("年度", "Year"),
     # ------------------------------------------------------------ audit
     "audit_title": ("审计日志与运行状态", "Audit log and run state"),
     "audit_caption": ("记录登录、报送、下载和角色变更（谁、做了什么、何时）。存储：{path}",

@@ -1,20 +1,37 @@
 """Numbers, dates and small counts the way an official Chinese document writes them.
 
 Pure functions, no Streamlit: thousands separators (1,234), shares with one decimal and a per
-cent sign (12.3%), changes of shares in percentage points (个百分点), dates as 2026年11月30日,
-and counts under 5 suppressed as "<5" (with a second cell suppressed where the first could be
-worked out from a total), as official statistics on minors do.
+cent sign (12.3%), changes of shares in percentage points (个百分点), dates as 2026年11月30日.
+
+Small counts of minors (the youth programme's students) are hidden the way every export hides
+them (pipelines/exports/disclosure.py), and every page asks the helpers at the end of this module:
+a count from 1 to 4 is shown as "<5", with a second cell hidden where the first could be worked
+out from a total (`shown_counts`); a share is not shown when its numerator or its denominator is
+hidden (`value_hidden`); a table of indicator values shows exactly what the export files hold
+(`shown_values`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone
+from typing import NamedTuple
+
+import polars as pl
+
+from pipelines.exports.disclosure import (
+    MINORS_PREFIX,
+    SMALL_COUNT,  # noqa: F401 - the threshold, for the pages' notes
+    SUPPRESSED,
+    as_text,
+    is_small,
+    suppress_counts,
+    suppressed_values,
+)
 
 MISSING = "—"
 BEIJING = timezone(timedelta(hours=8), "北京时间")
-# cells with fewer students than SMALL_COUNT are shown as "<5": the one rule of the dashboard and the exports
-from pipelines.exports.disclosure import SMALL_COUNT, SUPPRESSED, is_small, suppress_counts  # noqa: F401
 
 
 def _is_missing(value) -> bool:
@@ -110,3 +127,43 @@ def fmt_count_suppressed(value, hidden: bool | None = None) -> str:
     if hidden is None:
         hidden = is_small(value)
     return SUPPRESSED if hidden else fmt_int(value)
+
+
+# ---------------------------------------------------------------- small counts of minors
+
+def counts_minors(indicator_id: str) -> bool:
+    """Whether an indicator counts minors (the youth programme's students): its small counts are hidden."""
+    return indicator_id.startswith(MINORS_PREFIX)
+
+
+def value_hidden(row: Mapping) -> bool:
+    """Whether one indicator value (a row of indicator_values: indicator_id, unit, value, numerator,
+    denominator) must not be shown: of the minors' indicators, a count of 1 to 4 students, or a
+    share whose numerator or denominator is 1 to 4."""
+    if not counts_minors(row["indicator_id"]):
+        return False
+    if row["unit"] == "students":
+        return is_small(row["value"])
+    return row["unit"] == "%" and (is_small(row.get("numerator")) or is_small(row.get("denominator")))
+
+
+class ShownCounts(NamedTuple):
+    values: list  # for a chart: None where hidden
+    texts: list[str]  # for a table or a bar's label: "<5" where hidden
+    hidden: list[bool]
+
+
+def shown_counts(counts: Sequence, has_total: bool = True) -> ShownCounts:
+    """One set of counts of students (the bars of a chart, the rows of a table) as they may be
+    shown: 1 to 4 hidden, and, when the set's total is shown too (`has_total`), a second cell
+    beside a lone hidden one."""
+    hidden = suppress_counts(counts, has_total)
+    return ShownCounts([None if h else c for c, h in zip(counts, hidden, strict=True)],
+                       [fmt_count_suppressed(c, h) for c, h in zip(counts, hidden, strict=True)], hidden)
+
+
+def shown_values(values: pl.DataFrame) -> pl.DataFrame:
+    """Indicator values as the export files write them: value, numerator and denominator as text,
+    "<5" in every cell the exports hide (pipelines/exports/disclosure.py)."""
+    flags = [f"{c}_suppressed" for c in ("value", "numerator", "denominator")]
+    return as_text(suppressed_values(values)).drop(*flags, "is_suppressed")

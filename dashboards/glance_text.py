@@ -1,7 +1,7 @@
-"""Words of the dashboard added for issue 16 ("the dashboard tells staff the truth at a glance"):
-sortable dates and days in stage, a district's view of city totals, one outlook for the science
-high schools, lineage behind a figure, report-ready downloads. They join the one translation table
-of dashboards/i18n.py (zh first, en); kept apart only to ease merging."""
+"""Words of the dashboard's at-a-glance parts: sortable dates and days in stage, a district's view
+of city totals, one outlook for the science high schools, lineage behind a figure, report-ready
+downloads and their column headers. They are part of the one translation table of
+dashboards/i18n.py (zh first, en)."""
 
 from __future__ import annotations
 
@@ -147,7 +147,7 @@ GLANCE_TEXT: dict[str, tuple[str, str]] = {
     "col_still_in_stage": ("仍在该阶段（所）", "Still in stage"),
 }
 
-# raw field names of the CSV downloads -> headers (issue 16 #5): Chinese by default, English in English mode
+# raw field names of the CSV downloads -> headers: Chinese by default, English in English mode
 FIELD_LABELS: dict[str, tuple[str, str]] = {
     "accepted": ("已接收", "Accepted"),
     "active": ("在建", "Active"),

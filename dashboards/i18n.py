@@ -10,6 +10,8 @@ test that opens every page in both languages finds any gap.
 from __future__ import annotations
 
 from dashboards.access_text import ACCESS_TEXT
+from dashboards.glance_text import GLANCE_TEXT
+from pipelines.indicators.catalog import STATUS_LABELS, UNIT_NAMES, UNIT_WORDS
 
 DEFAULT_LANG = "zh"
 LANGUAGES = {"zh": "中文", "en": "English"}
@@ -55,28 +57,8 @@ TEXT: dict[str, tuple[str, str]] = {
                          ("Targets are city-wide: with a district chosen, progress is still judged for the city; "
                          "the district's figures are shown beside it.")),
     # ------------------------------------------------------------ statuses (same words as the exports)
-    "status_achieved": ("已实现", "Achieved"),
-    "status_on_track": ("按期推进", "On track"),
-    "status_acceleration_needed": ("需加快", "Acceleration needed"),
-    "status_limited_progress": ("进展有限", "Limited progress"),
-    "status_deterioration": ("倒退", "Deterioration"),
-    "status_insufficient_data": ("数据不足", "Insufficient data"),
-    "status_met": ("已完成", "Met"),
-    "status_not_met": ("未完成", "Not met"),
-    "status_in_progress": ("进行中", "In progress"),
     "status_none": ("无目标", "No target"),
-    # ------------------------------------------------------------ units
-    "unit_schools": ("所", "schools"),
-    "unit_bases": ("个", "bases"),
-    "unit_students": ("人", "students"),
-    "unit_members": ("家", "members"),
-    "unit_districts": ("个区", "districts"),
-    "unit_name_schools": ("所（学校）", "schools"),
-    "unit_name_bases": ("个（基地）", "bases"),
-    "unit_name_students": ("人（学生）", "students"),
-    "unit_name_members": ("家（成员单位）", "members"),
-    "unit_name_districts": ("个（区）", "districts"),
-    "unit_name_%": ("%", "%"),
+    # statuses and units are the one vocabulary of pipelines.indicators.catalog, joined below
     "kind_stock": ("存量目标（到期限达到）", "stock (reach by the deadline)"),
     "kind_annual_quota": ("年度目标（每年/每届）", "annual (every year or cohort)"),
     "dimension_stage": ("阶段", "stage"),
@@ -147,7 +129,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_definition": ("定义", "Definition"),
     "col_breakdowns": ("分组", "Breakdowns"),
     "col_by_district": ("分区计算", "By district"),
-    "col_year": ("年份", "Year"),
+    "col_year": ("年度", "Year"),
     "col_named": ("已命名（所）", "Named (schools)"),
     "col_path": ("按期路径", "Straight path"),
     "col_projection": ("按目前速度外推", "Pace carried on"),
@@ -469,7 +451,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "若 v = 10，R = 1.0 → 按期推进。"),
         ("**Worked example**: b = 0 in 2025, v = 6 in 2027, T = 25 in 2030: R = (6/25) / (2/5) = 0.6 → "
         "acceleration needed; with v = 10, R = 1.0 → on track.")),
-    "method_quota_body": ("对每年（每届）都有目标的年度目标（每届100名学员、双导师、科学副校长配备率），逐年判定：",
+    "method_quota_body": ("对每年（每届）都有目标的年度目标（每届100人、双导师、科学副校长配备率），逐年判定：",
                           ("Annual targets (100 per cohort, both mentors, a science vice-principal in every school) "
                           "are judged year by year:")),
     "method_quota_met": ("当年数值达到目标", "the year's value reaches the target"),
@@ -557,26 +539,21 @@ TEXT: dict[str, tuple[str, str]] = {
 DASHBOARD_KEYS = frozenset(TEXT)  # the entries above (before other modules' words join)
 
 
-def _merge_other_tables() -> None:
-    """Words of other dashboard parts kept in their own module (sign-in, upload, audit: issue of
-    access control) join this one table; a key defined here is never overridden."""
-    try:
-        from dashboards.access_text import ACCESS_TEXT
-    except ImportError:  # that part is not installed
-        return
-    for key, words in ACCESS_TEXT.items():
-        TEXT.setdefault(key, words)
+def _join(table: dict[str, tuple[str, str]], where: str) -> None:
+    """Words kept in their own module join the one table. A key is defined once: the same key
+    with other words is a mistake (the page would say one thing here and another there), so the
+    dashboard refuses to start on it."""
+    for key, words in table.items():
+        if TEXT.setdefault(key, words) != words:
+            raise RuntimeError(f"dashboards.i18n: {key!r} is defined twice, differently ({where}: {words}, "
+                               f"here: {TEXT[key]}); keep one")
 
 
-_merge_other_tables()
-
-
-TEXT.update(ACCESS_TEXT)  # sign-in, upload, my school, audit, role assignments
-
-from dashboards.glance_text import GLANCE_TEXT
-
-for _key, _words in GLANCE_TEXT.items():
-    TEXT.setdefault(_key, _words)
+_join({f"status_{status}": words for status, words in STATUS_LABELS.items()}, "pipelines.indicators.catalog")
+_join({f"unit_{unit}": words for unit, words in UNIT_WORDS.items() if unit != "%"}, "pipelines.indicators.catalog")
+_join({f"unit_name_{unit}": words for unit, words in UNIT_NAMES.items()}, "pipelines.indicators.catalog")
+_join(ACCESS_TEXT, "dashboards.access_text")  # sign-in, upload, my school, audit, role assignments
+_join(GLANCE_TEXT, "dashboards.glance_text")  # issue 16's orderings, outlook, lineage, downloads
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **values) -> str:

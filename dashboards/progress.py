@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipelines.indicators.progress import linear_projection
+
 
 def straight_path(baseline: float, baseline_year: int, target: float, deadline_year: int) -> list[tuple[int, float]]:
     """The straight line from the baseline to the target, one point per year."""
@@ -17,13 +19,14 @@ def straight_path(baseline: float, baseline_year: int, target: float, deadline_y
     return [(y, baseline + step * (y - baseline_year)) for y in range(baseline_year, deadline_year + 1)]
 
 
-def linear_projection(baseline: float, baseline_year: int, value: float, year: int,
-                      deadline_year: int) -> list[tuple[int, float]]:
-    """The pace from the baseline to the latest value, carried on to the deadline."""
+def projection_path(baseline: float, baseline_year: int, value: float, year: int,
+                    deadline_year: int) -> list[tuple[int, float]]:
+    """The pace from the baseline to the latest value, carried on to the deadline: one point per
+    year of the pipeline's linear projection (the snapshot's `linear_projection_by_deadline` is
+    its last)."""
     if year <= baseline_year or deadline_year <= year:
         return []
-    pace = (value - baseline) / (year - baseline_year)
-    return [(y, value + pace * (y - year)) for y in range(year, deadline_year + 1)]
+    return [(y, linear_projection(baseline, baseline_year, value, year, y)) for y in range(year, deadline_year + 1)]
 
 
 def required_per_year(value: float, year: int, target: float, deadline_year: int) -> float | None:

@@ -3,9 +3,9 @@
 Every query of the dashboard runs on a connection made for one (snapshot, scope): an in-memory
 DuckDB database that attaches the published snapshot read-only and offers each of its tables
 as a view of the same name (`marts.dim_school`, `raw.submissions`, …) holding only the rows the
-scope may see. The queries of `dashboards/data.py` are unchanged SQL, yet a district bureau's
-connection simply has no row of another district's schools, whatever a filter, a URL or a page
-asks for. The scope's codes sit in small tables (`access.scope_districts`,
+scope may see. The queries (dashboards/sql/*.sql) are written for the whole snapshot, yet a
+district bureau's connection simply has no row of another district's schools, whatever a filter,
+a URL or a page asks for. The scope's codes sit in small tables (`access.scope_districts`,
 `access.scope_schools`, and `access.own_schools` for a school's own page) that the views read: no
 value is ever written into SQL text. Which files the scope may see (`access.visible_submissions`)
 is worked out once, when the connection is made, not by every query of raw.submissions.

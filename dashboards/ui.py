@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboards import auth, charts, data
+from dashboards import auth, charts, data, media  # noqa: F401  (media: made-on-click downloads kept)
 from dashboards import format as fmt
 from dashboards.glance_text import FIELD_LABELS
 from dashboards.i18n import DEFAULT_LANG, t
@@ -268,7 +268,8 @@ def download_button(label: str, frame: Callable[[], pl.DataFrame] | Callable[[],
     """Every download of the dashboard: the file is made on click and the download recorded then,
     with no rerun ("ignore"). A rerun on click (an on_click callback) draws every deferred button
     of the page anew under new file ids and, when it ends first, drops the id the browser asks
-    for next: the first click on another CSV of the page then brings nothing (issue 16 #9).
+    for next: the first click on another CSV of the page would then bring nothing. The made
+    file itself is kept for the viewer until the viewer's next run (`dashboards.media`).
 
     `frame` gives a frame (written as a report-ready CSV in the language and with the place names
     of the moment the button was drawn: the click runs outside any script run) or the bytes."""
@@ -452,10 +453,7 @@ def lineage_explorer(ctx: Context, indicator_ids: list[str], *, key: str) -> Non
         row = values.filter((pl.col("period") == period) & (pl.col("geo_code") == geo) & (pl.col("breakdown") == breakdown))
         if not row.is_empty():
             r = row.row(0, named=True)
-            shown = fmt.fmt_value(r["value"], r["unit"])
-            if chosen.startswith("YIP_") and ((r["unit"] == "students" and fmt.is_small(r["value"]))
-                                              or fmt.is_small(r["denominator"]) or fmt.is_small(r["numerator"])):
-                shown = fmt.SUPPRESSED
+            shown = fmt.SUPPRESSED if fmt.value_hidden(r) else fmt.fmt_value(r["value"], r["unit"])
             st.metric(tr("col_value"), shown)
         _lineage_body(ctx, chosen, period, geo, breakdown, f"lx_{key}")
 
@@ -497,6 +495,6 @@ def _lineage_body(ctx: Context, indicator_id: str, period: int, geo: str, breakd
         tr("col_report"): [tr(f"report_{r}") if r else fmt.MISSING for r in files["report_type"].to_list()],
         # rows of a roster are minors: under 5 not shown, as everywhere
         tr("lineage_col_rows"): [fmt.fmt_count_suppressed(n) for n in files["staging_rows"].to_list()]
-        if indicator_id.startswith("YIP_") else files["staging_rows"].to_list(),
+        if fmt.counts_minors(indicator_id) else files["staging_rows"].to_list(),
     })
     dataframe(shown, f"table_lineage_{key}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from pipelines.settings import DEMO_DIR, Settings, get_settings
+from pipelines.settings import DEMO_DIR, Settings, dagster_home, get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="科教2030 数据管道 / Kejiao 2030 data pipeline")
 
@@ -30,8 +29,8 @@ def _instance():
     """Dagster's persistent instance when DAGSTER_HOME is set up, else an ephemeral one."""
     from dagster import DagsterInstance
 
-    home = os.environ.get("DAGSTER_HOME")
-    if home and (Path(home) / "dagster.yaml").exists():
+    home = dagster_home()
+    if home and (home / "dagster.yaml").exists():
         return DagsterInstance.get()
     return DagsterInstance.ephemeral()
 
@@ -125,8 +124,10 @@ def demo_data(out: Annotated[Path, typer.Option(help="输出目录 / output fold
     """生成演示报表 / Generate the synthetic demo reports (deterministic)."""
     from pipelines.demo.generator import generate
 
-    expected = generate(out, schools=schools, years=years, seed=seed)
-    typer.echo(f"{out}: {expected.get('files', {})}")
+    counts = generate(out, schools=schools, years=years, seed=seed)["counts"]
+    outcomes = " · ".join(f"{k} {v}" for k, v in counts["files_by_outcome"].items())
+    typer.echo(f"演示报表 demo reports: {counts['files']} 个文件 files → {out / 'inbox'} ({outcomes}); "
+               f"arrivals.csv, expected.json → {out}")
 
 
 @app.command()

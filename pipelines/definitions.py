@@ -38,6 +38,6 @@ defs = apply_operations_policy(Definitions.merge(Definitions(
     asset_checks=ALL_CHECKS,
     jobs=[refresh_all],
     resources=default_resources(),
-    # measured here: the multiprocess executor costs ~2.5 s a step; one writer anyway
+    # the multiprocess executor costs ~2.5 s a step (a process each); the warehouse has one writer anyway
     executor=in_process_executor,
 ), operations_definitions()))

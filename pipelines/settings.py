@@ -1,4 +1,8 @@
-"""Settings from the environment, read when asked for (never at import time)."""
+"""Settings from the environment, read when asked for (never at import time).
+
+Every deployment setting of the pipelines is read here (README, "Settings", lists them); the
+modules that use one ask a function of this module.
+"""
 
 from __future__ import annotations
 
@@ -41,13 +45,70 @@ class Settings:
         return self.data_dir / "pseudonym.key"
 
 
+# ---------------------------------------------------------------- deployment switches and paths
+
+DEMO_ENV = "KEJIAO_DEMO"
+ROOT_CHANNEL_ENV = "KEJIAO_INBOX_ROOT_CHANNEL"
+CHROMIUM_ENV = "KEJIAO_CHROMIUM"
+WEBHOOK_ENV = "KEJIAO_WEBHOOK_URL"
+PSEUDONYM_KEY_ENV = "KEJIAO_PSEUDONYM_KEY"
+UPLOAD_MAX_MB_ENV = "KEJIAO_UPLOAD_MAX_MB"
+
+
+def demo_flag() -> bool:
+    """`KEJIAO_DEMO=1`: the local demo is asked for (pipelines/access/deployment.py)."""
+    return os.environ.get(DEMO_ENV, "").strip() == "1"
+
+
+def root_channel_is_data_team() -> bool:
+    """`KEJIAO_INBOX_ROOT_CHANNEL=data_team`: the inbox root is the data team's folder
+    (pipelines/intake/channels.py)."""
+    return os.environ.get(ROOT_CHANNEL_ENV, "").strip() == "data_team"
+
+
+def chromium_path() -> str | None:
+    """`KEJIAO_CHROMIUM`: the browser that prints the briefing, when not found on PATH."""
+    return os.environ.get(CHROMIUM_ENV) or None
+
+
+def webhook_url() -> str:
+    """`KEJIAO_WEBHOOK_URL`: the group robot told of failed runs ("" when none)."""
+    return os.environ.get(WEBHOOK_ENV, "").strip()
+
+
+def pseudonym_key_text() -> str | None:
+    """`KEJIAO_PSEUDONYM_KEY` as set (checked by `pseudonym_key`), or None."""
+    return os.environ.get(PSEUDONYM_KEY_ENV) or None
+
+
+def upload_max_mb_text() -> str | None:
+    """`KEJIAO_UPLOAD_MAX_MB` as set (parsed by pipelines/intake/upload.py), or None."""
+    return os.environ.get(UPLOAD_MAX_MB_ENV) or None
+
+
+def limit_text(name: str) -> str:
+    """A file limit's setting (`KEJIAO_MAX_FILE_MB`..., pipelines/intake/limits.py), trimmed; "" when unset."""
+    return os.environ.get(name, "").strip()
+
+
+def dagster_home() -> Path | None:
+    """`DAGSTER_HOME`: Dagster's instance folder (set by the Makefile), or None."""
+    home = os.environ.get("DAGSTER_HOME")
+    return Path(home) if home else None
+
+
+def streamlit_server_address() -> str | None:
+    """`STREAMLIT_SERVER_ADDRESS`: the dashboard's bind address when set so (`kejiao doctor`)."""
+    return os.environ.get("STREAMLIT_SERVER_ADDRESS") or None
+
+
 DEFAULT_DUCKDB_MEMORY_LIMIT = "1GB"
 
 
 def duckdb_memory_limit(value: str = "") -> str:
     """What DuckDB may hold in memory before it spills to disk (`KEJIAO_DUCKDB_MEMORY_LIMIT`, e.g.
-    1GB, 1500MB; default 1GB). DuckDB's own default, 80 % of the machine's memory, let a run at
-    150,000 schools reach 9 GiB on this 24 GiB machine; the goal is under 2 GiB in all."""
+    1GB, 1500MB; default 1GB). DuckDB's own default, 80 % of the machine's memory, lets a run over
+    150,000 schools grow to several GiB; the goal is under 2 GiB for the whole run."""
     value = (value or os.environ.get("KEJIAO_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT).strip().upper()
     number, unit = value[:-2].strip(), value[-2:]
     if not number.replace(".", "", 1).isdigit() or unit not in ("MB", "GB"):
@@ -58,6 +119,13 @@ def duckdb_memory_limit(value: str = "") -> str:
 def get_settings() -> Settings:
     data_dir = Path(os.environ.get("KEJIAO_DATA_DIR") or PROJECT_ROOT / "data").expanduser().resolve()
     return Settings(data_dir=data_dir)
+
+
+def fixed_intake_workers(value: str | None = None) -> int | None:
+    """Worker processes intake parses with, when fixed (`KEJIAO_INTAKE_WORKERS`, at least 1);
+    None when unset: then each batch decides (pipelines/intake/read.py)."""
+    value = value if value is not None else os.environ.get("KEJIAO_INTAKE_WORKERS")
+    return max(1, int(value)) if value else None
 
 
 DEFAULT_ROSTER_RETENTION_DAYS = 30
@@ -87,7 +155,7 @@ def pseudonym_key(settings: Settings | None = None) -> bytes:
     used. The generated file is written whole aside, then linked into place (another process
     that made it first wins), so no reader ever sees a half-written key. The warehouse pins the
     key it was built with (pipelines/intake/keys.py)."""
-    env = os.environ.get("KEJIAO_PSEUDONYM_KEY")
+    env = pseudonym_key_text()
     if env:
         key = env.encode("utf-8")
         if len(key) < MIN_KEY_BYTES:

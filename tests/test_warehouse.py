@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import polars as pl
 import pytest
 
 import warehouse
@@ -49,3 +50,56 @@ def test_build_records_remember_and_forget():
     assert not warehouse.is_built(con, "main.built", "f2")
     warehouse.record_build(con, "main.built", None)
     assert warehouse.stored_fingerprint(con, "main.built") is None
+
+
+@pytest.mark.parametrize("name", ["t", "raw.submissions", "staging.r0_schools", "_frame_keys_12", "r5"])
+def test_identifier_takes_plain_names_as_they_are(name):
+    assert warehouse.identifier(name) == name
+
+
+@pytest.mark.parametrize("name", [
+    "", ".", "raw.", ".t", "a.b.c", "1t", "T", "Raw.Submissions", "t; drop table t", "t--", "t/*x*/",
+    't"', '"t"', "t'", "t t", "t\n", "t\x00", "学校", "ｔ", "t-1", "select", "raw.table", "order", None, 3,
+])
+def test_identifier_refuses_anything_else(name):
+    with pytest.raises(ValueError, match="not a plain SQL identifier"):
+        warehouse.identifier(name)
+
+
+def test_compose_fills_names_lists_and_fragments_and_nothing_else():
+    inner = warehouse.compose("(select * from {table} where x in (select v from {wanted}))",
+                              table="t", wanted="_frame_wanted_1")
+    sql = warehouse.compose("select {columns} from {rows} -- {rows} once more", columns=["x", "y"], rows=inner)
+    assert sql == ("select x, y from (select * from t where x in (select v from _frame_wanted_1)) "
+                   "-- (select * from t where x in (select v from _frame_wanted_1)) once more")
+    assert isinstance(sql, warehouse.Sql)
+    # a plain string is a name, never a fragment: text that is not a name is refused
+    with pytest.raises(ValueError):
+        warehouse.compose("select * from {rows}", rows="(select 1); drop table t")
+    with pytest.raises(ValueError):
+        warehouse.compose("select {columns} from t", columns=["x", "y; drop table t"])
+    with pytest.raises(ValueError):
+        warehouse.compose("select {columns} from t", columns=[])
+    # every placeholder filled, every name used; braces that are no placeholder stay
+    with pytest.raises(KeyError):
+        warehouse.compose("select * from {table}")
+    with pytest.raises(KeyError):
+        warehouse.compose("select * from t", table="t")
+    assert warehouse.compose("select {'a': 1} as s, regexp_matches('x', '\\x{4E00}') from {t}", t="t") == \
+        "select {'a': 1} as s, regexp_matches('x', '\\x{4E00}') from t"
+
+
+def test_registered_frames_are_views_for_the_block_only():
+    con = _con()
+    con.execute("insert into t values (1), (2), (3)")
+    frame = pl.DataFrame({"v": [2, 3]})
+    with warehouse.registered(con, wanted=warehouse.ArrowStream(frame)) as views:
+        view = views["wanted"]
+        assert warehouse.identifier(view) == view
+        found = con.sql(warehouse.compose("select x from t where x in (select v from {wanted}) order by x",
+                                          **views)).fetchall()
+    assert found == [(2,), (3,)]
+    with pytest.raises(duckdb.CatalogException):
+        con.sql(f"select * from {view}").fetchall()
+    with warehouse.registered(con, wanted=warehouse.ArrowStream(frame)) as again:
+        assert again["wanted"] != view  # unique to each call: two contexts on one connection never meet

@@ -10,8 +10,9 @@ This module sits below every package of `pipelines` and `dashboards` and imports
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
@@ -25,6 +26,9 @@ SQL_DIR = HERE / "sql"
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+_NAME_PART = re.compile(r"[a-z_][a-z0-9_]*")
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+_view_numbers = itertools.count()
 
 
 @contextmanager
@@ -88,6 +92,79 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     return con
 
 
+# ---------------------------------------------------------------- names in SQL text
+# The one way SQL is templated: values are bound parameters (`$name`); table, view and column
+# names, which cannot be bound, go into the text only through `identifier`/`compose`.
+
+@cache
+def _reserved_words() -> frozenset[str]:
+    return frozenset(row[0] for row in duckdb.sql(
+        "select keyword_name from duckdb_keywords() where keyword_category = 'reserved'").fetchall())
+
+
+def identifier(name: str) -> str:
+    """A table, view or column name checked for SQL text, returned as it is: `name` or
+    `schema.name`, each part lower-case ASCII letters, digits and `_`, not starting with a digit,
+    not a reserved word of DuckDB. Anything else (a quote, a space, a semicolon, a comment, a
+    capital, a third part) raises ValueError: names come from the code's constants, never from
+    input; values are bound parameters instead."""
+    parts = name.split(".") if isinstance(name, str) else []
+    if not 1 <= len(parts) <= 2 or not all(_NAME_PART.fullmatch(p) and p not in _reserved_words() for p in parts):
+        raise ValueError(f"SQL 标识符不合规 / not a plain SQL identifier (schema.name, lower case a-z 0-9 _): {name!r}")
+    return name
+
+
+class Sql(str):
+    """SQL text made by `compose`: may itself fill a placeholder of another template."""
+
+
+def compose(template: str, **names: str | Sequence[str] | Sql) -> Sql:
+    """`template` with each `{name}` placeholder filled: a str by that identifier (checked, see
+    `identifier`), a list or tuple by its identifiers comma-separated, an `Sql` (composed before)
+    as it is. Every placeholder must be given and every name given must be used."""
+    wanted = set(_PLACEHOLDER.findall(template))
+    if wanted != names.keys():
+        raise KeyError(f"SQL placeholders {sorted(wanted)} given {sorted(names)}")
+
+    def text(value: str | Sequence[str] | Sql) -> str:
+        if isinstance(value, Sql):
+            return value
+        if isinstance(value, str):
+            return identifier(value)
+        if not value:
+            raise ValueError("an empty list of SQL identifiers")
+        return ", ".join(identifier(v) for v in value)
+
+    filled = {name: text(value) for name, value in names.items()}
+    return Sql(_PLACEHOLDER.sub(lambda m: filled[m.group(1)], template))
+
+
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, **frames) -> Iterator[dict[str, str]]:
+    """Frames (anything with `__arrow_c_stream__`, a Polars frame in `ArrowStream`) as views of
+    `con` for the duration: yields each name's view name, unique to this call, for `compose`."""
+    number = next(_view_numbers)
+    views = {name: identifier(f"_frame_{name}_{number}") for name in frames}
+    try:
+        for name, frame in frames.items():
+            con.register(views[name], frame)
+        yield views
+    finally:
+        for view in views.values():
+            con.unregister(view)
+
+
+class ArrowStream:
+    """A frame as DuckDB scans it: through the Arrow C stream interface, without pyarrow (whose
+    import alone costs more than a small intake run)."""
+
+    def __init__(self, frame):
+        self.frame = frame
+
+    def __arrow_c_stream__(self, requested_schema=None):
+        return self.frame.__arrow_c_stream__(requested_schema)
+
+
 # ---------------------------------------------------------------- bound SQL
 
 def scalar(con: duckdb.DuckDBPyConnection, query: str, params: dict | None = None):
@@ -108,7 +185,7 @@ def bound(sql_text: str, params: dict) -> dict:
 def run_select_into(con: duckdb.DuckDBPyConnection, table: str, sql_name: str, params: dict) -> None:
     """`create or replace table <table> as <sql/<sql_name>.sql>`; the table name is a constant."""
     text = sql(sql_name)
-    con.execute(f"create or replace table {table} as {text}", bound(text, params))
+    con.execute(compose("create or replace table {table} as ", table=table) + text, bound(text, params))
 
 
 def newest_arrival(con: duckdb.DuckDBPyConnection) -> datetime | None:

@@ -3,7 +3,6 @@ snapshot or any earlier published one, chosen by its as-of."""
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
 from dashboards import data, scope, ui
@@ -63,11 +62,6 @@ else:
 st.info(tr("export_small_counts_done"), icon=":material/shield_person:")
 
 with st.expander(tr("export_preview", n=fmt.fmt_int(files.preview.height))):
-    # what the dashboard shows follows its own rule: counts of students under 5 are not displayed
-    preview = files.preview.head(200).with_columns(
-        pl.when(pl.col("indicator_id").str.starts_with("YIP_")
-                & (((pl.col("unit") == "students") & pl.col("value").is_between(1, 4))
-                   | pl.col("denominator").is_between(1, 4)))
-        .then(pl.lit(fmt.SUPPRESSED)).otherwise(pl.col(c).cast(pl.String)).alias(c)
-        for c in ("value", "numerator", "denominator"))
+    # the preview shows what the files hold: "<5" wherever the export hides a count of students
+    preview = fmt.shown_values(files.preview).head(200)
     st.dataframe(preview, hide_index=True, key="table_export_preview")

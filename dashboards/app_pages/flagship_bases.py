@@ -48,7 +48,7 @@ if ctx.district is not None:
 
 # ---------------------------------------------------------------- active bases against 32
 path = progress.straight_path(baseline, baseline_year, goal, deadline)
-projection = progress.linear_projection(baseline, baseline_year, value, now["period"], deadline)
+projection = progress.projection_path(baseline, baseline_year, value, now["period"], deadline)
 fig = charts.target_path(
     active["period"].to_list(), active["value"].to_list(),
     path_years=[y for y, _ in path], path_values=[v for _, v in path],

@@ -132,13 +132,12 @@ if not yip.is_empty():
     shown_any = True
     st.markdown("#### " + tr("report_R3"))
     st.caption(tr("my_yip_note"))
-    counts = yip["participants"].to_list()
-    hidden = fmt.suppress_counts(counts, has_total=False)
+    shown = fmt.shown_counts(yip["participants"].to_list(), has_total=False)
     table = pl.DataFrame({
         tr("my_col_cohort"): [tr("cohort_label", year=v) for v in yip["cohort_year"].to_list()],
         tr("my_col_relation"): [tr(f"my_relation_{r}") for r in yip["relation"].to_list()],
         tr("my_col_status"): [label("yip_status", v) for v in yip["participant_status"].to_list()],
-        tr("my_col_participants"): [fmt.fmt_count_suppressed(v, h) for v, h in zip(counts, hidden)],
+        tr("my_col_participants"): shown.texts,
     })
     # what is downloaded is what is shown: suppressed counts stay suppressed
     ui.table_with_download(table, "my_yip")

@@ -54,8 +54,7 @@ def card(indicator_id: str) -> dict | None:
         if unit == "%":
             missing = (now["denominator"] or 0) - (now["numerator"] or 0)
             if missing > 0:
-                hidden = indicator_id.startswith("YIP_")  # counts of students
-                count = fmt.fmt_count_suppressed(missing) if hidden else fmt.fmt_int(missing)
+                count = fmt.fmt_count_suppressed(missing) if fmt.counts_minors(indicator_id) else fmt.fmt_int(missing)
                 lines.append(tr(f"card_missing_{indicator_id}", count=count,
                                 points=fmt.fmt_number(goal - value)))
             else:
@@ -69,11 +68,8 @@ def card(indicator_id: str) -> dict | None:
         local = value_at(data.indicator(ctx.snap, indicator_id, district=ctx.district), ctx.year)
         if local is not None:
             district_value = fmt.fmt_value(local["value"], unit)
-            if indicator_id.startswith("YIP_"):  # students are minors: no count, no share, under 5
-                if unit == "students" and fmt.is_small(local["value"]):
-                    district_value = fmt.SUPPRESSED
-                elif unit == "%" and fmt.is_small(local["denominator"]):
-                    district_value = tr("share_hidden_small")
+            if fmt.value_hidden(local):
+                district_value = fmt.SUPPRESSED if unit == "students" else tr("share_hidden_small")
     return {
         "indicator_id": indicator_id,
         "period": now["period"],

@@ -44,7 +44,7 @@ with c2:
 need = progress.required_per_year(value, now["period"], goal, deadline)
 c3.metric(tr("shs_required_metric", deadline=deadline),
           (fmt.fmt_number(need) + " " + ui.unit_word("schools")) if need is not None else tr("card_target_reached"))
-projection = progress.linear_projection(baseline, baseline_year, value, now["period"], deadline)
+projection = progress.projection_path(baseline, baseline_year, value, now["period"], deadline)
 outlook = total.row(0, named=True) if not total.is_empty() and total.item(0, "outlook_central") is not None else None
 if outlook is not None:  # one outlook, stated once: a central estimate and its range
     c4.metric(tr("shs_outlook_metric", deadline=deadline),

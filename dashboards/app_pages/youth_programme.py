@@ -1,9 +1,8 @@
 """青少年科创计划 Youth S&T programme: each cohort against 100, host universities, districts of
 origin (share of participants against share of pupils), dual-mentor coverage and completion.
 
-Participants are minors: any count of students from 1 to 4 is shown as "<5" (and a second cell
-where the first could be worked out from a total), and a share is not shown when it rests on
-fewer than 5 students.
+Participants are minors: their small counts are hidden by the helpers of dashboards/format.py
+(a count from 1 to 4 as "<5", a share on such a count not at all), the rule of every export.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ def share_text(row: dict | None) -> str:
     """A share, unless it rests on fewer than 5 students."""
     if row is None or row["value"] is None:
         return fmt.MISSING
-    if fmt.is_small(row["denominator"]):
+    if fmt.value_hidden(row):
         return fmt.SUPPRESSED + " " + tr("students_word")
     return fmt.fmt_pct(row["value"])
 
@@ -89,16 +88,13 @@ hosts = data.yip_hosts(ctx.snap, ctx.year, ctx.district)  # named in SQL: not th
 if hosts.is_empty():
     ui.no_data()
 else:
-    counts = hosts["value"].to_list()
-    hidden = fmt.suppress_counts(counts)
+    shown = fmt.shown_counts(hosts["value"].to_list())
     names = hosts["host_university_name"].to_list()
-    fig = charts.bars(names, [None if h else v for v, h in zip(counts, hidden)], horizontal=True,
-                      text=[fmt.fmt_count_suppressed(v, h) for v, h in zip(counts, hidden)],
+    fig = charts.bars(names, shown.values, horizontal=True, text=shown.texts,
                       title=tr("yip_hosts_chart", year=ctx.year, place=ui.rows_place(ctx)),
                       x_title=tr("axis_students"), y_title=tr("axis_university"),
                       height=max(300, 80 + 40 * len(names)))
-    table = pl.DataFrame({tr("col_university"): names,
-                          tr("col_students"): [fmt.fmt_count_suppressed(v, h) for v, h in zip(counts, hidden)]})
+    table = pl.DataFrame({tr("col_university"): names, tr("col_students"): shown.texts})
     ui.chart_with_table(fig, table, f"yip_hosts_{ctx.year}", download=table)
 
 # ---------------------------------------------------------------- districts of origin: equity
@@ -116,7 +112,8 @@ else:
     seen = [g for g in codes if g in visible]
     participants = [visible[g][0] for g in seen]
     pupils = [visible[g][1] for g in seen]
-    hidden = fmt.suppress_counts(participants, has_total=len(seen) == len(codes))
+    shown = fmt.shown_counts(participants, has_total=len(seen) == len(codes))
+    hidden = shown.hidden
     share_participants = [None if h else 100 * n / total_participants for n, h in zip(participants, hidden)]
     share_pupils = [100 * p / total_pupils if total_pupils else None for p in pupils]
     ratio = [None if sp is None or not pp else sp / pp for sp, pp in zip(share_participants, share_pupils)]
@@ -129,9 +126,9 @@ else:
     )
     withheld = [g for g in codes if g not in visible]
     not_visible = tr("not_visible_to_you")
-    rows = {g: (names.get(g, g), fmt.fmt_count_suppressed(n, h), fmt.SUPPRESSED if h else fmt.fmt_pct(sp),
+    rows = {g: (names.get(g, g), n, fmt.SUPPRESSED if h else fmt.fmt_pct(sp),
                 fmt.fmt_int(p), fmt.fmt_pct(spp), fmt.MISSING if r is None else f"{r:.2f}")
-            for g, n, h, sp, p, spp, r in zip(seen, participants, hidden, share_participants, pupils, share_pupils,
+            for g, n, h, sp, p, spp, r in zip(seen, shown.texts, hidden, share_participants, pupils, share_pupils,
                                                 ratio)}
     for g in withheld:
         rows[g] = (names.get(g, g), not_visible, not_visible, not_visible, not_visible, not_visible)
@@ -158,7 +155,7 @@ for column, frame, key, title_key in ((left, dual, "dual", "yip_dual_chart"),
             ui.no_data()
             continue
         rows = frame.to_dicts()
-        values = [None if fmt.is_small(r["denominator"]) else r["value"] for r in rows]
+        values = [None if fmt.value_hidden(r) else r["value"] for r in rows]
         labels = [tr("cohort_label", year=r["period"]) for r in rows]
         fig = charts.bars(labels, values, colour=charts.OKABE_ITO["bluish_green"] if key == "dual"
                           else charts.OKABE_ITO["sky_blue"], text=[share_text(r) for r in rows],
@@ -180,10 +177,10 @@ lacking = data.yip_mentors_lacking(ctx.snap, ctx.year, ctx.district).row(0, name
 if lacking["participants"]:
     st.subheader(tr("yip_lacking_title", year=ctx.year, place=ui.rows_place(ctx)))
     counts = [lacking["lacking_university_only"], lacking["lacking_school_only"], lacking["lacking_both"]]
-    hidden = fmt.suppress_counts(counts + [lacking["with_both"]])[:3]
+    shown = fmt.shown_counts(counts + [lacking["with_both"]])  # the fourth cell makes up the total
     table = pl.DataFrame({
         tr("col_mentor_lacking"): [tr("yip_lacks_university"), tr("yip_lacks_school"), tr("yip_lacks_both")],
-        tr("col_students"): [fmt.fmt_count_suppressed(v, h) for v, h in zip(counts, hidden)],
+        tr("col_students"): shown.texts[:3],
     })
     ui.table_with_download(table, f"yip_mentors_lacking_{ctx.year}")
     st.caption(tr("yip_lacking_note"))
@@ -193,15 +190,12 @@ genders = data.indicator(ctx.snap, "YIP_ENROLLED", district=ctx.district, period
 genders = genders.filter(pl.col("value") > 0)
 if not genders.is_empty():
     st.subheader(tr("yip_gender_title", year=ctx.year, place=place))
-    counts = genders["value"].to_list()
-    hidden = fmt.suppress_counts(counts)
+    shown = fmt.shown_counts(genders["value"].to_list())
     labels = [ui.code_label(ctx, "gender", g) for g in genders["breakdown_value"].to_list()]
-    fig = charts.bars(labels, [None if h else v for v, h in zip(counts, hidden)],
-                      text=[fmt.fmt_count_suppressed(v, h) for v, h in zip(counts, hidden)],
+    fig = charts.bars(labels, shown.values, text=shown.texts,
                       colour=charts.OKABE_ITO["reddish_purple"], title=tr("yip_gender_chart", year=ctx.year, place=place),
                       x_title=tr("axis_gender"), y_title=tr("axis_students"), height=320)
-    table = pl.DataFrame({tr("col_gender"): labels,
-                          tr("col_students"): [fmt.fmt_count_suppressed(v, h) for v, h in zip(counts, hidden)]})
+    table = pl.DataFrame({tr("col_gender"): labels, tr("col_students"): shown.texts})
     ui.chart_with_table(fig, table, f"yip_gender_{ctx.year}", download=table)
 
 # ---------------------------------------------------------------- any figure of the page: where it comes from

@@ -8,10 +8,9 @@ them with their fix.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-DEMO_ENV = "KEJIAO_DEMO"
+from pipelines.settings import demo_flag
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ class ConfigurationError(Exception):
 def demo_requested() -> bool:
     """`KEJIAO_DEMO=1` (read when asked): the demo is asked for explicitly, never assumed from a
     missing configuration. The Makefile's `demo` and `dashboard` targets set it."""
-    return os.environ.get(DEMO_ENV, "").strip() == "1"
+    return demo_flag()
 
 
 NO_AUTH = Problem(

@@ -14,10 +14,11 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from pipelines.reference.codes import CITY
+
 SMALL_COUNT = 5
 SUPPRESSED = f"<{SMALL_COUNT}"
 MINORS_PREFIX = "YIP_"  # the indicators counting minors (the youth programme)
-CITY = "120000"
 
 
 def _is_missing(value) -> bool:

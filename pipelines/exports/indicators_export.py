@@ -21,8 +21,9 @@ import xlsxwriter
 import warehouse
 from pipelines.exports import disclosure, files
 from pipelines.exports.files import FORMULA_PREFIXES, neutralise  # noqa: F401  (one writer)
-from pipelines.indicators.catalog import CITY, DIMENSION_LABELS, GROUPS, INDICATORS, STATUS_LABELS
+from pipelines.indicators.catalog import DIMENSION_LABELS, GROUPS, INDICATORS, STATUS_LABELS, UNIT_WORDS
 from pipelines.indicators.progress import ACCELERATION_NEEDED, ON_TRACK, THRESHOLDS_SOURCE
+from pipelines.reference.codes import CITY
 
 FALLBACK_CREATED = datetime(2026, 1, 1)
 
@@ -59,7 +60,7 @@ SHEET_COLUMNS = [
     ("进展比率R", "progress_ratio", 10, "ratio"),
     ("报送份数", "submission_count", 9, "count"),
 ]
-UNIT_ZH = {"schools": "所", "bases": "个", "students": "人", "members": "家", "districts": "个区", "%": "%"}
+UNIT_ZH = {unit: words[0] for unit, words in UNIT_WORDS.items()}
 
 
 @dataclass

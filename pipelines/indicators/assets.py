@@ -5,13 +5,16 @@ from collections.abc import Iterator
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from pipelines.checks import run_checks, specs
+from pipelines.indicators import catalog, compute, forecast, lineage, progress
 from pipelines.indicators.checks import INDICATOR_VALUES, indicator_checks
 from pipelines.indicators.compute import compute_indicators, headline
 from pipelines.indicators.forecast import compute_forecast
 from pipelines.marts.assets import mart_key
 from pipelines.marts.build import MARTS
-from pipelines.metadata import markdown_table
+from pipelines.metadata import code_version, markdown_table, table_metadata
+from pipelines.reference.codes import CITY
 from pipelines.resources import Warehouse
+from warehouse import SQL_DIR
 
 SHS_FORECAST = AssetKey(["indicators", "shs_forecast"])
 
@@ -22,6 +25,7 @@ SHS_FORECAST = AssetKey(["indicators", "shs_forecast"])
     kinds={"duckdb", "sql"},
     deps=["reference_data", *[mart_key(m.name) for m in MARTS]],
     check_specs=specs(indicator_checks),
+    code_version=code_version(SQL_DIR / "indicators", compute, catalog, progress, lineage),
 )
 def indicator_values(context: AssetExecutionContext, warehouse: Warehouse) -> Iterator:
     """Every canonical indicator (shared/spec/indicators.md) for every calendar year with data, for
@@ -37,10 +41,11 @@ def indicator_values(context: AssetExecutionContext, warehouse: Warehouse) -> It
         sample = con.sql(
             """select indicator_id, period, geo_code, breakdown, value, numerator, denominator, status,
                       submission_count
-               from indicators.indicator_values where geo_code = '120000' and breakdown = ''
-               order by indicator_id, period"""
+               from indicators.indicator_values where geo_code = $city and breakdown = ''
+               order by indicator_id, period""", params={"city": CITY}
         ).pl()
         yield MaterializeResult(metadata={
+            **table_metadata(con, "indicators.indicator_values"),
             "as_of": MetadataValue.text(str(summary.as_of)),
             "rows": summary.values,
             "units": summary.units,
@@ -60,6 +65,7 @@ def indicator_values(context: AssetExecutionContext, warehouse: Warehouse) -> It
     group_name="indicators",
     kinds={"duckdb", "python"},
     deps=[INDICATOR_VALUES, mart_key("fct_shs_stage_events"), mart_key("fct_shs_school_year")],
+    code_version=code_version(forecast),
 )
 def shs_forecast(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
     """SHS_NAMED looking forward: candidates now in each stage × the observed stage-to-stage rates
@@ -67,12 +73,14 @@ def shs_forecast(context: AssetExecutionContext, warehouse: Warehouse) -> Materi
     method is written out in the table (method_zh, method_en)."""
     with warehouse.get_connection() as con:
         frame = compute_forecast(con)
+        table = table_metadata(con, "indicators.shs_forecast")
     if frame.is_empty():
-        return MaterializeResult(metadata={"rows": 0})
+        return MaterializeResult(metadata={**table, "rows": 0})
     total = frame.filter(frame["stage"] == "").row(0, named=True)
     shown = frame.select("stage", "candidates", "transitions_observed", "withdrawals_observed", "transition_rate",
                          "median_days_to_next", "probability_named", "expected_named_by_deadline")
     return MaterializeResult(metadata={
+        **table,
         "rows": frame.height,
         "named now": total["named_now"],
         "expected named by deadline": MetadataValue.float(total["projected_named_by_deadline"])

@@ -1,14 +1,17 @@
 """The canonical indicators of shared/spec/indicators.md: ids, units, how they roll up, and their
 definitions in words (loaded to indicators.indicator_definitions, shown in exports and docs).
 
-Targets are not here: they live only in seeds/targets.csv (ref.targets).
+This module is also the one vocabulary of what users read about an indicator — its name, its
+unit's word, its status — in Chinese and English: the dashboard, the exports and the briefing all
+read these tables, and tests/indicators/test_vocabulary.py holds every output to them.
+
+Targets are not here: they live only in seeds/targets.csv (ref.targets), whose labels must be
+the names below.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from pipelines.reference.codes import CITY  # noqa: F401  (read from here by indicators, exports)
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,24 @@ GROUPS: dict[str, tuple[str, str]] = {
     "alliance": ("科技教育联盟", "S&T education alliance"),
     "ste": ("面向人人的科技教育", "S&T education for everyone"),
     "reporting": ("报表完整性", "Reporting completeness"),
+}
+
+# the counting word after a number (25所, 100人) and the unit's name in a column header
+UNIT_WORDS: dict[str, tuple[str, str]] = {
+    "schools": ("所", "schools"),
+    "bases": ("个", "bases"),
+    "students": ("人", "students"),
+    "members": ("家", "members"),
+    "districts": ("个区", "districts"),
+    "%": ("%", "%"),
+}
+UNIT_NAMES: dict[str, tuple[str, str]] = {
+    "schools": ("所（学校）", "schools"),
+    "bases": ("个（基地）", "bases"),
+    "students": ("人（学生）", "students"),
+    "members": ("家（成员单位）", "members"),
+    "districts": ("个（区）", "districts"),
+    "%": ("%", "%"),
 }
 
 DIMENSION_LABELS: dict[str, tuple[str, str]] = {

@@ -7,6 +7,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValu
 
 from pipelines.checks import check
 from pipelines.metadata import markdown_table
+from pipelines.reference.codes import CITY
 
 INDICATOR_VALUES = AssetKey(["indicators", "indicator_values"])
 
@@ -22,7 +23,7 @@ districts as (
     select indicator_id, period, breakdown, sum(value) as value, sum(numerator) as numerator,
         sum(denominator) as denominator
     from values
-    where geo_code <> '120000'
+    where geo_code <> $city
     group by all
 ),
 
@@ -33,7 +34,7 @@ compared as (
         city.denominator as city_denominator, coalesce(districts.denominator, 0) as district_denominator
     from values as city
     left join districts using (indicator_id, period, breakdown)
-    where city.geo_code = '120000'
+    where city.geo_code = $city
 )
 
 select * from compared
@@ -48,7 +49,7 @@ order by indicator_id, period, breakdown
        "For counts with district values, the city equals the sum of the districts; for shares, so do numerator "
        "and denominator (every unit has a district).", blocking=True)
 def city_equals_sum_of_districts(con: duckdb.DuckDBPyConnection) -> AssetCheckResult:
-    bad = con.sql(CITY_VS_DISTRICTS).pl()
+    bad = con.sql(CITY_VS_DISTRICTS, params={"city": CITY}).pl()
     return AssetCheckResult(passed=bad.is_empty(), severity=AssetCheckSeverity.ERROR, metadata={
         "mismatches": bad.height, "examples": MetadataValue.md(markdown_table(bad, 15))})
 
@@ -87,8 +88,8 @@ def targets_have_status(con: duckdb.DuckDBPyConnection) -> AssetCheckResult:
 def reporting_completeness_gaps(con: duckdb.DuckDBPyConnection) -> AssetCheckResult:
     years = con.sql(
         """select period, value, numerator, denominator from indicators.indicator_values
-           where indicator_id = 'REPORTING_COMPLETENESS' and geo_code = '120000' and breakdown = ''
-           order by period"""
+           where indicator_id = 'REPORTING_COMPLETENESS' and geo_code = $city and breakdown = ''
+           order by period""", params={"city": CITY}
     ).pl()
     missing = con.sql(
         """select o.report_year, o.district_code, d.district_name_zh, o.school_code, o.school_name, o.school_type

@@ -28,9 +28,10 @@ import duckdb
 import polars as pl
 
 import warehouse
-from pipelines.indicators.catalog import CITY, INDICATORS_BY_ID, definitions_rows
+from pipelines.indicators.catalog import INDICATORS_BY_ID, definitions_rows
 from pipelines.indicators.progress import quota_progress, stock_progress
 from pipelines.marts.build import MARTS
+from pipelines.reference.codes import CITY
 from warehouse import bound, newest_arrival, reference_fingerprint, scalar, transaction
 
 UNIT_QUERIES = ("indicators/units_shs", "indicators/units_flb", "indicators/units_yip", "indicators/units_alliance",
@@ -282,10 +283,10 @@ def headline(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
             v.progress_ratio, v.as_of
         from indicators.indicator_values as v
         inner join indicators.indicator_definitions as d using (indicator_id)
-        where v.geo_code = '120000' and v.breakdown = '' and v.target is not null
+        where v.geo_code = $city and v.breakdown = '' and v.target is not null
         qualify row_number() over (partition by v.indicator_id order by v.period desc) = 1
         order by d.sort_order
-        """
+        """, params={"city": CITY}
     ).pl()
 
 

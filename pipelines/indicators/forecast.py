@@ -31,6 +31,7 @@ import duckdb
 import polars as pl
 
 from pipelines.indicators.progress import linear_projection
+from pipelines.reference.codes import CITY
 from warehouse import newest_arrival, transaction
 
 CANDIDATE_STAGES = ("applied", "district_recommended", "city_approved", "midterm_reviewed")
@@ -334,8 +335,8 @@ def compute_forecast(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
                   for code, stage, entered, latest_date in latest]
     series = con.sql(
         """select period, value from indicators.indicator_values
-           where indicator_id = 'SHS_NAMED' and geo_code = '120000' and breakdown = '' order by period"""
-    ).fetchall()
+           where indicator_id = 'SHS_NAMED' and geo_code = $city and breakdown = '' order by period""",
+        params={"city": CITY}).fetchall()
     named_now = int(series[-1][1]) if series else 0
     frame = pl.DataFrame()
     if as_of is not None and target:

@@ -13,7 +13,8 @@ from datetime import timedelta
 import duckdb
 import polars as pl
 
-from pipelines.indicators.catalog import CITY
+import warehouse
+from pipelines.reference.codes import CITY
 
 CITY_WORDS = {"city", "全市", "天津", "天津市", CITY}
 
@@ -46,29 +47,11 @@ def resolve_geo(con: duckdb.DuckDBPyConnection, geo: str) -> str:
 def explain(con: duckdb.DuckDBPyConnection, indicator_id: str, period: int, geo: str,
             breakdown: str = "") -> Explanation:
     geo_code = resolve_geo(con, geo)
-    key = {"i": indicator_id.upper(), "p": period, "g": geo_code, "b": breakdown}
-    where = "indicator_id = $i and period = $p and geo_code = $g and breakdown = $b"
-    value = con.sql(
-        f"""select v.*, d.name_zh, d.name_en from indicators.indicator_values v
-            left join indicators.indicator_definitions d using (indicator_id) where {where}""", params=key
-    ).pl()
-    submissions = con.sql(
-        f"""select s.original_name as file_name, s.arrived_at, s.report_type, s.status, count(*) as rows,
-                   l.submission_id
-            from indicators.value_lineage l
-            inner join raw.submissions s using (submission_id)
-            where {where.replace('indicator_id', 'l.indicator_id')}
-            group by all order by s.arrived_at, s.original_name""", params=key
-    ).pl()
-    rows = con.sql(
-        f"""select l.staging_table, l.sheet_name, l.row_number, l.entity_key, l.contribution,
-                   s.original_name as file_name
-            from indicators.value_lineage l
-            inner join raw.submissions s using (submission_id)
-            where {where.replace('indicator_id', 'l.indicator_id')}
-            order by l.staging_table, s.arrived_at, s.original_name, l.sheet_name, l.row_number""", params=key
-    ).pl()
-    return Explanation(key["i"], period, geo_code, breakdown, value.row(0, named=True) if value.height else None,
+    key = {"indicator_id": indicator_id.upper(), "period": period, "geo_code": geo_code, "breakdown": breakdown}
+    value = con.sql(warehouse.sql("indicators/explain_value"), params=key).pl()
+    submissions = con.sql(warehouse.sql("indicators/explain_submissions"), params=key).pl()
+    rows = con.sql(warehouse.sql("indicators/explain_rows"), params=key).pl()
+    return Explanation(key["indicator_id"], period, geo_code, breakdown, value.row(0, named=True) if value.height else None,
                        submissions, rows)
 
 

@@ -96,7 +96,8 @@ def quota_progress(value: float | None, target: float, period: int, as_of_year: 
 
 
 def linear_projection(baseline: float, baseline_year: int, value: float, year: int, deadline_year: int) -> float | None:
-    """The straight line through (t0, b) and (t, v), read at the deadline year."""
+    """The straight line through (t0, b) and (t, v), read at the deadline year (or any year: the
+    dashboard's projected path reads it at each year up to the deadline)."""
     if year == baseline_year:
         return None
     return baseline + (value - baseline) * (deadline_year - baseline_year) / (year - baseline_year)

@@ -2,6 +2,7 @@
 
 
 from datetime import date
+from pathlib import Path
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
@@ -10,12 +11,13 @@ from pipelines.intake.keys import pin_key
 from pipelines.intake.messages import redacted
 from pipelines.intake.retention import private_report_codes, purge_expired
 from pipelines.intake.upload import inbox_senders
-from pipelines.metadata import markdown_table
+from pipelines.metadata import code_version, markdown_table, table_metadata
 from pipelines.resources import ProjectPaths, Warehouse
 from pipelines.settings import pseudonym_key, roster_retention_days
 
 
-@asset(group_name="intake", kinds={"duckdb", "polars"}, deps=["reference_data"])
+@asset(group_name="intake", kinds={"duckdb", "polars"}, deps=["reference_data"],
+       code_version=code_version(Path(__file__).parent))
 def submissions(context: AssetExecutionContext, paths: ProjectPaths, warehouse: Warehouse) -> MaterializeResult:
     """Every new file in the inbox, archived by content hash, read, validated against the spec
     and recorded as a submission (accepted, rejected with per-cell errors, or not a report).
@@ -42,8 +44,10 @@ def submissions(context: AssetExecutionContext, paths: ProjectPaths, warehouse: 
                where s.status <> 'accepted' group by all order by 1"""
         ).pl()
         newly_rejected = _first_errors(con, [path for path, _ in summary.rejected])
+        table = table_metadata(con, "raw.submissions")
     context.log.info(f"intake: {summary.as_metadata()}")
     return MaterializeResult(metadata={
+        **table,
         **{k: v for k, v in summary.as_metadata().items() if k != "rows"},
         "roster originals purged": len(purged),
         "new rows by table": MetadataValue.json(summary.rows),

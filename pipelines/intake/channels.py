@@ -22,7 +22,6 @@ A refusal is recorded like any rejection: the submission is rejected with the ru
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, replace
 
@@ -30,11 +29,12 @@ import polars as pl
 
 from pipelines.access.deployment import demo_requested
 from pipelines.access.roles import Role, Scope
-from pipelines.intake.validate import ISSUE_SCHEMA
+from pipelines.intake.batch import ISSUE_SCHEMA
+from pipelines.intake.judge import with_messages
+from pipelines.settings import root_channel_is_data_team
 
 DATA_TEAM_DIR = "datateam"
 UPLOAD_DIR = "uploads"  # as pipelines/intake/upload.UPLOAD_DIR
-ROOT_ENV = "KEJIAO_INBOX_ROOT_CHANNEL"
 _DISTRICT = re.compile(r"^\d{6}$")
 
 
@@ -50,7 +50,7 @@ class Channel:
 def root_is_data_team() -> bool:
     """The inbox root counts as the data team's folder (`KEJIAO_INBOX_ROOT_CHANNEL=data_team`, or
     the demo); read when asked."""
-    return os.environ.get(ROOT_ENV, "").strip() == "data_team" or demo_requested()
+    return root_channel_is_data_team() or demo_requested()
 
 
 DATA_TEAM = Channel("数据组文件夹", "the data team's folder", Scope(Role.DATA_TEAM))
@@ -98,8 +98,6 @@ def refusals(verdict, channel: Channel, registry: pl.DataFrame) -> list[tuple[st
 
 
 def _refused(verdict, channel: Channel, reasons: list[tuple[str, str]]):
-    from pipelines.intake.ingest import with_messages
-
     detail = "；".join(zh for zh, _ in reasons) + " / " + "; ".join(en for _, en in reasons)
     issue = with_messages(pl.DataFrame([{"severity": "error", "rule_code": "channel_refused", "sheet_name": None,
                                          "row_number": None, "column_letter": None, "column_name": None,

@@ -9,14 +9,8 @@ import duckdb
 import polars as pl
 
 import warehouse
-from pipelines.intake.ingest import (
-    RunContext,
-    Verdict,
-    districts_index,
-    judge_safely,
-    load_context,
-    names_index,
-)
+from pipelines.intake.context import RunContext, districts_index, load_context, names_index
+from pipelines.intake.judge import Verdict, judge_safely
 from pipelines.intake.limits import Limits
 from pipelines.intake.schema import REPORT_TYPES
 from pipelines.intake.workers import parse_many

@@ -19,14 +19,15 @@ and costs nothing else. Each is a setting (`KEJIAO_…`, read when asked, never 
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass
+
+from pipelines.settings import limit_text
 
 MB = 1024 * 1024
 
 
 def _number(name: str, default: float) -> float:
-    value = os.environ.get(name, "").strip()
+    value = limit_text(name)
     if not value:
         return default
     try:

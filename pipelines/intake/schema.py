@@ -209,3 +209,17 @@ def sending_schools(rows: dict) -> dict[str, set[str]]:
 def code_label(code_list: str, code: str, lang: str = "zh") -> str:
     zh, en, _ = CODE_LISTS[code_list][code]
     return zh if lang == "zh" else en
+
+
+def is_code_column(col: Column) -> bool:
+    """Whether a column holds an identifier (a school, district, member or base code, a
+    student number): text that Excel users force with a leading apostrophe (`'3412000001`)."""
+    return col.kind in ("school", "district") or col.name.endswith(("_code", "_id"))
+
+
+def staging_name(col: Column) -> str:
+    if col.pseudonymise:
+        return col.name.removesuffix("_id") + "_key"
+    if col.kind == "school" and not col.name.endswith("_code"):
+        return col.name + "_code"
+    return col.name

@@ -32,9 +32,10 @@ import polars as pl
 
 from pipelines.access.roles import Permission, Role, Scope
 from pipelines.intake import schema
-from pipelines.intake.ingest import Verdict
+from pipelines.intake.judge import Verdict
 from pipelines.intake.readers import sniff_format
 from pipelines.intake.schema import REPORT_TYPES, SENDER_COLUMN
+from pipelines.settings import upload_max_mb_text
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 SPREADSHEET_FORMATS = ("xlsx", "xls", "ods", "csv")
@@ -54,7 +55,7 @@ class UploadRefused(Exception):
 
 def max_upload_bytes() -> int:
     """`KEJIAO_UPLOAD_MAX_MB` (read when asked), else 20 MB."""
-    value = os.environ.get("KEJIAO_UPLOAD_MAX_MB")
+    value = upload_max_mb_text()
     try:
         return int(float(value) * 1024 * 1024) if value else DEFAULT_MAX_BYTES
     except ValueError:

@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
 from pipelines.checks import run_checks, specs
+from pipelines.marts import build
 from pipelines.marts.build import MARTS, Mart, refresh_mart
 from pipelines.marts.checks import mart_checks, mart_key
-from pipelines.metadata import markdown_table
+from pipelines.metadata import code_version, markdown_table, table_metadata
 from pipelines.resources import Warehouse
-from warehouse import newest_arrival, scalar, transaction
+from warehouse import SQL_DIR, newest_arrival, scalar, transaction
 
 __all__ = ["mart_assets", "mart_key", "marts"]
 
@@ -26,6 +27,7 @@ def _spec(mart: Mart) -> AssetSpec:
         group_name="marts",
         kinds={"duckdb", "sql"},
         deps=[_upstream_key(u) for u in mart.upstream],
+        code_version=code_version(SQL_DIR / f"{mart.sql_name}.sql", build),
         description=f"`{mart.table}`: {mart.description} (warehouse/sql/{mart.sql_name}.sql)",
     )
 
@@ -36,6 +38,7 @@ def _refresh(con, mart: Mart, as_of) -> dict:
         rows, rebuilt = refresh_mart(con, mart, as_of)
     columns = [c for c in con.sql(f"select * from {mart.table} limit 0").columns if c not in mart.private_columns]
     metadata = {
+        **table_metadata(con, mart.table),
         "rows": rows,
         "rebuilt": MetadataValue.bool(rebuilt),
         "as_of": MetadataValue.text(str(as_of)),

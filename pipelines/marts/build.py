@@ -1,14 +1,14 @@
 """The marts: facts and dimensions over the staging rows in force, one SQL file each.
 
 Each mart is `warehouse/sql/marts/<name>.sql`, a SELECT rebuilt into `marts.<name>`. Values the SQL
-needs are bound parameters; the only one is `$as_of`, the newest arrival of accepted data (never
-the wall clock), so that a second run over the same inbox changes nothing.
+needs are bound parameters, all of them parts of the as-of, the newest arrival of accepted data
+(never the wall clock), so that a second run over the same inbox changes nothing: `$as_of_date`
+or `$as_of_year` (`as_of_params`); a mart is rebuilt when the part it reads changes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +18,8 @@ import warehouse
 from pipelines.intake.schema import REPORT_TYPES
 from pipelines.staging.tables import ASSET_NAMES, in_force_table
 from warehouse import (
+    bound,
+    compose,
     is_built,
     newest_arrival,
     record_build,
@@ -27,8 +29,6 @@ from warehouse import (
     stored_fingerprint,
     transaction,
 )
-
-_COMMENT = re.compile(r"--[^\n]*")
 
 
 @dataclass(frozen=True)
@@ -80,22 +80,19 @@ MARTS: tuple[Mart, ...] = (
 MARTS_BY_NAME = {m.name: m for m in MARTS}
 
 
+def as_of_params(as_of: datetime | None) -> dict:
+    """The parts of the as-of a mart's SQL may read, as bound parameters (None: no data yet)."""
+    return {"as_of": as_of, "as_of_date": as_of.date() if as_of else None, "as_of_year": as_of.year if as_of else None}
+
+
 def build_mart(con: duckdb.DuckDBPyConnection, mart: Mart, as_of: datetime | None) -> int:
-    run_select_into(con, mart.table, mart.sql_name, {"as_of": as_of})
-    return scalar(con, f"select count(*) from {mart.table}")
+    run_select_into(con, mart.table, mart.sql_name, as_of_params(as_of))
+    return scalar(con, compose("select count(*) from {table}", table=mart.table))
 
 
-def _as_of_grain(sql_text: str, as_of: datetime | None) -> str:
-    """How much of the as-of a mart's SQL sees: its date, its year, all of it, or none."""
-    if as_of is None:
-        return "none"
-    sql_text = _COMMENT.sub("", sql_text)
-    rest = sql_text.replace("$as_of::date", "").replace("year($as_of::timestamp)", "")
-    if "$as_of" in rest:
-        return as_of.isoformat()
-    if "$as_of::date" in sql_text:
-        return as_of.date().isoformat()
-    return str(as_of.year) if "year($as_of::timestamp)" in sql_text else "none"
+def _as_of_read(sql_text: str, as_of: datetime | None) -> str:
+    """The parts of the as-of a mart's SQL reads (the parameters it binds), with their values."""
+    return repr(sorted(bound(sql_text, as_of_params(as_of)).items()))
 
 
 def mart_fingerprint(con: duckdb.DuckDBPyConnection, mart: Mart, as_of: datetime | None) -> str | None:
@@ -103,7 +100,7 @@ def mart_fingerprint(con: duckdb.DuckDBPyConnection, mart: Mart, as_of: datetime
     the fingerprints its upstream tables were built with (None when one is unknown: rebuild)."""
     report_of_asset = {name: REPORT_TYPES[code] for code, name in ASSET_NAMES.items()}
     text = warehouse.sql(mart.sql_name)
-    parts = [text, _as_of_grain(text, as_of), reference_fingerprint(con)]
+    parts = [text, _as_of_read(text, as_of), reference_fingerprint(con)]
     for upstream in mart.upstream:
         table = (f"marts.{upstream.removeprefix('marts/')}" if upstream.startswith("marts/")
                  else in_force_table(report_of_asset[upstream]))
@@ -120,7 +117,7 @@ def refresh_mart(con: duckdb.DuckDBPyConnection, mart: Mart, as_of: datetime | N
     caller's transaction). Returns (rows, rebuilt)."""
     fingerprint = mart_fingerprint(con, mart, as_of)
     if not force and is_built(con, mart.table, fingerprint):
-        return scalar(con, f"select count(*) from {mart.table}"), False
+        return scalar(con, compose("select count(*) from {table}", table=mart.table)), False
     rows = build_mart(con, mart, as_of)
     record_build(con, mart.table, fingerprint)
     return rows, True

@@ -19,7 +19,15 @@ from pathlib import Path
 
 from pipelines.access import deployment
 from pipelines.access.roles import Role, assignments_path, load_assignments
-from pipelines.settings import MIN_KEY_BYTES, PseudonymKeyError, Settings, get_settings
+from pipelines.settings import (
+    MIN_KEY_BYTES,
+    PseudonymKeyError,
+    Settings,
+    get_settings,
+    pseudonym_key_text,
+    root_channel_is_data_team,
+    streamlit_server_address,
+)
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 AUTH_KEYS = ("redirect_uri", "cookie_secret", *deployment.PROVIDER_KEYS)
@@ -122,7 +130,7 @@ def check_key(settings: Settings) -> list[Check]:
 
     name = "假名密钥 / pseudonym key"
     checks = []
-    env = os.environ.get("KEJIAO_PSEUDONYM_KEY")
+    env = pseudonym_key_text()
     if env:
         key = env.encode("utf-8")
         ok = len(key) >= MIN_KEY_BYTES
@@ -189,8 +197,8 @@ def bind_address(explicit: str | None) -> str:
     """The dashboard's bind address: as given, else STREAMLIT_SERVER_ADDRESS, else .streamlit/config.toml."""
     if explicit:
         return explicit
-    if os.environ.get("STREAMLIT_SERVER_ADDRESS"):
-        return os.environ["STREAMLIT_SERVER_ADDRESS"]
+    if streamlit_server_address():
+        return streamlit_server_address()
     config = Path(".streamlit/config.toml")
     if config.exists():
         try:
@@ -208,12 +216,10 @@ def check_bind(address: str) -> list[Check]:
 
 
 def check_demo() -> list[Check]:
-    from pipelines.intake.channels import ROOT_ENV
-
     checks = [Check("演示模式 / demo flag", not deployment.demo_requested(),
                     "KEJIAO_DEMO=1 已设置 / is set" if deployment.demo_requested() else "关闭 / off",
                     "从 /etc/kejiao2030/kejiao.env 删除 KEJIAO_DEMO / remove KEJIAO_DEMO from the environment")]
-    if os.environ.get(ROOT_ENV, "").strip() == "data_team":
+    if root_channel_is_data_team():
         checks.append(Check("收件箱根目录 / inbox root", True,
                             "视为数据组文件夹：请确认共享根目录只有数据组账号可写 / counts as the data team's folder: "
                             "make sure only the data team's account can write the share's root"))

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pipelines.settings import Settings, get_settings
+from pipelines.settings import Settings, get_settings, webhook_url
 
 log = logging.getLogger(__name__)
 
-WEBHOOK_ENV = "KEJIAO_WEBHOOK_URL"
 MAX_ERROR_CHARS = 600
 WEBHOOK_TIMEOUT_S = 10
 
@@ -86,7 +84,7 @@ def post_webhook(url: str, text: str, timeout: float = WEBHOOK_TIMEOUT_S) -> boo
 
 def record_failure(failure: Failure, settings: Settings | None = None) -> Path:
     """Append the failure to failures.jsonl, notifying the robot first when one is configured."""
-    url = os.environ.get(WEBHOOK_ENV, "").strip()
+    url = webhook_url()
     if url:
         failure.notified = post_webhook(url, failure.message_zh())
     path = failures_file(settings)

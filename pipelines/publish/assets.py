@@ -5,6 +5,8 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from pipelines.indicators.assets import INDICATOR_VALUES, SHS_FORECAST
 from pipelines.marts.assets import mart_key
 from pipelines.marts.build import MARTS
+from pipelines.metadata import code_version
+from pipelines.publish import snapshot
 from pipelines.publish.snapshot import publish_snapshot
 from pipelines.resources import ProjectPaths, Warehouse
 from pipelines.staging.tables import ASSET_NAMES
@@ -15,6 +17,7 @@ from pipelines.staging.tables import ASSET_NAMES
     kinds={"duckdb"},
     deps=[INDICATOR_VALUES, SHS_FORECAST, "reference_data", "submissions",
           *[mart_key(m.name) for m in MARTS], *[ASSET_NAMES[c] for c in ("R0", "R1", "R2", "R4", "R5")]],
+    code_version=code_version(snapshot),
 )
 def published_snapshot(context: AssetExecutionContext, paths: ProjectPaths, warehouse: Warehouse) -> MaterializeResult:
     """A read-only DuckDB file with ref.*, marts.*, indicators.*, raw.submissions, raw.issues and the

@@ -1,11 +1,13 @@
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from pipelines.metadata import code_version
+from pipelines.reference import load
 from pipelines.reference.load import load_reference
 from pipelines.resources import Warehouse
 
 
-@asset(group_name="reference", kinds={"duckdb", "csv"})
+@asset(group_name="reference", kinds={"duckdb", "csv"}, code_version=code_version(load))
 def reference_data(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
     """Districts (GB/T 2260), targets with the source's words, and code labels, from seeds/."""
     with warehouse.get_connection() as con:

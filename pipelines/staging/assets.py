@@ -6,11 +6,14 @@ from collections.abc import Iterator
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
 from pipelines.checks import run_checks, specs
+from pipelines.intake import schema
 from pipelines.intake.schema import REPORT_TYPES, ReportType
-from pipelines.metadata import markdown_table
+from pipelines.metadata import code_version, markdown_table, table_metadata
 from pipelines.resources import Warehouse
+from pipelines.staging import tables
 from pipelines.staging.checks import staging_checks
 from pipelines.staging.tables import ASSET_NAMES, in_force_table, refresh_in_force
+from warehouse import SQL_DIR
 
 
 def is_private(report: ReportType) -> bool:
@@ -24,6 +27,7 @@ def _spec(report: ReportType) -> AssetSpec:
         group_name="staging",
         kinds={"duckdb"},
         deps=["submissions"],
+        code_version=code_version(SQL_DIR / "staging", tables, schema),
         description=f"{report.zh} ({report.code}, {report.en}): the rows in force in `{in_force_table(report)}` "
         f"— for each entity key ({', '.join(report.key)}), the rows of the newest accepted submission.",
     )
@@ -49,6 +53,7 @@ def staging_in_force(context: AssetExecutionContext, warehouse: Warehouse) -> It
             versions = con.sql(f"select count(*) from {report.table}").fetchall()[0][0]
             submissions = con.sql(f"select count(distinct submission_id) from {table}").fetchall()[0][0]
             metadata = {
+                **table_metadata(con, table),
                 "rebuilt": MetadataValue.bool(rebuilt),
                 "rows in force": rows,
                 "rows, all versions": versions,

@@ -5,8 +5,7 @@ import duckdb
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
 from pipelines.checks import Check, check
-from pipelines.intake.schema import REPORT_TYPES, ReportType
-from pipelines.intake.validate import staging_name
+from pipelines.intake.schema import REPORT_TYPES, ReportType, staging_name
 from pipelines.metadata import markdown_table
 from pipelines.staging.tables import ASSET_NAMES, in_force_table
 

@@ -7,7 +7,7 @@ import duckdb
 
 from pipelines.intake.in_force import in_force_sql
 from pipelines.intake.schema import ReportType
-from warehouse import is_built, record_build, transaction
+from warehouse import Sql, compose, is_built, record_build, transaction
 
 ASSET_NAMES = {
     "R0": "school_registry",
@@ -41,15 +41,17 @@ def refresh_in_force(con: duckdb.DuckDBPyConnection, report: ReportType, force: 
     if not force and is_built(con, table, fingerprint):
         return False
     with transaction(con):
-        con.execute(f"create or replace table {table} as {in_force_sql(report)}")
+        con.execute(compose("create or replace table {table} as {rows}", table=table, rows=in_force_sql(report)))
         record_build(con, table, fingerprint)
     return True
 
 
-def in_force_source(con: duckdb.DuckDBPyConnection, report: ReportType) -> str:
+def in_force_source(con: duckdb.DuckDBPyConnection, report: ReportType) -> Sql:
     """A SELECT of the rows in force for readers outside staging: the table when it is up to date
     with the accepted submissions (same fingerprint as the staging asset would build), else the
     versioning rule over all versions (in_force_sql), which gives the same rows, slower."""
     table = in_force_table(report)
-    return f"select * from {table}" if is_built(con, table, _fingerprint(con, report)) else in_force_sql(report)
+    if is_built(con, table, _fingerprint(con, report)):
+        return compose("select * from {table}", table=table)
+    return in_force_sql(report)
 

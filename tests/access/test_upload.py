@@ -124,7 +124,7 @@ def test_delivery_never_overwrites_and_intake_reads_only_matching_sidecars(tmp_p
     second.path.write_bytes(b"tampered")  # the sidecar no longer vouches for these bytes
     assert set(upload.inbox_senders(inbox)) == {first.relative}
     # sidecars and the staging folder are hidden: intake and the inbox sensor never read them as reports
-    from pipelines.intake.ingest import scan_inbox
+    from pipelines.intake.scan import scan_inbox
 
     assert {f.relative for f in scan_inbox(inbox)} == {first.relative, second.relative}
 

@@ -259,6 +259,41 @@ def test_youth_programme_cohorts_mentors_and_small_counts(demo_env, expected, la
     assert sum(v is None for v in drawn) == participants.count(fmt.SUPPRESSED)
 
 
+def _share_on_a_small_numerator(snapshot_values, indicators) -> tuple[str, int, str, dict]:
+    """A district's share whose numerator is 1 to 4 while its denominator is 5 or more."""
+    found = sorted((indicator, year, geo) for (indicator, year, geo, breakdown), row in snapshot_values.items()
+                   if indicator in indicators and breakdown == "" and geo != CITY
+                   and row["numerator"] is not None and 0 < row["numerator"] < 5 <= row["denominator"])
+    assert found, "the demo has a district share resting on 1 to 4 students"
+    indicator, year, geo = found[0]
+    return indicator, year, geo, snapshot_values[(indicator, year, geo, "")]
+
+
+def test_a_share_on_a_small_numerator_is_not_shown_on_the_youth_page(demo_env, snapshot_values, snapshot_sql):
+    """A share is not given when its numerator or its denominator is hidden (the rule of every
+    export, pipelines/exports/disclosure.py): 4 of 7 would give the 4 away beside the 7."""
+    indicator, year, geo, row = _share_on_a_small_numerator(snapshot_values, ("YIP_DUAL_MENTOR", "YIP_COMPLETION"))
+    at = open_page("youth_programme", "zh", year=year, district=geo)
+    shown = fmt.fmt_pct(row["value"])
+    label = {"YIP_DUAL_MENTOR": "yip_dual_metric", "YIP_COMPLETION": "yip_completion_metric"}[indicator]
+    assert metric(at, t(label, "zh", year=year)) != shown
+    key = {"YIP_DUAL_MENTOR": "dual", "YIP_COMPLETION": "completion"}[indicator]
+    table = table_with(at, t(f"col_{key}_numerator", "zh"))
+    cohort = table[t("col_cohort", "zh")].tolist().index(t("cohort_label", "zh", year=year))
+    assert table[t("col_share", "zh")].tolist()[cohort] != shown
+    (place,), = snapshot_sql("select district_name_zh from ref.districts where district_code = $geo", {"geo": geo})
+    bars = chart(at, t(f"yip_{key}_chart", "zh", place=place))["data"][0]
+    assert bars["y"][cohort] is None
+
+
+def test_a_share_on_a_small_numerator_is_not_shown_on_the_overview(demo_env, snapshot_values):
+    _, year, geo, row = _share_on_a_small_numerator(snapshot_values, ("YIP_DUAL_MENTOR",))
+    at = open_page("overview", "zh", year=year, district=geo)
+    lines = [m.value for m in at.markdown if m.value.startswith("其中")]
+    assert lines and not any(fmt.fmt_pct(row["value"]) in line for line in lines)
+    assert any(t("share_hidden_small", "zh") in line for line in lines)
+
+
 # ---------------------------------------------------------------- S&T for everyone
 
 def test_everyone_coverage_participation_and_schools_beside_their_district(demo_env, expected, snapshot_sql):

@@ -64,13 +64,73 @@ def test_small_counts_are_suppressed_with_a_second_cell_when_a_total_would_revea
     assert fmt.suppress_counts([40, 3, 8], has_total=False) == [False, True, False]
 
 
+
+def test_a_set_of_counts_is_shown_with_its_hidden_cells_empty_in_charts_and_lt5_in_tables():
+    shown = fmt.shown_counts([40, 3, 8, 0, None])
+    assert shown.hidden == [False, True, True, False, False]
+    assert shown.values == [40, None, None, 0, None]
+    assert shown.texts == ["40", "<5", "<5", "0", fmt.MISSING]
+    assert fmt.shown_counts([40, 3, 8], has_total=False).texts == ["40", "<5", "8"]
+
+
+@pytest.mark.parametrize(("row", "hidden"), [
+    ({"indicator_id": "YIP_ENROLLED", "unit": "students", "value": 4}, True),
+    ({"indicator_id": "YIP_ENROLLED", "unit": "students", "value": 0}, False),
+    ({"indicator_id": "YIP_ENROLLED", "unit": "students", "value": 12}, False),
+    # a share is not given when its numerator or its denominator is 1 to 4
+    ({"indicator_id": "YIP_DUAL_MENTOR", "unit": "%", "value": 57.1, "numerator": 4, "denominator": 7}, True),
+    ({"indicator_id": "YIP_COMPLETION", "unit": "%", "value": 0.0, "numerator": 0, "denominator": 3}, True),
+    ({"indicator_id": "YIP_DUAL_MENTOR", "unit": "%", "value": 50.0, "numerator": 5, "denominator": 10}, False),
+    ({"indicator_id": "YIP_COMPLETION", "unit": "%", "value": None, "numerator": 0, "denominator": 0}, False),
+    # only the minors' indicators
+    ({"indicator_id": "SHS_NAMED", "unit": "schools", "value": 3}, False),
+    ({"indicator_id": "STE_VICE_PRINCIPAL", "unit": "%", "value": 75.0, "numerator": 3, "denominator": 4}, False),
+])
+def test_one_value_is_hidden_by_the_exports_rule(row, hidden):
+    assert fmt.value_hidden(row) is hidden
+
+
+def test_a_table_of_values_shows_what_the_export_files_hold():
+    import polars as pl
+
+    from pipelines.exports import disclosure
+
+    values = pl.DataFrame({
+        "indicator_id": ["YIP_DUAL_MENTOR"] * 3 + ["STE_VICE_PRINCIPAL"],
+        "period": [2026] * 4, "geo_code": ["120000", "120101", "120102", "120101"],
+        "breakdown": [""] * 4, "breakdown_dimension": [None] * 4,
+        "value": [80.0, 57.1, 90.0, 75.0], "numerator": [80.0, 4.0, 9.0, 3.0], "denominator": [100.0, 7.0, 10.0, 4.0],
+        "unit": ["%"] * 4,
+    })
+    shown = fmt.shown_values(values)
+    assert shown.columns == values.columns
+    hidden = shown.row(1, named=True)
+    assert (hidden["value"], hidden["numerator"], hidden["denominator"]) == ("<5", "<5", "7.0")
+    assert shown["value"].to_list()[3] == "75.0"  # not a count of minors
+    assert shown.equals(disclosure.as_text(disclosure.suppressed_values(values)).select(values.columns))
+
+
+def test_every_page_hides_small_counts_through_the_format_helpers():
+    """The rule is written once (dashboards/format.py over pipelines/exports/disclosure.py): no page
+    decides on its own which counts are small or which indicators count minors."""
+    inline = re.compile(r"is_small\(|suppress_counts\(|is_between\(1, 4\)|\s< ?5\b|\s<= ?4\b|startswith\(\"YIP_\"\)")
+    for path in [DASHBOARDS / "ui.py", *sorted((DASHBOARDS / "app_pages").glob("*.py"))]:
+        code = [line.split("#")[0] for line in path.read_text(encoding="utf-8").splitlines()]
+        found = [line.strip() for line in code if inline.search(line)]
+        assert not found, (path.name, found)
+
+
 # ---------------------------------------------------------------- target arithmetic
 
 def test_straight_path_projection_and_required_pace():
     path = dict(progress.straight_path(0, 2025, 25, 2030))
     assert path[2025] == 0 and path[2030] == 25 and path[2027] == pytest.approx(10)
     # the spec's worked example: 6 in 2027 → pace 3 a year → 15 by 2030
-    assert progress.linear_projection(0, 2025, 6, 2027, 2030)[-1] == (2030, pytest.approx(15))
+    assert progress.projection_path(0, 2025, 6, 2027, 2030)[-1] == (2030, pytest.approx(15))
+    # the path ends where the pipeline's projection (the snapshot's linear_projection_by_deadline) is
+    from pipelines.indicators.progress import linear_projection
+    assert progress.projection_path(3, 2024, 10, 2026, 2030)[-1][1] == linear_projection(3, 2024, 10, 2026, 2030)
+    assert progress.projection_path(3, 2026, 10, 2026, 2030) == []
     assert progress.required_per_year(6, 2027, 25, 2030) == pytest.approx(19 / 3)
     assert progress.required_per_year(25, 2027, 25, 2030) is None
     shares = progress.ratio_shares(0, 2025, 6, 2027, 25, 2030)
@@ -151,11 +211,13 @@ def _placeholders(text: str) -> set[str]:
 
 
 def test_every_entry_has_both_languages_with_the_same_placeholders():
-    for key in DASHBOARD_KEYS:
+    assert DASHBOARD_KEYS < set(TEXT)  # every table joined, the access and glance words included
+    for key in TEXT:
         zh, en = TEXT[key]
         assert zh and en, key
         assert _placeholders(zh) == _placeholders(en), key
-        assert re.search(r"[\u4e00-\u9fff]", zh) or key in {"export_size", "unit_name_%", "export_snapshot_option"}, key
+        assert re.search(r"[\u4e00-\u9fff]", zh) or key in {"export_size", "unit_name_%", "export_snapshot_option",
+                                                                  "auth_signed_in_as"}, key
 
 
 def test_status_words_are_those_of_the_exports():

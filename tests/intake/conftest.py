@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.demo.writers import Sheet, write_workbook
 from pipelines.intake.checking import check_many
-from pipelines.intake.ingest import RunContext, load_context
+from pipelines.intake.context import RunContext, load_context
 from tests.conftest import KEY, R0_HEADER, REGISTRY, TODAY
 
 

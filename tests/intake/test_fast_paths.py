@@ -14,13 +14,15 @@ import shutil
 import polars as pl
 import pytest
 
+from pipelines.intake import context as C
 from pipelines.intake import ingest as I
+from pipelines.intake import read, scan
 from pipelines.intake import values as V
 from pipelines.intake import workers as W
+from pipelines.intake.batch import FOOTER, FOOTER_UNTRIMMED
 from pipelines.intake.checking import check_many
 from pipelines.intake.in_force import in_force_sql
 from pipelines.intake.readers import _Sniffer
-from pipelines.intake.validate import FOOTER, FOOTER_UNTRIMMED
 from tests.conftest import KEY, R0_HEADER, REGISTRY, TODAY, put, put_registry
 from tests.intake.conftest import bytes_of
 from tests.intake.test_formats import REPORTS
@@ -72,9 +74,9 @@ def test_the_warehouse_context_judges_as_the_whole_registry(con, inbox, tmp_path
     put(inbox, "年报2024.xlsx", R5_HEADER, [["3412000001", "", 2024, 1800, 1, 10, 2, 900]],
         arrived="2025-01-10T08:00:00")
     run(con, inbox, tmp_path)
-    fetched = I.load_context(con, KEY, TODAY)
+    fetched = C.load_context(con, KEY, TODAY)
     whole = fetched.materialise()
-    assert type(whole) is I.RunContext and whole.schools.height == len(ODD_REGISTRY)
+    assert type(whole) is C.RunContext and whole.schools.height == len(ODD_REGISTRY)
     assert whole.previous_r5.height == 1
     by_batch, by_whole = check_many(judged_files(), fetched), check_many(judged_files(), whole)
     assert summary(by_batch) == summary(by_whole)
@@ -85,7 +87,7 @@ def test_the_warehouse_context_judges_as_the_whole_registry(con, inbox, tmp_path
 
 
 def test_a_context_of_an_empty_warehouse_learns_from_the_run(con):
-    ctx = I.load_context(con, KEY, TODAY)
+    ctx = C.load_context(con, KEY, TODAY)
     registry = check_many([("r0.xlsx", bytes_of(None, R0_HEADER, ODD_REGISTRY, "xlsx", "utf-8"))], ctx)[0]
     assert registry.status == "accepted"
     ctx.accept(registry)
@@ -104,7 +106,8 @@ def test_in_force_of_some_keys_is_in_force_narrowed(con, inbox, tmp_path, code):
                                           "公办", 1800, None, None]], arrived="2025-06-01T08:00:00")
     run(con, inbox, tmp_path)
     whole = con.sql(in_force_sql(code)).pl().filter(pl.col("school_code") == "3412000001")
-    narrowed = con.sql(in_force_sql(code, "school_code in ('3412000001')")).pl()
+    con.execute("create temp table wanted as select '3412000001' as v")
+    narrowed = con.sql(in_force_sql(code, schools_in="wanted")).pl()
     assert whole.height >= 1 and whole.sort(whole.columns).equals(narrowed.sort(narrowed.columns))
 
 
@@ -113,10 +116,10 @@ def test_names_that_need_no_folding_are_their_own_key():
     plain = "中学天津演示0123456789abcxyz()-_.,;:!?#@[]{}~"
     texts = ["".join(random.choice(plain) for _ in range(random.randint(1, 12))) for _ in range(3000)]
     names = pl.Series(texts)
-    assert not names.str.contains(I.NEEDS_FOLDING).any()
-    assert pl.select(I._fold(pl.lit(names))).to_series().to_list() == texts
+    assert not names.str.contains(C.NEEDS_FOLDING).any()
+    assert pl.select(C._fold(pl.lit(names))).to_series().to_list() == texts
     odd = pl.Series(["Ａ", "A", " a", "（", "⼀", "ｶ", "a\u00a0b", "Ⅻ"])
-    assert odd.str.contains(I.NEEDS_FOLDING).all()
+    assert odd.str.contains(C.NEEDS_FOLDING).all()
 
 
 def test_sniffer_agrees_with_the_standard_one():
@@ -162,7 +165,7 @@ def test_scan_walks_regular_files_only_and_lists_the_rest(tmp_path):
     os.mkfifo(root / "pipe")
     (root / "folder.xlsx").mkdir()  # a folder named like a report is listed, not walked
     not_regular: list = []
-    files = I.scan_inbox(root, not_regular=not_regular)
+    files = scan.scan_inbox(root, not_regular=not_regular)
     assert [f.relative for f in files] == ["a.xlsx", "z.csv", "a/q.xls", "b/x.csv", "b/c/y.xlsx"]
     assert files[3].path == root / "b" / "x.csv"
     assert sorted(not_regular) == [("dangling.xlsx", "symlink"), ("folder.xlsx", "folder"), ("link.xlsx", "symlink"),
@@ -172,10 +175,10 @@ def test_scan_walks_regular_files_only_and_lists_the_rest(tmp_path):
 def test_workers_that_cannot_start_fail_the_run_and_judge_nothing(inbox, monkeypatch):
     """No worker process is the pipeline broken, not a file's fault: raised, never a verdict."""
     put_registry(inbox)
-    files = I.scan_inbox(inbox)
+    files = scan.scan_inbox(inbox)
     monkeypatch.setattr(W, "READY", "not what the worker says")  # every worker is refused at once
     with pytest.raises(RuntimeError, match="parse workers could not run"):
-        I.parse_all(files)
+        read.parse_all(files)
 
 
 def test_a_run_in_parts_equals_a_run_at_once(con, inbox, tmp_path):
@@ -214,11 +217,11 @@ def test_a_worker_process_parses_as_this_one_would(inbox):
     put(inbox, "年报.xlsx", R5_HEADER, [["3412000001", "", 2025, 1800, 1, 10, 2, 900]], title_rows=[["标题"]])
     put(inbox, "年报.csv", R5_HEADER, [["3412000002", "", 2025, 2100, 1, 10, 2, 900]], encoding="gb18030")
     (inbox / "通知.txt").write_text("不是报表", encoding="utf-8")
-    files = I.scan_inbox(inbox)
+    files = scan.scan_inbox(inbox)
     from pipelines.intake.parsing import parse
 
     here = [parse(f.path.read_bytes(), f.name) for f in files]
-    there = I.parse_all(files)
+    there = read.parse_all(files)
     for a, b in zip(here, there, strict=True):
         assert (a.name, a.file_format, a.report_types, a.skipped, a.not_a_report) == \
             (b.name, b.file_format, b.report_types, b.skipped, b.not_a_report)

@@ -158,14 +158,15 @@ KILL_SCRIPT = textwrap.dedent("""
     from pathlib import Path
     import warehouse
     from pipelines.intake import ingest as I
+    from pipelines.intake import store
     calls = {"n": 0}
-    original = I._insert
+    original = store.insert
     def dying(*args, **kwargs):
         original(*args, **kwargs)
         calls["n"] += 1
         if calls["n"] == 3:  # observations, submissions and issues written; staging not yet
             os.kill(os.getpid(), signal.SIGKILL)  # no rollback, no cleanup: as a power cut
-    I._insert = dying
+    store.insert = dying
     con = warehouse.connect(sys.argv[1])
     I.ingest(con, Path(sys.argv[2]), Path(sys.argv[3]), b"k")
 """)
@@ -192,12 +193,12 @@ def test_killed_run_leaves_the_warehouse_as_it_was(con, inbox, tmp_path):
 
 
 def test_an_exception_midway_rolls_back(con, inbox, tmp_path, monkeypatch):
-    from pipelines.intake import ingest as I
+    from pipelines.intake import store
 
     put_registry(inbox)
     put(inbox, "a.xlsx", R5_HEADER, [["3412000001", "", 2025, 1800, 1, 10, 2, 900]], arrived="2026-01-01T00:00:00")
     before = fingerprint(con)
-    original = I._insert
+    original = store.insert
     calls = []
 
     def failing(*args, **kwargs):
@@ -206,7 +207,7 @@ def test_an_exception_midway_rolls_back(con, inbox, tmp_path, monkeypatch):
         if len(calls) == 2:
             raise OSError("disk full")
 
-    monkeypatch.setattr(I, "_insert", failing)
+    monkeypatch.setattr(store, "insert", failing)
     with pytest.raises(OSError):
         run(con, inbox, tmp_path)
     assert fingerprint(con) == before

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import pipelines.intake.ingest as I
+import pipelines.intake.judge as J
 from pipelines.intake import files as F
 from pipelines.intake.checking import check_many, reference_context
 from pipelines.intake.limits import Limits
@@ -123,14 +124,14 @@ def test_a_file_whose_judging_fails_costs_only_itself(con, inbox, tmp_path, monk
     put_registry(inbox)
     put(inbox, "好.xlsx", R5_HEADER, [["3412000001", "", 2025, 1800, 1, 10, 2, 900]], arrived="2026-03-02T08:00:00")
     put(inbox, "坏.xlsx", R5_HEADER, [["3412000002", "", 2025, 2100, 1, 10, 2, 900]], arrived="2026-03-03T08:00:00")
-    real_judge = I.judge_batch
+    real_judge = J.judge_batch
 
     def judge(parsed, ctx):
         if any(p.name == "坏.xlsx" and p.sheets for p in parsed):  # trips on the file's content
             raise ZeroDivisionError("a rule's bug")
         return real_judge(parsed, ctx)
 
-    monkeypatch.setattr(I, "judge_batch", judge)
+    monkeypatch.setattr(J, "judge_batch", judge)
     summary = run(con, inbox, tmp_path)
     names = dict(con.sql("select original_name, status from raw.submissions").fetchall())
     assert names["好.xlsx"] == "accepted" and names["学校名录.xlsx"] == "accepted"
@@ -147,7 +148,7 @@ def test_the_warehouse_failing_while_judging_fails_the_run(con, inbox, tmp_path,
     def judge(parsed, ctx):
         raise duckdb.IOException("disk gone")
 
-    monkeypatch.setattr(I, "judge_batch", judge)
+    monkeypatch.setattr(J, "judge_batch", judge)
     with pytest.raises(duckdb.IOException):
         run(con, inbox, tmp_path)
     assert con.sql("select count(*) from raw.submissions").fetchall()[0][0] == 0

@@ -10,9 +10,8 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 from pipelines.intake.checking import check_many
-from pipelines.intake.ingest import load_context
-from pipelines.intake.schema import REPORT_TYPES
-from pipelines.intake.validate import is_code_column
+from pipelines.intake.context import load_context
+from pipelines.intake.schema import REPORT_TYPES, is_code_column
 from tests.conftest import KEY, R0_HEADER, REGISTRY, TODAY, every_format, put
 from tests.intake.conftest import bytes_of
 from tests.intake.test_formats import REPORTS

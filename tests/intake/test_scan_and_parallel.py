@@ -9,6 +9,7 @@ import shutil
 import polars as pl
 
 from pipelines.intake import ingest as I
+from pipelines.intake import judge, read, scan
 from tests.conftest import KEY, TODAY, put, put_registry
 from tests.intake.test_rules import R5_HEADER
 
@@ -19,13 +20,13 @@ def run(con, inbox, tmp_path):
 
 def counting_hash(monkeypatch) -> list[str]:
     hashed: list[str] = []
-    original = I.sha256_of
+    original = scan.sha256_of
 
     def sha(path):
         hashed.append(path.name)
         return original(path)
 
-    monkeypatch.setattr(I, "sha256_of", sha)
+    monkeypatch.setattr(scan, "sha256_of", sha)
     return hashed
 
 
@@ -69,11 +70,11 @@ def test_parsing_in_workers_equals_parsing_here(inbox, monkeypatch):
     put(inbox, "年报.xlsx", R5_HEADER, [["3412000001", "", 2025, 1800, 1, 10, 2, 900]], title_rows=[["标题"]])
     put(inbox, "年报.csv", R5_HEADER, [["3412000002", "", 2025, 2100, 1, 10, 2, 900]], encoding="gb18030")
     (inbox / "通知.txt").write_text("不是报表", encoding="utf-8")
-    files = I.scan_inbox(inbox)
+    files = scan.scan_inbox(inbox)
     monkeypatch.setenv("KEJIAO_INTAKE_WORKERS", "1")
-    here = I.parse_all(files)
+    here = read.parse_all(files)
     monkeypatch.setenv("KEJIAO_INTAKE_WORKERS", "2")
-    there = I.parse_all(files)
+    there = read.parse_all(files)
     assert [p.name for p in there] == [p.name for p in here]
     for a, b in zip(here, there):
         assert (a.file_format, a.report_types, a.skipped, a.not_a_report) == \
@@ -85,10 +86,10 @@ def test_parsing_in_workers_equals_parsing_here(inbox, monkeypatch):
 
 def test_workers_only_when_it_pays(monkeypatch):
     monkeypatch.delenv("KEJIAO_INTAKE_WORKERS", raising=False)
-    assert I.intake_workers(3, 50_000) == 1
-    assert I.intake_workers(5000, 100 << 20) >= 1
+    assert read.intake_workers(3, 50_000) == 1
+    assert read.intake_workers(5000, 100 << 20) >= 1
     monkeypatch.setenv("KEJIAO_INTAKE_WORKERS", "3")
-    assert I.intake_workers(3, 50_000) == 3
+    assert read.intake_workers(3, 50_000) == 3
 
 
 def test_a_run_with_workers_gives_the_same_warehouse(con, inbox, tmp_path, monkeypatch):
@@ -106,14 +107,14 @@ def test_a_run_with_workers_gives_the_same_warehouse(con, inbox, tmp_path, monke
 
 
 def test_vectorised_messages_equal_str_format():
+    from pipelines.intake.batch import ISSUE_SCHEMA
     from pipelines.intake.messages import RULES, render
-    from pipelines.intake.validate import ISSUE_SCHEMA
 
     values = [(None, None, None), ("在校生数", "{detail}", "x{column}y"), ("a", "b", "c")]
     rows = [{"severity": "error", "rule_code": code, "sheet_name": None, "row_number": i, "column_letter": None,
              "column_name": None, "column_header": col, "value_seen": val, "detail": det}
             for i, code in enumerate(RULES) for col, val, det in values]
-    rendered = I.with_messages(pl.DataFrame(rows, schema=ISSUE_SCHEMA))
+    rendered = judge.with_messages(pl.DataFrame(rows, schema=ISSUE_SCHEMA))
     for r in rendered.iter_rows(named=True):
         expected = render(r["rule_code"], r["column_header"] or "", r["value_seen"] or "", r["detail"] or "")
         assert (r["message_zh"], r["message_en"]) == expected
@@ -123,7 +124,7 @@ def test_pseudonyms_are_the_keyed_hash_of_each_identifier():
     import hashlib
     import hmac
 
-    from pipelines.intake.validate import pseudonymise
+    from pipelines.intake.batch import pseudonymise
 
     ids = pl.Series("student_id", ["g120101200901011234", None, "G120101200901011234", "X9"], dtype=pl.String)
     expected = [None if v is None else hmac.new(KEY, v.upper().encode(), hashlib.sha256).hexdigest()[:32]

@@ -20,13 +20,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import pipelines.marts.build as marts_build
 import pipelines.staging.tables as staging_tables
 from pipelines.indicators import compute
-from pipelines.intake import ingest
+from pipelines.intake import store
 from pipelines.publish import snapshot
 
 # point -> (module, function, call after which to die (0: before the first), what is then half done)
 POINTS = {
     # observations, submissions and issues written, staging rows not yet: inside intake's transaction
-    "intake": (ingest, "_insert", 3),
+    "intake": (store, "insert", 3),
     # the first rows-in-force table rebuilt and committed, the second rebuilt in its open transaction
     "staging": (staging_tables, "record_build", 2),
     # the first mart rebuilt and committed, the second rebuilt in its open transaction

@@ -76,7 +76,7 @@ def test_briefing_pdf_from_a_snapshot(tmp_path):
     assert out.read_bytes()[:5] == b"%PDF-"
     text = pdf_text(out)
     assert TITLE in text
-    for words in ("2026年12月", "数据截至", "总体情况", "建成科学高中", "领航学科基地", "按期推进", "需加快进度",
+    for words in ("2026年12月", "数据截至", "总体情况", "已命名科学高中", "领航学科基地", "按期推进", "需加快",
                   "需要关注的区", "和平区", "数据完整性", "93.5%", "方法说明", "Statistics Canada", "原文未说明"):
         assert words in text, words
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout

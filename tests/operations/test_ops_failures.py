@@ -10,8 +10,9 @@ from typing import ClassVar
 import dagster as dg
 import pytest
 
-from pipelines.operations.notify import WEBHOOK_ENV, read_failures
+from pipelines.operations.notify import read_failures
 from pipelines.operations.sensors import run_failure_recorder
+from pipelines.settings import WEBHOOK_ENV
 
 
 class RobotHandler(BaseHTTPRequestHandler):

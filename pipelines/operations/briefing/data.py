@@ -9,36 +9,17 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.indicators.catalog import INDICATORS, STATUS_LABELS, UNIT_WORDS
 from pipelines.reference.codes import CITY
 from pipelines.reference.load import read_seeds
 
 BEIJING = timedelta(hours=8)
 
-INDICATOR_ZH = {
-    "SHS_NAMED": "建成科学高中",
-    "SHS_PIPELINE": "科学高中培育对象",
-    "FLB_ACTIVE": "领航学科基地",
-    "YIP_ENROLLED": "青少年科创计划选拔人数",
-    "YIP_DUAL_MENTOR": "双导师配备率",
-    "YIP_COMPLETION": "科创计划结业率",
-    "ALLIANCE_MEMBERS": "科技教育联盟成员单位",
-    "ALLIANCE_DISTRICTS": "联盟覆盖区",
-    "STE_VICE_PRINCIPAL": "科学副校长配备率",
-    "STE_PARTICIPATION": "学生参与科技活动比例",
-    "REPORTING_COMPLETENESS": "学校科技教育年报报送完整率",
-}
-UNIT_ZH = {"schools": "所", "bases": "个", "students": "名", "members": "家", "districts": "个区", "%": "%"}
-STATUS_ZH = {
-    "achieved": "已达成",
-    "on_track": "按期推进",
-    "acceleration_needed": "需加快进度",
-    "limited_progress": "进展有限",
-    "deterioration": "出现倒退",
-    "insufficient_data": "数据不足",
-    "met": "已完成",
-    "not_met": "未完成",
-    "in_progress": "进行中",
-}
+# the one vocabulary (pipelines.indicators.catalog): the names, unit words and statuses the
+# dashboard and the exports use
+INDICATOR_ZH = {i.id: i.name_zh for i in INDICATORS}
+UNIT_ZH = {unit: words[0] for unit, words in UNIT_WORDS.items()}
+STATUS_ZH = {status: words[0] for status, words in STATUS_LABELS.items()}
 STATUS_TONE = {
     "achieved": "good", "on_track": "good", "met": "good",
     "acceleration_needed": "warn", "in_progress": "warn",
@@ -155,7 +136,7 @@ def _view(indicator_id: str, values: pl.DataFrame, target_row: dict | None) -> T
         target_year = latest[0].get("target_year")
     return TargetView(
         indicator_id=indicator_id,
-        label_zh=(target_row or {}).get("label_zh") or INDICATOR_ZH.get(indicator_id, indicator_id),
+        label_zh=INDICATOR_ZH.get(indicator_id, indicator_id),
         unit=unit or "",
         kind=(target_row or {}).get("kind") or "tracked",
         target=float(target) if target is not None else None,

@@ -27,10 +27,10 @@ from pipelines.operations.briefing.data import (
     TargetView,
     load_briefing_data,
 )
+from pipelines.settings import chromium_path
 
 TITLE = "天津市科技教育2030目标进展简报"
 HERE = Path(__file__).resolve().parent
-CHROMIUM_ENV = "KEJIAO_CHROMIUM"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 FOOTER = ('<div style="width:100%;font-size:8pt;color:#57606a;text-align:center;'
@@ -39,7 +39,7 @@ FOOTER = ('<div style="width:100%;font-size:8pt;color:#57606a;text-align:center;
 
 
 def find_chromium() -> str | None:
-    env = os.environ.get(CHROMIUM_ENV)
+    env = chromium_path()
     if env:
         return env
     for name in ("chromium", "chromium-browser", "google-chrome"):

@@ -1,7 +1,7 @@
 -- marts.fct_alliance_member_year: who was a member of the alliance at the end of each calendar
 -- year: joined by 31 December and not left by then. Years run from the first joining up to the
 -- as-of year.
--- $as_of: the newest arrival of accepted data.
+-- $as_of_year: the year of the newest arrival of accepted data.
 with members as (
     select * from marts.fct_alliance_membership
 ),
@@ -9,7 +9,7 @@ with members as (
 bounds as (
     select
         min(year(joined_date)) as first_period,
-        greatest(max(year(joined_date)), year($as_of::timestamp)) as last_period
+        greatest(max(year(joined_date)), $as_of_year::bigint) as last_period
     from members
 ),
 

@@ -2,7 +2,7 @@
 -- report up to the as-of year, with the status of its newest report for a year up to that one
 -- (a base that did not report this year keeps the status it last reported). A base is active
 -- while that status is 立项建设, 中期评估 or 通过评估.
--- $as_of: the newest arrival of accepted data.
+-- $as_of_year: the year of the newest arrival of accepted data.
 with source as (
     select * from staging.r2_flagship_base_reports_in_force
 ),
@@ -30,7 +30,7 @@ renamed as (
 ),
 
 bounds as (
-    select min(report_year) as first_period, greatest(max(report_year), year($as_of::timestamp)) as last_period
+    select min(report_year) as first_period, greatest(max(report_year), $as_of_year::bigint) as last_period
     from renamed
 ),
 

@@ -3,7 +3,7 @@
 -- A school is named (counts toward the target) from its 验收命名 date until a later 退出; a
 -- withdrawal on the same day as the naming cancels it. Its pipeline stage is 'named' while it is
 -- named (even under 整改), else the stage of its latest event.
--- $as_of: the newest arrival of accepted data.
+-- $as_of_year: the year of the newest arrival of accepted data.
 with events as (
     select * from marts.fct_shs_stage_events
 ),
@@ -11,7 +11,7 @@ with events as (
 bounds as (
     select
         min(year(event_date)) as first_period,
-        greatest(max(year(event_date)), year($as_of::timestamp)) as last_period
+        greatest(max(year(event_date)), $as_of_year::bigint) as last_period
     from events
 ),
 

@@ -5,7 +5,7 @@
 -- early leaver's term still ends with the year it belonged to); has_programme_ended is judged
 -- on the as-of date. A student listed by two rosters of one cohort is counted once (is_counted:
 -- the newest roster).
--- $as_of: the newest arrival of accepted data.
+-- $as_of_date: the date of the newest arrival of accepted data.
 with source as (
     select
         r3.*,
@@ -64,7 +64,7 @@ final as (
         renamed.start_date,
         renamed.end_date,
         renamed.term_end_date,
-        renamed.term_end_date <= $as_of::date as has_programme_ended,
+        renamed.term_end_date <= $as_of_date::date as has_programme_ended,
         renamed.participant_status,
         renamed.has_outputs,
         row_number() over (

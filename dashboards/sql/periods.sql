@@ -1,0 +1,1 @@
+select distinct period from indicators.indicator_values order by period

@@ -1,0 +1,5 @@
+-- rows of R1 in force per accepted file (`accepted`: accepted_files.sql)
+select submission_id, count(*) as rows_in_force
+from marts.fct_shs_stage_events
+where submission_id in (select submission_id from accepted)
+group by submission_id

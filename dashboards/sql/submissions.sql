@@ -1,0 +1,16 @@
+select
+    submission_id,
+    original_name,
+    file_format,
+    report_type,
+    status,
+    arrived_at,
+    row_count,
+    error_count,
+    warning_count,
+    message_zh,
+    message_en
+from raw.submissions
+where ($report_type is null or report_type = $report_type)
+    and ($year is null or year(arrived_at) = $year)
+order by arrived_at desc, original_name desc

@@ -1,0 +1,62 @@
+"""Issue 16 #9, the first-click download that brought nothing: Streamlit (1.67) stores the file a
+deferred download button makes on click under no session, so the end of any two script runs of
+any viewers (each ends with `remove_orphaned_files`: the first marks, the second deletes) between
+the click's answer and the browser's request for the file drops it, and the browser gets a 404.
+One viewer alone never sees it; under a full test run, or many staff at a deadline, it happens.
+The dashboard keeps each made file referenced by the viewer who asked, until that viewer's next
+run, as Streamlit already does for every file drawn in a run."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.runtime import media_file_manager
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+import dashboards.media  # noqa: F401  (the dashboard's setting of Streamlit's media manager)
+
+
+@pytest.fixture
+def manager(monkeypatch):
+    monkeypatch.setattr(media_file_manager, "_get_session_id", lambda: "viewer-a")
+    return MediaFileManager(MemoryMediaFileStorage("/media"))
+
+
+def made_id(url: str) -> str:
+    return url.rsplit("/", 1)[-1].split(".", 1)[0]
+
+
+def test_a_made_download_outlives_other_viewers_runs(manager):
+    mgr = manager
+    placeholder = mgr.add_deferred(lambda: "学校,参与率\n甲,0.5\n".encode(), "text/csv", "1.(2).3", "人人.csv",
+                                   element_id="download-everyone")
+    url = mgr.execute_deferred(placeholder)  # the click's answer: the URL the browser fetches next
+    # before the browser's request arrives, two other viewers' pages finish running
+    mgr.remove_orphaned_files()
+    mgr.remove_orphaned_files()
+    made = mgr.read_file(made_id(url))
+    assert made is not None, "the made file was dropped before the browser asked for it"
+    assert made.content.decode() == "学校,参与率\n甲,0.5\n"
+    # and a second click on the same button makes the file again
+    assert mgr.read_file(made_id(mgr.execute_deferred(placeholder))) is not None
+
+
+def test_a_made_download_is_released_at_the_viewers_next_run(manager):
+    mgr = manager
+    placeholder = mgr.add_deferred(lambda: b"x", "text/csv", "1.(2).3", "a.csv", element_id="b")
+    url = mgr.execute_deferred(placeholder)
+    mgr.clear_session_refs("viewer-a")  # the viewer's next run starts (or the viewer leaves)
+    mgr.remove_orphaned_files()
+    mgr.remove_orphaned_files()
+    assert mgr.read_file(made_id(url)) is None  # nothing kept for ever
+
+
+def test_a_viewer_who_left_is_not_brought_back(manager):
+    mgr = manager
+    placeholder = mgr.add_deferred(lambda: b"x", "text/csv", "1.(2).3", "a.csv", element_id="b")
+    mgr.clear_session_refs("viewer-a")  # the viewer closed the tab; the callable lingers until cleanup
+    url = mgr.execute_deferred(placeholder)
+    assert "viewer-a" not in mgr._files_by_session_and_coord  # no reference kept for a session that is gone
+    mgr.remove_orphaned_files()
+    mgr.remove_orphaned_files()
+    assert mgr.read_file(made_id(url)) is None
