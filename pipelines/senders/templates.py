@@ -47,8 +47,9 @@ from pipelines.intake.schema import (
     REPORT_TYPES,
     Column,
     ReportType,
+    is_code_column,
+    staging_name,
 )
-from pipelines.intake.validate import is_code_column, staging_name
 from pipelines.reference.codes import CITY, CODE_LISTS
 from pipelines.reference.load import read_deadlines
 from pipelines.staging.tables import in_force_table
