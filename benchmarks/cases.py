@@ -16,6 +16,8 @@ Cases
                    Dagster instance) over an inbox; per-step durations from Dagster's events.
     incremental    the same, over a copy of a warehouse that already holds an inbox, with one
                    new file added to that inbox.
+    templates      R5 templates for every school of the published snapshot (kejiao templates), each
+                   filled with the snapshot's figures of that year and judged as `kejiao check` does.
     dashboard      every query function of dashboards/data.py against a published snapshot,
                    st.cache bypassed (p50/p95 of repeated calls), and each page rendered by
                    streamlit.testing.v1.AppTest (cold, then warm).
@@ -493,9 +495,17 @@ def pages() -> dict:
     return out
 
 
+def templates(data_dir: str, every: int = 1) -> dict:
+    """`kejiao templates` for every school of the snapshot, filled with its figures and judged
+    (benchmarks/templates_case.py)."""
+    from benchmarks.templates_case import round_trip
+
+    return round_trip(data_dir, every=every)
+
+
 CASES = {"read_limit": read_limit, "naive": naive, "intake": intake, "materialize": materialize,
          "incremental": incremental, "ingest_only": ingest_only, "incremental_direct": incremental_direct,
-         "dashboard": dashboard}
+         "dashboard": dashboard, "templates": templates}
 
 
 def main(argv: list[str]) -> None:

@@ -39,6 +39,15 @@ def goals(results: dict) -> list[tuple[str, str, str]]:
                     f"{inc / empty:.2f}× ({empty:.1f} s empty)", _yes(inc <= 2 * empty)))
         peak = max(r[k]["peak_rss_mib"] for k in ("intake", "materialize", "incremental"))
         out.append((f"{size}: peak memory under 2 GiB", f"{peak / GIB:.2f} GiB", _yes(peak < 2 * GIB)))
+        t = r.get("templates")
+        if t and not t.get("error"):
+            out.append((f"{size}: templates for every school under 1 min",
+                        (f"{t['write_s']:.1f} s for {t['schools']:,} schools + {t['district_workbooks']} district "
+                        f"workbooks ({t['per_template_ms']:.1f} ms each)"), _yes(t["write_s"] < 60)))
+            out.append((f"{size}: every template filled with its figures passes kejiao check",
+                        (f"{t['accepted']:,}/{t['filled']:,} accepted ({t['not_filled_no_figures']} schools with no "
+                        f"figures that year not filled; fill {t['fill_s']:.0f} s, check {t['check_s']:.1f} s)"),
+                        _yes(t["accepted"] == t["filled"])))
         d = r["dashboard"]
         if d.get("error") or d.get("query_p95_max_ms") is None:
             out.append((f"{size}: dashboard", "not measured: " + str(d.get("error", "no queries")).strip()

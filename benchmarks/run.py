@@ -11,6 +11,7 @@ dataset (benchmarks/datasets.py), then, each run in a fresh process (benchmarks/
     incremental                      one new file into the warehouse `materialize` left, and the
     incremental_empty                same file into an empty warehouse; ingest_only: intake alone
     dashboard                        every query and page over the snapshot `materialize` published
+    templates                        R5 templates for every school (sizes up to 15,000), filled, checked
 
 Writes results/<UTC timestamp>.json, results/latest.json and results/latest.md. Medians of the
 repetitions are reported (how many is written beside each figure); nothing is asserted.
@@ -33,6 +34,7 @@ from benchmarks.report import markdown
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_SIZES = (1500, 15000, 150000)
+TEMPLATES_MAX_SCHOOLS = 15000  # a workbook per school: 150,000 would take ~25 min to write alone
 
 
 def reps_for(schools: int, heavy: bool, override: int | None) -> int:
@@ -141,6 +143,16 @@ def bench_size(schools: int, years: int, seed: int, data_root: Path, reps: int |
         out["dashboard"] = {"error": str(exc)[-1500:], "queries": {}, "pages": {}, "query_p95_max_ms": None,
                             "repeats": 0}
         log(f"    dashboard failed: {str(exc).strip().splitlines()[-1]}")
+    if schools <= TEMPLATES_MAX_SCHOOLS:
+        log(f"  [{schools}] templates: written for every school, filled with its figures, checked")
+        try:
+            out["templates"] = run_case("templates", {"data_dir": str(base), "every": max(1, schools // 1500)})
+            t = out["templates"]
+            log(f"    {t['schools']} templates + {t['district_workbooks']} district workbooks in {t['write_s']:.1f} s; "
+                f"{t['accepted']}/{t['filled']} filled accepted")
+        except RuntimeError as exc:
+            out["templates"] = {"error": str(exc)[-1500:]}
+            log(f"    templates failed: {str(exc).strip().splitlines()[-1]}")
     shutil.rmtree(work, ignore_errors=True)
     return out
 

@@ -151,4 +151,13 @@ ACCESS_TEXT: dict[str, tuple[str, str]] = {
     "access_save": ("保存角色分配", "Save assignments"),
     "access_saved": ("已保存：新增 {added} 行，删除 {removed} 行；已记入审计日志。",
                      "Saved: {added} rows added, {removed} removed; recorded in the audit log."),
+    # ------------------------------------------------------------ templates to fill (issue 13 #1)
+    "tpl_title": ("填报模板", "Templates to fill"),
+    "tpl_caption": (("{year}年度的填报模板：已填好本单位代码和名称，灰色为上年数据（仅供参考）；按“填报说明”填写后在“报送”页上传。"
+                    "模板版本由隐藏工作表标明，系统据此读取。"),
+                    ("Templates for {year}: your code and name filled in, last year's figures in grey for reference; "
+                    "fill them as the 填报说明 sheet says and send them on the Upload page.")),
+    "tpl_download": ("下载{report}模板", "Download the {report} template"),
+    "tpl_district_zip": ("下载本区各校{report}模板（zip，含区汇总表）", "Download the district's {report} templates (zip)"),
+    "tpl_none": ("本年度没有须由本单位填报的报表模板。", "No report template is due from you this year."),
 }

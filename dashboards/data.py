@@ -544,3 +544,20 @@ def briefing_pdf(snapshot_path: str, as_of: date) -> bytes:
         target = Path(out) / "briefing.pdf"
         make_briefing(Path(snapshot_path), target, as_of)
         return target.read_bytes()
+
+
+# ---------------------------------------------------------------- templates to fill (issue 13 #1)
+
+@st.cache_resource(ttl=TTL, max_entries=32, show_spinner=False)
+def template_sources(snap: ScopedSnapshot):
+    """What a sender's templates are made from (pipelines/senders/templates.py), read through the
+    viewer's scoped connection: the registry and the rows in force of its own schools only, so a
+    template cannot carry another school's figures."""
+    from pipelines.senders.templates import Sources
+
+    cursor = _connection(snap).cursor()
+    try:
+        cursor.execute(USE)
+        return Sources.from_connection(cursor)
+    finally:
+        cursor.close()

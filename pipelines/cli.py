@@ -199,6 +199,51 @@ def doctor(secrets: Annotated[Path, typer.Option(
     raise typer.Exit(1 if failed else 0)
 
 
+# ---------------------------------------------------------------- templates out (issue 13 #1)
+
+@app.command()
+def templates(report: Annotated[str, typer.Option("--report", help="报表 / report: R1, R2, R3, R4 or R5")],
+              year: Annotated[int, typer.Option("--year", help="年度（R3 为届别）/ year (R3: cohort)")],
+              out: Annotated[Path, typer.Option("--out", help="输出目录 / output folder")],
+              district: Annotated[str | None, typer.Option(
+                  "--district", help="只写该区（区划代码）/ only this district (code)")] = None,
+              warehouse: WarehouseOpt = None, snapshot: SnapshotOpt = None) -> None:
+    """写出各填报单位的填报模板（每校一份，R5 另有各区汇总）/ Write each sender's template to fill."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from pipelines.intake.schema import REPORT_TYPES
+    from pipelines.senders.templates import NoRegistry, open_sources, plan, write_all
+
+    report = report.upper()
+    if report not in REPORT_TYPES or report == "R0":
+        typer.echo(f"没有该报表的模板：{report}（可选 R1–R5）/ no template for {report} (R1–R5)", err=True)
+        raise typer.Exit(2)
+    settings = _settings(warehouse)
+    try:
+        sources = open_sources(settings.published_dir, (warehouse or settings.warehouse_path).resolve(), snapshot)
+    except NoRegistry as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(2) from None
+    if district and district not in sources.districts:
+        typer.echo(f"不是天津市的区划代码：{district} / not a Tianjin district code", err=True)
+        raise typer.Exit(2)
+    total = len(plan(sources, report, year, district))
+    if not total:
+        typer.echo(f"{year} 年没有须报送 {report} 的单位 / nobody owes {report} for {year}")
+        raise typer.Exit(0)
+    started = time.perf_counter()
+    with Progress(TextColumn("写模板 writing templates"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("templates", total=total)
+        written = write_all(sources, report, year, out, district,
+                            progress=lambda done, _: bar.update(task, completed=done))
+    compiled = sum(1 for w in written if w.compiled)
+    typer.echo(f"{out / f'{report}-{year}'}: {len(written) - compiled} 份单位模板 sender templates"
+               + (f"，{compiled} 份区汇总 district workbooks" if compiled else "")
+               + f" · 用时 elapsed {time.perf_counter() - started:.1f} s")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

@@ -144,3 +144,30 @@ if not yip.is_empty():
 
 if not shown_any:
     st.info(tr("my_no_figures"))
+
+
+# ---------------------------------------------------------------- templates to fill (issue 13 #1)
+def template_downloads() -> None:
+    """Each report this school or university sends, its own template (made on click from the
+    published snapshot: its own code, name and last year's figures only)."""
+    from pipelines.senders import templates as tpl
+
+    year = tpl.reporting_year()
+    st.subheader(tr("tpl_title"))
+    sources = data.template_sources(snap)  # through the scoped connection: this school's rows only
+    offers = [(r, c) for c in viewer.scope.schools for r in tpl.reports_for(sources, year, c)]
+    if not offers:
+        st.info(tr("tpl_none"))
+        return
+    st.caption(tr("tpl_caption", year=year))
+    for report, code in offers:
+        name = tpl.name_for(sources, report, year, code)
+        if name is None:
+            continue
+        ui.download_button(tr("tpl_download", report=tr(f"report_{report}")),
+                           lambda report=report, code=code: tpl.template_for(sources, report, year, code)[1],
+                           name, key=f"tpl_{report}_{code}", what=f"template {report} {year}",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+template_downloads()

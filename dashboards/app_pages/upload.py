@@ -156,3 +156,31 @@ for index, item in enumerate(files or []):
 # ---------------------------------------------------------------- received, waiting for the next run
 published_snapshot = current_snapshot()
 ui.waiting_uploads(viewer, None if published_snapshot is None else scope.scoped(published_snapshot, viewer.scope))
+
+
+# ---------------------------------------------------------------- templates to fill (issue 13 #1)
+def district_templates() -> None:
+    """A district bureau: its schools' templates of each report, as one zip (R5 with the district's
+    compiled workbook), made on click from the published snapshot (its own district's schools only)."""
+    from dashboards.data import template_sources
+    from pipelines.senders import templates as tpl
+
+    if viewer.role is not Role.DISTRICT or published_snapshot is None:
+        return
+    year = tpl.reporting_year()
+    st.subheader(tr("tpl_title"))
+    st.caption(tr("tpl_caption", year=year))
+    # through the scoped connection: the district's own schools' rows only
+    sources = template_sources(scope.scoped(published_snapshot, viewer.scope))
+    for district in viewer.scope.districts:
+        for report in ("R5", "R1", "R2", "R3"):
+            if not tpl.senders(sources, report, year, district):
+                continue
+            ui.download_button(tr("tpl_district_zip", report=tr(f"report_{report}")),
+                               lambda report=report, district=district: tpl.district_zip(sources, report, year,
+                                                                                         district),
+                               f"{year}年{tpl.WHAT[report]}模板-{district}.zip", key=f"tpl_zip_{report}_{district}",
+                               what=f"templates {report} {year}", mime="application/zip")
+
+
+district_templates()

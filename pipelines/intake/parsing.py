@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipelines.intake import headers
+from pipelines.intake import headers, template_layout
 from pipelines.intake.limits import LimitExceeded, Limits
 from pipelines.intake.readers import Grid, NotAReport, read_file
 from pipelines.intake.schema import REPORT_TYPES
@@ -65,13 +65,20 @@ def _parse(data: bytes, name: str, limits: Limits | None) -> Parsed:
     except NotAReport as exc:
         return Parsed(name, "unknown", not_a_report=(exc.zh, exc.en))
     parsed = Parsed(name, fmt)
+    layout = template_layout.read(grids)  # a Kejiao template says what its layout is
     for grid in grids:
+        if layout is not None and grid.name == template_layout.META_SHEET:
+            continue  # the template's description of itself, not a sheet the school sees
         if grid.frame.is_empty():
             parsed.skipped.append(grid.name)
             continue
         head = grid.head_rows(headers.HEADER_SCAN_ROWS)
-        idx = headers.find_header_row(head)
-        match = headers.recognise(head[idx], name) if idx is not None else None
+        declared = template_layout.match(layout, head, name) if layout and grid.name == layout.sheet else None
+        if declared is not None:
+            idx, match = declared
+        else:
+            idx = headers.find_header_row(head)
+            match = headers.recognise(head[idx], name) if idx is not None else None
         if match is None:
             parsed.skipped.append(grid.name)
         else:

@@ -27,6 +27,7 @@ class Column:
     private: bool = False  # never stored, logged or echoed (names)
     pseudonymise: bool = False  # replaced by a keyed hash on ingest
     school_name_for: str | None = None  # this name column may stand in for that code column
+    unit: str = ""  # unit of a number (人, 个, 课时…): shown in templates' headers as 在校生数(人)
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ R0 = ReportType(
         C("district_code", "所在区", "district", True, aliases=("区", "所属区", "区代码")),
         C("school_type", "办学类型", "code", True, code_list="school_type"),
         C("ownership", "办别", "code", code_list="ownership", aliases=("举办者类型",)),
-        C("enrolled_students", "在校生数", "int", aliases=("学生数",)),
+        C("enrolled_students", "在校生数", "int", aliases=("学生数",), unit="人"),
         C("valid_from", "启用日期", "date", aliases=("成立日期",)),
         C("valid_to", "停用日期", "date", aliases=("撤销日期",)),
     ),
@@ -85,8 +86,8 @@ R1 = ReportType(
         C("event_date", "日期", "date", True, aliases=("时间", "阶段日期")),
         C("approval_doc_no", "批准文号", "text", aliases=("文号",)),
         C("partner_universities", "合作高校", "text"),
-        C("science_cohort_students", "科学班学生数", "int"),
-        C("dedicated_labs", "专用实验室数", "int"),
+        C("science_cohort_students", "科学班学生数", "int", unit="人"),
+        C("dedicated_labs", "专用实验室数", "int", unit="个"),
     ),
     key=("school_code",), row_key=("school_code", "stage", "event_date"),
     signature=("stage", "event_date"),
@@ -102,10 +103,10 @@ R2 = ReportType(
         C("status", "状态", "code", True, code_list="base_status", aliases=("基地状态",)),
         C("report_year", "报告年度", "int", True, aliases=("年度",)),
         C("partners", "合作单位", "text"),
-        C("students_served", "服务学生数", "int"),
-        C("courses_offered", "开设课程数", "int"),
-        C("schools_reached", "辐射学校数", "int"),
-        C("teacher_training_hours", "教师培训学时", "float"),
+        C("students_served", "服务学生数", "int", unit="人"),
+        C("courses_offered", "开设课程数", "int", unit="门"),
+        C("schools_reached", "辐射学校数", "int", unit="所"),
+        C("teacher_training_hours", "教师培训学时", "float", unit="学时"),
     ),
     key=("base_code", "report_year"), row_key=("base_code", "report_year"),
     signature=("base_code", "discipline"),
@@ -156,26 +157,37 @@ R5 = ReportType(
         C("school_code", "学校标识码", "school", True, aliases=("学校代码",)),
         C("school_name", "学校名称", "text", school_name_for="school_code"),
         C("report_year", "报告年度", "int", True, aliases=("年度",)),
-        C("enrolled_students", "在校生数", "int", True, aliases=("学生数",)),
-        C("science_hours_planned", "科学课计划课时", "float"),
-        C("science_hours_delivered", "科学课实际课时", "float"),
-        C("science_vice_principals", "科学副校长人数", "int", True, aliases=("科学副校长数",)),
-        C("science_teachers", "科学教师数", "int"),
-        C("stem_master_science_teachers", "理工科硕士科学教师数", "int"),
-        C("labs", "实验室数", "int"),
-        C("maker_spaces", "创客空间数", "int"),
-        C("st_clubs", "科技社团数", "int"),
-        C("st_club_members", "科技社团成员数", "int"),
-        C("students_in_st_activities", "参加科技活动学生数", "int", True),
-        C("afterschool_st_programmes", "课后服务科技项目数", "int"),
-        C("awards_city_or_above", "市级以上获奖数", "int"),
-        C("teacher_st_training_hours", "教师科技培训学时", "float"),
+        C("enrolled_students", "在校生数", "int", True, aliases=("学生数",), unit="人"),
+        C("science_hours_planned", "科学课计划课时", "float", unit="课时"),
+        C("science_hours_delivered", "科学课实际课时", "float", unit="课时"),
+        C("science_vice_principals", "科学副校长人数", "int", True, aliases=("科学副校长数",), unit="人"),
+        C("science_teachers", "科学教师数", "int", unit="人"),
+        C("stem_master_science_teachers", "理工科硕士科学教师数", "int", unit="人"),
+        C("labs", "实验室数", "int", unit="个"),
+        C("maker_spaces", "创客空间数", "int", unit="个"),
+        C("st_clubs", "科技社团数", "int", unit="个"),
+        C("st_club_members", "科技社团成员数", "int", unit="人"),
+        C("students_in_st_activities", "参加科技活动学生数", "int", True, unit="人"),
+        C("afterschool_st_programmes", "课后服务科技项目数", "int", unit="项"),
+        C("awards_city_or_above", "市级以上获奖数", "int", unit="项"),
+        C("teacher_st_training_hours", "教师科技培训学时", "float", unit="学时"),
     ),
     key=("school_code", "report_year"), row_key=("school_code", "report_year"),
     signature=("science_vice_principals", "students_in_st_activities"),
 )
 
 REPORT_TYPES: dict[str, ReportType] = {r.code: r for r in (R0, R1, R2, R3, R4, R5)}
+
+# Blocking cross-column rules of shared/spec/reports.md, as data (validate.py applies them; the
+# templates turn the cell red before the file is sent): a part may not exceed its whole, an end
+# may not precede its start. Pairs are (part, whole) and (later, earlier).
+PART_OF_WHOLE: dict[str, tuple[tuple[str, str], ...]] = {
+    "R5": (("students_in_st_activities", "enrolled_students"), ("st_club_members", "enrolled_students"),
+           ("stem_master_science_teachers", "science_teachers")),
+}
+NOT_BEFORE: dict[str, tuple[tuple[str, str], ...]] = {
+    "R0": (("valid_to", "valid_from"),), "R3": (("end_date", "start_date"),), "R4": (("left_date", "joined_date"),),
+}
 
 # the column of each report type that names the school a row is sent for (R0 and R4 are the
 # commission's own lists: no school sends them)

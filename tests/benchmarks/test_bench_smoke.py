@@ -61,3 +61,8 @@ def test_every_benchmark_runs_at_a_tiny_size(tmp_path):
     assert dashboard["pages"] and all(p["exceptions"] == 0 for p in dashboard["pages"].values())
     table = (tmp_path / "results" / "latest.md").read_text(encoding="utf-8")
     assert "| 100 |" in table and "## Goals" in table and written["machine"]["cores_usable"] >= 1
+    # templates: one per school of the snapshot, each filled with its figures and accepted
+    templates = size["templates"]
+    assert templates["schools"] > 0 and templates["filled"] > 0 and templates["write_s"] > 0
+    assert templates["accepted"] == templates["filled"], templates["refused"]
+    assert "templates for every school under 1 min" in table
