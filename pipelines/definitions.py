@@ -18,10 +18,11 @@ from pipelines.operations.definitions import (
 from pipelines.publish.assets import published_snapshot
 from pipelines.reference.assets import reference_data
 from pipelines.resources import default_resources
+from pipelines.senders.assets import obligations
 from pipelines.staging.assets import staging_assets
 
 ALL_ASSETS = [reference_data, submissions, *staging_assets, *mart_assets, indicator_values, shs_forecast,
-              published_snapshot, *OPERATIONS_ASSETS]
+              obligations, published_snapshot, *OPERATIONS_ASSETS]
 # the checks of staging, marts and indicators run in their asset's step (pipelines/checks.py)
 ALL_CHECKS = [*OPERATIONS_CHECKS]
 
