@@ -578,6 +578,11 @@ from dashboards.glance_text import GLANCE_TEXT
 for _key, _words in GLANCE_TEXT.items():
     TEXT.setdefault(_key, _words)
 
+from dashboards.senders_text import SENDERS_TEXT
+
+for _key, _words in SENDERS_TEXT.items():
+    TEXT.setdefault(_key, _words)
+
 
 def t(key: str, lang: str = DEFAULT_LANG, **values) -> str:
     """The text of `key` in `lang` ('zh' or 'en'), with `{placeholders}` filled."""
