@@ -161,3 +161,10 @@ def test_scopes_of_the_senders_tables(data_dir):
     assert set(rows(school, "senders.supersessions")["school_code"]) == {"3412000001"}
     assert rows(school, "senders.error_lists").is_empty()
 
+
+
+def test_the_refusal_in_english(env):
+    at = open_as(HEXI_SCHOOL, "my_school", lang="en")
+    assert any("1 of your files were refused" in e.value for e in at.error)
+    assert any("Download the error list" in b.proto.label for b in at.get("download_button"))
+    assert any("Send the whole corrected file again" in e.proto.label for e in at.get("page_link"))
