@@ -38,11 +38,11 @@ def test_a_subset_of_a_multi_asset_runs_and_checks_only_that_subset(con, tmp_pat
         ("marts/dim_school", "unique_key")]
 
 
-def test_the_refresh_job_is_eleven_steps_with_every_check_in_one():
+def test_the_refresh_job_is_twelve_steps_with_every_check_in_one():
     job = defs.resolve_job_def("refresh_all")
     steps = {node.name for node in job.graph.node_defs}
     assert steps == {"reference_data", "submissions", "staging_in_force", "marts", "indicators__indicator_values",
-                     "indicators__shs_forecast", "obligations", "published_snapshot", "overdue_reports", "error_workbooks",
+                     "indicators__shs_forecast", "indicators__district_progress", "obligations", "published_snapshot", "overdue_reports", "error_workbooks",
                      "overdue_reports_no_overdue_reports"}
     graph = defs.resolve_asset_graph()
     assert len(graph.asset_check_keys) == 23
