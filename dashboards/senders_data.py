@@ -1,5 +1,6 @@
-"""The dashboard's queries of the senders' loop (issue 13): what each sender owes and where it
-stands, its refused files with their error lists, which accepted file replaced which.
+"""The dashboard's queries of issue 13: the senders' loop (what each sender owes and where it
+stands, its refused files with their error lists, which accepted file replaced which) and the
+districts' own targets (目标分解).
 
 Like dashboards/data.py, every query reads the published snapshot through the viewer's scoped
 connection (dashboards/scope.py: senders.* views hold the scope's rows only), takes the scoped
@@ -23,13 +24,14 @@ from dashboards.scope import ScopedSnapshot, open_scoped
 from pipelines.settings import get_settings
 
 TTL = "10m"
-SQL_DIR = Path(__file__).parent / "sql" / "senders"
+SQL_DIR = Path(__file__).parent / "sql"
 PAGE_ROWS = 500
 
 
 @cache
 def _sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    """The text of dashboards/sql/<name>.sql; a bare name is one of sql/senders."""
+    return (SQL_DIR / (name if "/" in name else f"senders/{name}")).with_suffix(".sql").read_text(encoding="utf-8")
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -132,3 +134,15 @@ def error_workbook(snap: ScopedSnapshot, submission_id: str) -> tuple[str, bytes
     if Path(name).name != name or not path.is_file() or path.is_symlink():
         return None
     return name, path.read_bytes()
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def district_progress(snap: ScopedSnapshot) -> pl.DataFrame:
+    """Each district in scope against its own share of each count target (empty for an older snapshot)."""
+    cursor = _connection(snap).cursor()
+    try:
+        found = cursor.execute("select count(*) from duckdb_views() where database_name = 'memory' "
+                               "and schema_name = 'indicators' and view_name = 'district_progress'").fetchall()[0][0]
+    finally:
+        cursor.close()
+    return _query(snap, "district_targets/district_progress") if found else pl.DataFrame()

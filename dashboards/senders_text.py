@@ -72,4 +72,27 @@ SENDERS_TEXT: dict[str, tuple[str, str]] = {
     "snd_refusals_none": ("没有仍然有效的退回。", "No refusal stands."),
     "snd_choose_refusal": ("选择文件", "Choose a file"),
     "snd_col_recipient": ("收件人", "For"),
+    # ------------------------------------------------------------ district targets (目标分解)
+    "dt_title": ("目标分解：各区对照本区目标", "District targets: each district against its own share"),
+    "dt_caption": (("各区份额由市教委在 seeds/district_targets.csv 中分配；未分配份额的区如实标注，不按全市目标平均推算。"
+                   "进展比：存量目标为“已完成距离占比 ÷ 已过时间占比”，年度名额为“当年人数 ÷ 本区名额”。"),
+                   ("Each district's share is assigned by the commission (seeds/district_targets.csv); a district "
+                   "without one is shown as such, never given an equal split of the city's target. Progress ratio: "
+                   "for stock targets the share of the distance covered over the share of the time elapsed; for yearly "
+                   "quotas the year's count over the district's quota.")),
+    "dt_indicator": ("{name}（全市目标 {target}）", "{name} (city target {target})"),
+    "dt_col_value": ("本区现值", "District value"),
+    "dt_col_target": ("本区目标", "District target"),
+    "dt_col_ratio": ("进展比", "Progress ratio"),
+    "dt_col_status": ("对照本区目标", "Against its target"),
+    "dt_no_share": ("未分配份额", "No share assigned"),
+    "dt_no_share_district": ("市教委尚未给{district}分配“{name}”的目标份额：此处不作推算。",
+                             "The commission has assigned {district} no share of \"{name}\": nothing is estimated here."),
+    "dt_district_line": ("{district}：{value}（{year}），本区目标 {target} — {status}",
+                         "{district}: {value} ({year}); its target {target} — {status}"),
+    "dt_by_year": ("（{year}年）", " by {year}"),
+    "dt_example": ("（示例份额）", " (example share)"),
+    "dt_example_note": ("标注“示例份额”的为演示用示例，并非市教委正式分解。",
+                        "Shares marked \"example share\" are demo examples, not the commission's assignment."),
+    "dt_none_anywhere": ("尚无任何区分配“{name}”的目标份额。", "No district has a share of \"{name}\" yet."),
 }

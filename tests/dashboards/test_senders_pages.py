@@ -168,3 +168,25 @@ def test_the_refusal_in_english(env):
     assert any("1 of your files were refused" in e.value for e in at.error)
     assert any("Download the error list" in b.proto.label for b in at.get("download_button"))
     assert any("Send the whole corrected file again" in e.proto.label for e in at.get("page_link"))
+
+
+def test_district_targets_on_the_overview(env):
+    commission = open_as("commission@demo.kejiao.invalid", "overview")
+    text = "\n".join(str(getattr(e, "value", "")) for e in walk(commission.main))
+    assert "目标分解：各区对照本区目标" in text
+    table = next(d.value for d in commission.dataframe if "本区目标" in d.value.columns)
+    assert len(table) == 16  # every district, those without a share said to have none
+    assert (table["本区目标"] == "未分配份额").sum() == 16 - 8
+    assert table[table["区"] == "河西区"].iloc[0]["本区目标"] == "2（2030年）（示例份额）"
+    assert "尚无任何区分配“青少年科创计划年度选拔人数”的目标份额。" in text or "尚无任何区分配" in text
+    # a district bureau, its district chosen: its own line against its own share, or that it has none
+    bureau = AppTest.from_file(str(APP), default_timeout=180)
+    bureau.session_state["lang"] = "zh"
+    bureau.session_state[auth.DEMO_KEY] = HEXI_BUREAU
+    bureau.session_state["district"] = "120103"
+    bureau.switch_page(PAGES["overview"])
+    bureau.run()
+    assert not bureau.exception, [e.value for e in bureau.exception]
+    own = "\n".join(str(getattr(e, "value", "")) for e in walk(bureau.main))
+    assert "河西区：" in own and "本区目标 2（2030年）（示例份额）" in own
+    assert "市教委尚未给河西区分配“" in own  # the youth programme's places: no share, nothing estimated
