@@ -61,3 +61,32 @@ def test_a_bad_share_is_refused_with_its_line(tmp_path: Path):
         with pytest.raises(SeedsError, match=words):
             read_district_targets(bad, seeds["ref.targets"], seeds["ref.districts"])
     assert read_district_targets(tmp_path / "none.csv", seeds["ref.targets"], seeds["ref.districts"]).is_empty()
+
+
+def test_the_briefing_ranks_districts_by_progress_ratio(tmp_path: Path):
+    from datetime import date
+
+    import warehouse
+    from pipelines.operations.briefing.data import load_briefing_data
+    from pipelines.operations.briefing.render import render_html
+    from pipelines.reference.load import load_reference
+
+    path = tmp_path / "snapshot.duckdb"
+    con = warehouse.connect(path)
+    load_reference(con)
+    put_values(con, "SHS_NAMED", "120103", {2024: 0, 2026: 2})  # 河西: its share (2) reached
+    put_values(con, "SHS_NAMED", "120104", {2024: 0, 2026: 1})  # 南开: 1 of 3
+    put_values(con, "SHS_NAMED", "120101", {2024: 0, 2026: 0})  # 和平: none yet
+    put_values(con, "SHS_NAMED", "120000", {2024: 0, 2026: 3})
+    rebuild_district_progress(con)
+    con.close()
+    briefing = load_briefing_data(path, date(2026, 12, 1))
+    shs = briefing.district_ranking.filter(pl.col("indicator_id") == "SHS_NAMED")
+    assert shs["district_code"].to_list()[:3] == ["120103", "120104", "120101"]
+    assert shs["rank"].to_list()[:3] == [1, 2, 3]
+    html = render_html(briefing, {})
+    assert "目标分解——各区对照本区目标的进展排名" in html
+    page = html[html.index("目标分解——各区对照本区目标的进展排名"):]
+    assert page.index("建成科学高中") < page.index("领航学科基地")  # the targets in their own order
+    assert page.index("河西区") < page.index("南开区") < page.index("和平区")
+    assert "个区尚未分配目标份额，不参与排名，也不作推算" in html
