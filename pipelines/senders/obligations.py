@@ -115,8 +115,7 @@ def supersessions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     frames = []
     template = warehouse.sql("senders/supersessions")
     for code, (table, sender, period, entity) in VERSIONED.items():
-        text = (template.replace("{table}", table).replace("{sender}", sender)
-                .replace("{period}", period).replace("{entity}", entity))
+        text = template.format(table=table, sender=sender, period=period, entity=entity)  # constants only
         frames.append(con.sql(text, params={"report_type": code}).pl())
     return pl.concat(frames, how="vertical_relaxed").sort("report_type", "school_code", "period", "arrived_at",
                                                            nulls_last=True)
