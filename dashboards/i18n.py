@@ -555,6 +555,11 @@ _join({f"unit_name_{unit}": words for unit, words in UNIT_NAMES.items()}, "pipel
 _join(ACCESS_TEXT, "dashboards.access_text")  # sign-in, upload, my school, audit, role assignments
 _join(GLANCE_TEXT, "dashboards.glance_text")  # issue 16's orderings, outlook, lineage, downloads
 
+from dashboards.senders_text import SENDERS_TEXT
+
+for _key, _words in SENDERS_TEXT.items():
+    TEXT.setdefault(_key, _words)
+
 
 def t(key: str, lang: str = DEFAULT_LANG, **values) -> str:
     """The text of `key` in `lang` ('zh' or 'en'), with `{placeholders}` filled."""

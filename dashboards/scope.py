@@ -22,6 +22,8 @@ What each role's views hold:
 | marts.agg_yip_district_equity | all | all | the city's row and its district's | none |
 | raw.submissions | all | all | files of its district's schools only | its own files only |
 | raw.issues (errors of files) | all | none | of those files | of those files |
+| senders.obligations, senders.supersessions | all | all | its district's schools | its own |
+| senders.error_lists (refused files' error lists) | all | none | of the files it sees | of its own files |
 | a table this module does not know | all | all | by `district_code` / `geo_code` / `school_code` if it has one, else none | by `school_code`, else none |
 """
 
@@ -117,6 +119,11 @@ RULES: dict[str, Rule] = {
         district=IN_DISTRICTS.format(col="district_code"),
         school=(IN_SCHOOLS.format(col="school_code") + " or " + IN_SCHOOLS.format(col="host_university_code"))),
     "raw.submissions": Rule(district=VISIBLE_SUBMISSION, school=VISIBLE_SUBMISSION),
+    # the senders' loop (issue 13): what a school owes, which file replaced which, its refused files'
+    # error lists (the problems of a file: like raw.issues, not for commission staff)
+    "senders.obligations": school_rule("school_code", "district_code"),
+    "senders.supersessions": school_rule("school_code", "district_code"),
+    "senders.error_lists": Rule(district=VISIBLE_SUBMISSION, school=VISIBLE_SUBMISSION, commission=NONE),
     "raw.issues": Rule(district=VISIBLE_SUBMISSION, school=VISIBLE_SUBMISSION, commission=NONE),
     "staging.r0_schools_in_force": school_rule("school_code", "district_code"),
     "staging.r1_shs_stage_events_in_force": school_rule("school_code", None),

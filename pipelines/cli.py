@@ -244,6 +244,20 @@ def templates(report: Annotated[str, typer.Option("--report", help="报表 / rep
                + f" · 用时 elapsed {time.perf_counter() - started:.1f} s")
 
 
+@app.command()
+def remind(dry_run: Annotated[bool, typer.Option(
+               "--dry-run", help="只打印将要发送的催报，不发送、不保存 / print the messages, send and store nothing")] = False,
+           as_of: Annotated[str | None, typer.Option(
+               "--as-of", help="按该日期（天津时间）判断 YYYY-MM-DD（默认今天）/ judge as of this day")] = None,
+           weekly: Annotated[bool, typer.Option(
+               "--weekly", help="只催逾期未报的 / only what is overdue (the weekly reminder)")] = False,
+           warehouse: WarehouseOpt = None) -> None:
+    """向各区教育局群机器人发送催报（读取发布快照）/ Send each district bureau its reminder through its group robot."""
+    from pipelines.operations.reminders import remind_command
+
+    raise typer.Exit(remind_command(_settings(warehouse), as_of, dry_run, weekly, typer.echo))
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

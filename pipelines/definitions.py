@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 
-from pipelines.indicators.assets import indicator_values, shs_forecast
+from pipelines.indicators.assets import district_progress, indicator_values, shs_forecast
 from pipelines.intake.assets import submissions
 from pipelines.marts.assets import mart_assets
 from pipelines.operations.definitions import (
@@ -18,10 +18,11 @@ from pipelines.operations.definitions import (
 from pipelines.publish.assets import published_snapshot
 from pipelines.reference.assets import reference_data
 from pipelines.resources import default_resources
+from pipelines.senders.assets import obligations
 from pipelines.staging.assets import staging_assets
 
 ALL_ASSETS = [reference_data, submissions, *staging_assets, *mart_assets, indicator_values, shs_forecast,
-              published_snapshot, *OPERATIONS_ASSETS]
+              district_progress, obligations, published_snapshot, *OPERATIONS_ASSETS]
 # the checks of staging, marts and indicators run in their asset's step (pipelines/checks.py)
 ALL_CHECKS = [*OPERATIONS_CHECKS]
 

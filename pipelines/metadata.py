@@ -23,7 +23,7 @@ def code_version(*sources: Path | ModuleType) -> str:
     digest = hashlib.sha256()
     for source in sources:
         path = Path(source.__file__) if isinstance(source, ModuleType) else Path(source)
-        files = sorted(p for p in path.rglob("*") if p.suffix in {".py", ".sql"}) if path.is_dir() else [path]
+        files = sorted(p for p in path.rglob("*") if p.suffix in {".py", ".sql", ".j2"}) if path.is_dir() else [path]
         for file in files:
             where = file.resolve()
             digest.update((where.relative_to(ROOT).as_posix() if where.is_relative_to(ROOT) else where.name).encode())

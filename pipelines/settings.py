@@ -53,6 +53,7 @@ CHROMIUM_ENV = "KEJIAO_CHROMIUM"
 WEBHOOK_ENV = "KEJIAO_WEBHOOK_URL"
 PSEUDONYM_KEY_ENV = "KEJIAO_PSEUDONYM_KEY"
 UPLOAD_MAX_MB_ENV = "KEJIAO_UPLOAD_MAX_MB"
+REMIND_DAYS_BEFORE_ENV = "KEJIAO_REMIND_DAYS_BEFORE"
 
 
 def demo_flag() -> bool:
@@ -89,6 +90,19 @@ def upload_max_mb_text() -> str | None:
 def limit_text(name: str) -> str:
     """A file limit's setting (`KEJIAO_MAX_FILE_MB`..., pipelines/intake/limits.py), trimmed; "" when unset."""
     return os.environ.get(name, "").strip()
+
+
+def remind_days_before_text() -> str:
+    """`KEJIAO_REMIND_DAYS_BEFORE`: how many days before a deadline reminders go out ("" when unset;
+    parsed by pipelines/operations/reminders.py)."""
+    return os.environ.get(REMIND_DAYS_BEFORE_ENV, "").strip()
+
+
+def robot_urls() -> dict[str, str]:
+    """The environment the group robots' webhook URLs are read from: each district's robot is named
+    by the variable holding its URL (seeds/reminder_robots.csv), `KEJIAO_WEBHOOK_URL` the fallback.
+    Only `KEJIAO_*` variables: a robot's URL is a secret kept beside the project's other settings."""
+    return {name: value for name, value in os.environ.items() if name.startswith("KEJIAO_")}
 
 
 def dagster_home() -> Path | None:

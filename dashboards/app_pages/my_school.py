@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import auth, data, scope, ui
+from dashboards import auth, data, scope, senders_ui, ui
 from dashboards import format as fmt
 from dashboards.ui import tr
 from pipelines.access.roles import Permission
@@ -46,6 +46,10 @@ names = "、".join(f"{n}（{c}）" for c, n in zip(schools["school_code"].to_lis
 st.title(tr("my_title"))
 st.caption(tr("my_caption", schools=names or "、".join(viewer.scope.schools)))
 
+# ---------------------------------------------------------------- a refusal first, then what is owed
+senders_ui.refusals_first(snap, viewer)  # with its error list and the way to send again
+senders_ui.my_obligations(snap)
+
 # ---------------------------------------------------------------- files
 st.subheader(tr("my_files_title"))
 ui.waiting_uploads(viewer, snap)  # sent, not yet read by a run: shown at once
@@ -82,6 +86,7 @@ else:
             tr("col_message"): issues["message_zh" if lang == "zh" else "message_en"].to_list(),
         })
         ui.table_with_download(detail, "my_issues", download=issues.drop("submission_id"))
+senders_ui.supersessions(snap, "my_supersessions")
 
 # ---------------------------------------------------------------- figures
 st.subheader(tr("my_figures_title"))

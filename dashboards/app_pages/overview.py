@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import charts, data, progress, ui
+from dashboards import charts, data, district_targets_ui, progress, ui
 from dashboards import format as fmt
 from dashboards.ui import tr
 
@@ -211,6 +211,10 @@ else:
         ui.chart_with_table(fig, table, f"completeness_by_district_{ctx.year}",
                             download=by_district.select("geo_code", "numerator", "denominator", "value"))
         ui.withheld_districts_note(ctx)
+
+# ---------------------------------------------------------------- each district against its own share (目标分解)
+st.divider()
+district_targets_ui.district_targets(ctx)
 
 # ---------------------------------------------------------------- any figure of the page: where it comes from
 ui.lineage_explorer(ctx, ["SHS_NAMED", "FLB_ACTIVE", "YIP_ENROLLED", "YIP_DUAL_MENTOR", "STE_VICE_PRINCIPAL", "STE_PARTICIPATION", "ALLIANCE_MEMBERS", "ALLIANCE_DISTRICTS", "REPORTING_COMPLETENESS"], key="overview")

@@ -8,7 +8,7 @@ from datetime import timedelta
 import polars as pl
 import streamlit as st
 
-from dashboards import charts, data, ui
+from dashboards import charts, data, senders_ui, ui
 from dashboards import format as fmt
 from dashboards.i18n import t
 from dashboards.ui import tr
@@ -121,6 +121,8 @@ if report_type in OBLIGATIONS:
             st.markdown("**" + tr("reporting_sent_list", n=fmt.fmt_int(sent_n)) + "**")
             if sent_n:
                 senders(True, sent_n, "sent")
+    # where each obligation stands (accepted, refused and why, overdue since, due) and the overdue export
+    senders_ui.report_obligations(ctx, report_type, names)
 else:
     st.info(tr(f"reporting_event_based_{report_type}"))
 
@@ -190,6 +192,10 @@ if not versions.is_empty():
     })
     with st.expander(tr("reporting_accepted_expander", n=fmt.fmt_int(versions.height))):
         ui.table_with_download(shown, f"reporting_{report_type}_{ctx.year}_accepted", download=versions, height=360)
+
+if ctx.snap.scope.may(Permission.REJECTION_ERRORS):  # a district's (or the data team's) error lists to pass on
+    senders_ui.refusals_list(ctx)
+senders_ui.supersessions(ctx.snap, f"reporting_supersessions_{ctx.year}")
 
 # ---------------------------------------------------------------- files of no report type
 st.markdown("#### " + tr("reporting_untyped_title", year=ctx.year))

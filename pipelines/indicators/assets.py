@@ -1,13 +1,15 @@
-"""The indicators and the science-high-school forecast as Dagster assets."""
+"""The indicators, the science-high-school forecast and the districts' own targets as Dagster assets."""
 
 from collections.abc import Iterator
 
+import polars as pl
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from pipelines.checks import run_checks, specs
-from pipelines.indicators import catalog, compute, forecast, lineage, progress
+from pipelines.indicators import catalog, compute, district_targets, forecast, lineage, progress
 from pipelines.indicators.checks import INDICATOR_VALUES, indicator_checks
 from pipelines.indicators.compute import compute_indicators, headline
+from pipelines.indicators.district_targets import rebuild_district_progress
 from pipelines.indicators.forecast import compute_forecast
 from pipelines.marts.assets import mart_key
 from pipelines.marts.build import MARTS
@@ -89,4 +91,26 @@ def shs_forecast(context: AssetExecutionContext, warehouse: Warehouse) -> Materi
         if total["linear_projection_by_deadline"] is not None else MetadataValue.text("n/a"),
         "by stage": MetadataValue.md(markdown_table(shown)),
         "method": MetadataValue.text(total["method_en"]),
+    })
+
+
+DISTRICT_PROGRESS = AssetKey(["indicators", "district_progress"])
+
+
+@asset(key=DISTRICT_PROGRESS, group_name="indicators", kinds={"duckdb", "python"}, deps=[INDICATOR_VALUES],
+       code_version=code_version(district_targets, progress))
+def district_progress(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+    """目标分解: each district's latest value of each city count target against the share the
+    commission assigned it (seeds/district_targets.csv), with its status and progress ratio; a
+    district without a share is listed as such (no_share), never given a made-up one."""
+    with warehouse.get_connection() as con:
+        frame = rebuild_district_progress(con)
+        table = table_metadata(con, "indicators.district_progress")
+    shared = frame.filter(pl.col("has_share"))
+    return MaterializeResult(metadata={
+        **table,
+        "districts with a share": shared.height,
+        "without a share": frame.height - shared.height,
+        "by status": MetadataValue.md(markdown_table(shared.group_by("indicator_id", "status").len()
+                                                     .sort("indicator_id", "status"))),
     })

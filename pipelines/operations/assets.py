@@ -10,15 +10,18 @@ import polars as pl
 from dagster import AssetExecutionContext, Config, Failure, MaterializeResult, MetadataValue, asset
 
 from pipelines.exports import files
-from pipelines.metadata import markdown_table
+from pipelines.metadata import code_version, markdown_table
+from pipelines.operations import briefing, deadlines, outbox
 from pipelines.operations.briefing import BriefingError, briefing_path, make_briefing, snapshot_path
-from pipelines.operations.deadlines import IN_FORCE_VIEWS, load_deadlines, today_in_tianjin
+from pipelines.operations.deadlines import load_deadlines, overdue_from_obligations, today_in_tianjin
 from pipelines.operations.deadlines import overdue_reports as find_overdue
 from pipelines.operations.notify import ops_dir
-from pipelines.operations.outbox import Submission, build_error_workbook, recipient_of, workbook_name
+from pipelines.operations.outbox import Submission, build_error_workbook
 from pipelines.resources import ProjectPaths, Warehouse
+from pipelines.senders.assets import OBLIGATIONS
+from pipelines.senders.obligations import OBLIGATIONS_TABLE
+from pipelines.senders.recipients import recipient_of, workbook_name
 from pipelines.settings import Settings
-from pipelines.staging.tables import ASSET_NAMES
 
 log = logging.getLogger(__name__)
 OVERDUE_FILE = "overdue_reports.csv"
@@ -40,19 +43,26 @@ def overdue_file(settings: Settings) -> Path:
 
 
 
-# after staging: it then reads the tables in force instead of ranking every version again
-@asset(group_name="operations", kinds={"duckdb", "csv"},
-       deps=["submissions", "reference_data", *(ASSET_NAMES[code] for code in IN_FORCE_VIEWS.values())])
+@asset(group_name="operations", kinds={"duckdb", "csv"}, deps=[OBLIGATIONS, "reference_data"],
+       code_version=code_version(deadlines))
 def overdue_reports(context: AssetExecutionContext, config: AsOfConfig, paths: ProjectPaths,
                     warehouse: Warehouse) -> MaterializeResult:
-    """Reports still owed after their deadline (seeds/deadlines.csv): R5 by every registry school
-    that is neither 高校 nor 其他, R3 by last cohort's host universities, R2 by bases not revoked.
-    Written to DATA_DIR/ops/overdue_reports.csv (UTF-8 with BOM, opens in Excel)."""
+    """The overdue obligations (senders.obligations: R5 by every registry school that is neither
+    高校 nor 其他, R3 by last cohort's host universities, R2 by bases not revoked; refused ones
+    included) exported to DATA_DIR/ops/overdue_reports.csv (UTF-8 with BOM, opens in Excel). Asked
+    for another day than the table was judged on, it judges that day by the same rule."""
     settings = paths.settings()
     as_of = config.day()
     deadlines = load_deadlines()
     with warehouse.get_connection() as con:
-        overdue = find_overdue(con, as_of, deadlines)
+        # the table name is a constant of pipelines/senders
+        judged = con.sql(f"select max(judged_on), count(*) from {OBLIGATIONS_TABLE}").fetchall()[0]
+        if judged[0] == as_of:
+            owed = con.sql(f"select * from {OBLIGATIONS_TABLE}").pl()
+            districts = con.sql("select district_code, district_name_zh from ref.districts").pl()
+            overdue = overdue_from_obligations(owed, districts, as_of)
+        else:
+            overdue = find_overdue(con, as_of, deadlines)
     out = overdue_file(settings)
     out.parent.mkdir(parents=True, exist_ok=True)
     files.write_csv(overdue, out)  # names of schools reach it: formulas neutralised
@@ -75,7 +85,7 @@ def overdue_reports(context: AssetExecutionContext, config: AsOfConfig, paths: P
     })
 
 
-@asset(group_name="operations", kinds={"duckdb", "excel"}, deps=["submissions"])
+@asset(group_name="operations", kinds={"duckdb", "excel"}, deps=["submissions"], code_version=code_version(outbox))
 def error_workbooks(context: AssetExecutionContext, paths: ProjectPaths, warehouse: Warehouse) -> MaterializeResult:
     """One error workbook per rejected (or unreadable) submission, in DATA_DIR/outbox: the
     sender's own sheets reproduced from the archived original, each offending cell marked with a
@@ -124,7 +134,7 @@ def error_workbooks(context: AssetExecutionContext, paths: ProjectPaths, warehou
     })
 
 
-@asset(group_name="briefing", kinds={"pdf", "plotly"})
+@asset(group_name="briefing", kinds={"pdf", "plotly"}, code_version=code_version(Path(briefing.__file__).parent))
 def monthly_briefing(context: AssetExecutionContext, config: AsOfConfig, paths: ProjectPaths) -> MaterializeResult:
     """《天津市科技教育2030目标进展简报》: a printable A4 PDF in Chinese from the published snapshot
     (headline figures per target, each target against its path, districts that need attention,

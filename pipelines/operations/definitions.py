@@ -7,7 +7,13 @@ from dagster import AssetSelection, Backoff, Definitions, Jitter, RetryPolicy, d
 from pipelines.operations.assets import error_workbooks, monthly_briefing, overdue_reports
 from pipelines.operations.checks import operations_checks
 from pipelines.operations.freshness import with_freshness
-from pipelines.operations.schedules import BRIEFING_JOB, daily_refresh, monthly_briefing_schedule
+from pipelines.operations.jobs import reminders_job
+from pipelines.operations.schedules import (
+    BRIEFING_JOB,
+    daily_refresh,
+    monthly_briefing_schedule,
+    reminder_schedule,
+)
 from pipelines.operations.sensors import inbox_sensor, run_failure_recorder
 
 # run with the rest of the graph (kejiao materialize, refresh_all)
@@ -32,9 +38,9 @@ monthly_briefing_job = define_asset_job(
 def operations_definitions() -> Definitions:
     return Definitions(
         assets=BRIEFING_ASSETS,
-        jobs=[monthly_briefing_job],
+        jobs=[monthly_briefing_job, reminders_job],
         sensors=[inbox_sensor, run_failure_recorder],
-        schedules=[daily_refresh, monthly_briefing_schedule],
+        schedules=[daily_refresh, monthly_briefing_schedule, reminder_schedule],
     )
 
 

@@ -31,8 +31,6 @@ from pipelines.intake.schema import REPORT_TYPES
 from pipelines.intake.workers import read_grids
 
 SUMMARY_SHEET = "汇总"
-SUFFIX = "_错误清单.xlsx"
-STEM_MAX_BYTES = 120
 SEVERITY_ZH = {"error": "错误（须修改）", "warning": "提示（请核对）", "info": "说明"}
 SEVERITY_EN = {"error": "Error (must fix)", "warning": "Warning (please check)", "info": "Note"}
 BEIJING = timedelta(hours=8)
@@ -106,24 +104,6 @@ class Submission:
                                                              for col in REPORT_TYPES[c].columns) for c in codes)
 
 
-def recipient_of(inbox_path: str | None, sender: str | None) -> str:
-    """Who a submission's error workbook is for, from the channel it came through:
-    `upload:<identity>`, `district:<code>`, `data_team`, or `unknown`."""
-    import json
-
-    top = (inbox_path or "").split("/")[0] if "/" in (inbox_path or "") else ""
-    if sender:
-        try:
-            return f"upload:{json.loads(sender)['identity']}"
-        except (ValueError, KeyError, TypeError):
-            return "unknown"
-    if top == "datateam":
-        return "data_team"
-    if re.fullmatch(r"\d{6}", top):
-        return f"district:{top}"
-    return "unknown"
-
-
 RECIPIENT_LABEL = {"data_team": "市教委数据组 data team", "unknown": "未知：请数据组核实后再转交 unknown: the data team checks first"}
 
 
@@ -134,15 +114,6 @@ def _recipient_text(recipient: str) -> str:
     if kind == "district":
         return f"区教育局 district bureau {who}"
     return RECIPIENT_LABEL.get(recipient, recipient)
-
-
-def workbook_name(submission_id: str, original_name: str) -> str:
-    stem = Path(original_name).stem
-    stem = re.sub(r"[\\/:*?\"<>|\x00-\x1f]+", "_", stem).strip(" .") or "file"
-    # a file system takes 255 bytes a name: the stem keeps at most 120 bytes of UTF-8 (whole
-    # characters), which leaves room for the id, the suffix and the temporary name's additions
-    stem = stem[:80].encode("utf-8")[:STEM_MAX_BYTES].decode("utf-8", "ignore")
-    return f"{submission_id[:8]}_{stem}{SUFFIX}"
 
 
 def letter_index(letters: str) -> int:

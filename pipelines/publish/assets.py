@@ -2,7 +2,7 @@
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from pipelines.indicators.assets import INDICATOR_VALUES, SHS_FORECAST
+from pipelines.indicators.assets import DISTRICT_PROGRESS, INDICATOR_VALUES, SHS_FORECAST
 from pipelines.marts.assets import mart_key
 from pipelines.marts.build import MARTS
 from pipelines.metadata import code_version
@@ -15,7 +15,7 @@ from pipelines.staging.tables import ASSET_NAMES
 @asset(
     group_name="publish",
     kinds={"duckdb"},
-    deps=[INDICATOR_VALUES, SHS_FORECAST, "reference_data", "submissions",
+    deps=[INDICATOR_VALUES, SHS_FORECAST, DISTRICT_PROGRESS, "reference_data", "submissions", "obligations",
           *[mart_key(m.name) for m in MARTS], *[ASSET_NAMES[c] for c in ("R0", "R1", "R2", "R4", "R5")]],
     code_version=code_version(snapshot),
 )

@@ -13,7 +13,7 @@ written into it: tables whose inputs are unchanged (same fingerprint in meta.tab
 kept, the units behind the indicators are brought up to date for the years the indicator build
 recomputed, the rest is copied anew. Row counts are checked against the warehouse either way.
 
-What is published: ref.*, marts.*, indicators.* (tables, and views such as value_lineage over
+What is published: ref.*, marts.*, indicators.*, senders.* (obligations, error lists, supersessions), (tables, and views such as value_lineage over
 them), raw.submissions, raw.issues (values of private
 columns are masked at intake) and the staging rows in force of R0, R1, R2, R4 and R5 — not R3:
 of the youth programme only what marts.fct_yip_participants keeps (keyed hashes, no names).
@@ -36,7 +36,7 @@ from warehouse import newest_arrival
 
 CURRENT = "current.duckdb"
 HISTORY = "history"
-PUBLISHED_SCHEMAS = ("ref", "marts", "indicators")
+PUBLISHED_SCHEMAS = ("ref", "marts", "indicators", "senders")
 PUBLISHED_TABLES = ("raw.submissions", "raw.issues",
                     *(f"{REPORT_TYPES[c].table}_in_force" for c in ("R0", "R1", "R2", "R4", "R5")))
 STAMP_FORMAT = "%Y-%m-%dT%H%M%S"

@@ -128,7 +128,9 @@ def test_definitions_policy_writer_tag_retries_and_briefing_kept_apart():
     assert "monthly_briefing" not in keys  # needs Chromium: only on its own schedule
     briefing = defs.resolve_job_def("monthly_briefing_job")
     assert briefing.tags.get("kejiao/writes_warehouse") != "true"
-    assert {s.name for s in defs.schedules} == {"daily_refresh", "monthly_briefing_schedule"}
+    assert {s.name for s in defs.schedules} == {"daily_refresh", "monthly_briefing_schedule", "reminder_schedule"}
+    reminders = defs.resolve_job_def("reminders_job")  # reads the snapshot, sends messages: never the warehouse
+    assert reminders.tags.get("kejiao/writes_warehouse") == "false"
     assert {s.name for s in defs.sensors} == {"inbox_sensor", "run_failure_recorder"}
 
 

@@ -16,8 +16,9 @@ from pipelines.cli import run_all
 from pipelines.operations.assets import error_workbooks, overdue_reports
 from pipelines.operations.checks import no_overdue_reports
 from pipelines.operations.deadlines import overdue_reports as find_overdue
-from pipelines.operations.outbox import SUMMARY_SHEET, workbook_name
+from pipelines.operations.outbox import SUMMARY_SHEET
 from pipelines.resources import default_resources
+from pipelines.senders.recipients import workbook_name
 from pipelines.settings import Settings
 from tests.conftest import KEY, put, put_registry
 from tests.intake.test_formats import REPORTS

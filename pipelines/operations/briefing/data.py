@@ -71,6 +71,9 @@ class BriefingData:
     completeness: dict | None
     submission_count: int
     notes: list[str] = field(default_factory=list)
+    # 目标分解: districts against their own shares, best progress ratio first (empty: none assigned)
+    district_ranking: pl.DataFrame = field(default_factory=pl.DataFrame)
+    districts_without_share: dict[str, int] = field(default_factory=dict)  # label_zh -> districts without a share
 
     @property
     def month_label(self) -> str:
@@ -182,11 +185,31 @@ def _attention(values: pl.DataFrame, districts: pl.DataFrame) -> tuple[pl.DataFr
     return frame, period
 
 
+def _district_ranking(con: duckdb.DuckDBPyConnection, targets: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
+    """indicators.district_progress (a snapshot since issue 13), the districts with a share ranked by
+    progress ratio within each target; and how many districts of each target have no share."""
+    present = con.sql("select count(*) from information_schema.tables where table_schema = 'indicators' "
+                      "and table_name = 'district_progress'").fetchall()[0][0]
+    if not present:
+        return pl.DataFrame(), {}
+    frame = con.sql("select * from indicators.district_progress").pl()
+    districts = read_seeds()["ref.districts"].select("district_code", "district_name_zh")
+    labels = targets.select("indicator_id", "label_zh").with_row_index("target_order")  # the targets' own order
+    frame = frame.join(districts, on="district_code", how="left").join(labels, on="indicator_id", how="left")
+    without = {r["label_zh"] or r["indicator_id"]: r["len"] for r in
+               frame.filter(~pl.col("has_share")).group_by("indicator_id", "label_zh").len().to_dicts()}
+    ranked = (frame.filter(pl.col("has_share"))
+              .sort(["target_order", "progress_ratio", "district_code"], descending=[False, True, False], nulls_last=True)
+              .with_columns(rank=pl.int_range(1, pl.len() + 1).over("indicator_id")))
+    return ranked, without
+
+
 def load_briefing_data(snapshot: Path, as_of: date) -> BriefingData:
     con = _open(snapshot)
     try:
         values = con.sql("select * from indicators.indicator_values").pl()
         targets = _targets(con)
+        ranking, without_share = _district_ranking(con, targets)
     finally:
         con.close()
     values = values.filter(pl.col("period") <= as_of.year)
@@ -208,5 +231,6 @@ def load_briefing_data(snapshot: Path, as_of: date) -> BriefingData:
     return BriefingData(
         as_of=as_of, snapshot=snapshot, data_as_of=data_as_of, targets=views, tracked=tracked,
         attention=attention, attention_period=attention_period, completeness=completeness,
-        submission_count=int(submission_count), notes=notes,
+        submission_count=int(submission_count), notes=notes, district_ranking=ranking,
+        districts_without_share=without_share,
     )

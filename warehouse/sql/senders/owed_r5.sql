@@ -1,0 +1,41 @@
+-- R5: every primary and secondary school in the registry (not 高校 or 其他) open in a year owes
+-- that year's annual report. Reads the temp views in_force_r0 and in_force_r5. $years: the report
+-- years judged (past due and the current one).
+with schools as (
+    select school_code, school_name, district_code, valid_from, valid_to
+    from in_force_r0
+    where school_type not in ('higher_education', 'other')
+),
+
+years as (
+    select unnest($years::integer[]) as report_year
+),
+
+owing as (
+    select schools.*, years.report_year
+    from schools
+    cross join years
+    where (schools.valid_from is null or schools.valid_from <= make_date(years.report_year, 12, 31))
+      and (schools.valid_to is null or schools.valid_to >= make_date(years.report_year, 1, 1))
+),
+
+reports as (
+    select school_code, report_year, any_value(submission_id) as submission_id
+    from in_force_r5
+    group by all
+),
+
+final as (
+    select
+        'R5' as report_type,
+        owing.report_year as period,
+        owing.school_code,
+        owing.school_name,
+        owing.district_code,
+        null::varchar as entity_code,
+        reports.submission_id as accepted_submission_id
+    from owing
+    left join reports on reports.school_code = owing.school_code and reports.report_year = owing.report_year
+)
+
+select * from final
