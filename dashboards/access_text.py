@@ -157,7 +157,7 @@ ACCESS_TEXT: dict[str, tuple[str, str]] = {
                     "模板版本由隐藏工作表标明，系统据此读取。"),
                     ("Templates for {year}: your code and name filled in, last year's figures in grey for reference; "
                     "fill them as the 填报说明 sheet says and send them on the Upload page.")),
-    "tpl_download": ("下载{report}模板", "Download the {report} template"),
+    "tpl_download_period": ("下载{report}模板（{period}年度）", "Download the {report} template ({period})"),
     "tpl_district_zip": ("下载本区各校{report}模板（zip，含区汇总表）", "Download the district's {report} templates (zip)"),
     "tpl_none": ("本年度没有须由本单位填报的报表模板。", "No report template is due from you this year."),
 }

@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import auth, data, scope, senders_ui, ui
+from dashboards import auth, data, scope, senders_data, senders_ui, ui
 from dashboards import format as fmt
 from dashboards.ui import tr
 from pipelines.access.roles import Permission
@@ -154,24 +154,31 @@ if not shown_any:
 # ---------------------------------------------------------------- templates to fill (issue 13 #1)
 def template_downloads() -> None:
     """Each report this school or university sends, its own template (made on click from the
-    published snapshot: its own code, name and last year's figures only)."""
+    published snapshot: its own code, name and last year's figures only): this year's, and the
+    template of every period it still owes (a refused or overdue report is sent again whole)."""
     from pipelines.senders import templates as tpl
 
     year = tpl.reporting_year()
     st.subheader(tr("tpl_title"))
     sources = data.template_sources(snap)  # through the scoped connection: this school's rows only
-    offers = [(r, c) for c in viewer.scope.schools for r in tpl.reports_for(sources, year, c)]
+    offers = [(r, year, c) for c in viewer.scope.schools for r in tpl.reports_for(sources, year, c)]
+    owed = senders_data.my_obligations(snap) if senders_data.available(snap) else pl.DataFrame()
+    if owed.height:
+        still_owed = owed.filter(pl.col("status") != "accepted").select("report_type", "period", "school_code")
+        offers += sorted({(r, p, c) for r, p, c in still_owed.iter_rows() if (r, p, c) not in offers
+                          and c in viewer.scope.schools}, key=lambda o: (-o[1], o[0]))
     if not offers:
         st.info(tr("tpl_none"))
         return
     st.caption(tr("tpl_caption", year=year))
-    for report, code in offers:
-        name = tpl.name_for(sources, report, year, code)
+    for report, period, code in offers:
+        name = tpl.name_for(sources, report, period, code)
         if name is None:
             continue
-        ui.download_button(tr("tpl_download", report=tr(f"report_{report}")),
-                           lambda report=report, code=code: tpl.template_for(sources, report, year, code)[1],
-                           name, key=f"tpl_{report}_{code}", what=f"template {report} {year}",
+        ui.download_button(tr("tpl_download_period", report=tr(f"report_{report}"), period=period),
+                           lambda report=report, period=period, code=code: tpl.template_for(
+                               sources, report, period, code)[1],
+                           name, key=f"tpl_{report}_{period}_{code}", what=f"template {report} {period}",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 

@@ -1,7 +1,7 @@
-"""Issue 13 in Chromium, the walk of a school whose annual report was refused (all of the issue's
-"done when" but the template, which is item 1's): the district bureau's robot hears of it; the school
-signs in and sees the refusal first, downloads the error list, sends a corrected file from the upload
-page; after the next run the school sees it accepted and its obligation closed, and the robot hears
+"""Issue 13 in Chromium, the walk of a school whose annual report was refused (the issue's "done
+when"): the district bureau's robot hears of it; the school signs in and sees the refusal first,
+downloads the error list, downloads its template of the refused year, fills it (through openpyxl,
+as Excel or WPS would) and sends it from the upload page; after the next run the school sees it accepted and its obligation closed, and the robot hears
 nothing more of that district. Screenshots go to tests/_artifacts/screenshots/senders_*.png."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pytest
 
 from pipelines.cli import run_all
 from pipelines.operations.reminders import remind
+from pipelines.senders.filling import fill
 from pipelines.settings import Settings
 from tests.conftest import KEY
 from tests.dashboards.test_dashboard_browser import (  # noqa: F401  (fixtures)
@@ -27,7 +28,6 @@ from tests.dashboards.test_dashboard_browser import (  # noqa: F401  (fixtures)
     full_page_screenshot,
     settle,
 )
-from tests.intake.test_rules import R5_HEADER
 from tests.operations.test_ops_outbox import small_inbox
 
 pytestmark = [
@@ -120,15 +120,9 @@ def server(walk_data, tmp_path):
         process.wait(timeout=20)
 
 
-def corrected_report(path: Path) -> Path:
-    """The school's 2025 annual report, corrected (what a school would fill in)."""
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "数据"
-    ws.append(R5_HEADER)
-    ws.append(["3412000002", "", 2025, 2100, 1, 10, 2, 900])
-    wb.save(path)
-    return path
+# the school's 2025 figures, corrected, as typed into its template
+CORRECTED = {"enrolled_students": 2100, "science_vice_principals": 1, "science_teachers": 10,
+             "stem_master_science_teachers": 2, "students_in_st_activities": 900}
 
 
 def test_a_refused_school_corrects_its_file_and_the_reminders_stop(walk_data, server, browser, tmp_path):  # noqa: F811
@@ -154,11 +148,21 @@ def test_a_refused_school_corrects_its_file_and_the_reminders_stop(walk_data, se
     workbook = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
     assert "2025年报_河西二中.xlsx" in "\n".join(str(c.value) for row in workbook["汇总"].iter_rows() for c in row)
 
+    # its template of the refused year, beside: filled in as the school would
+    template = page.locator('[data-testid="stDownloadButton"] button').filter(
+        has_text="R5 学校科技教育年报模板（2025年度）").first
+    with page.expect_download(timeout=60_000) as info:
+        template.click()
+    assert info.value.suggested_filename.endswith(".xlsx")
+    filled = tmp_path / info.value.suggested_filename
+    filled.write_bytes(fill(Path(info.value.path()), {"3412000002": CORRECTED}))
+    book = openpyxl.load_workbook(filled)
+    assert "填报说明" in book.sheetnames and book["_kejiao_template"].sheet_state == "veryHidden"
+
     # the whole corrected file, sent again from the upload page
     page.get_by_text("重新报送整个改正后的文件").first.click()
     settle(page, charts=False)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-        str(corrected_report(tmp_path / "2025年报_河西二中_修改.xlsx")))
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(filled))
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=PAGE_LIMIT_MS)
     send = page.locator('[data-testid="stButton"] button').filter(has_text="报送").first
     send.wait_for(timeout=PAGE_LIMIT_MS)  # shown once the check has passed

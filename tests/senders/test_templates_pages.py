@@ -14,7 +14,9 @@ def labels(at) -> list[str]:
 
 def test_a_school_downloads_its_own_template(demo_env):  # noqa: F811
     at = open_as(SCHOOL, "my_school")
-    assert t("tpl_download", report=t("report_R5")) in labels(at)
+    from pipelines.senders.templates import reporting_year
+
+    assert t("tpl_download_period", report=t("report_R5"), period=reporting_year()) in labels(at)
     assert any("template R5" in str(b.proto) or "3412000534" in str(b.proto) for b in at.get("download_button"))
 
 
