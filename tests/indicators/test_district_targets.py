@@ -87,6 +87,6 @@ def test_the_briefing_ranks_districts_by_progress_ratio(tmp_path: Path):
     html = render_html(briefing, {})
     assert "目标分解——各区对照本区目标的进展排名" in html
     page = html[html.index("目标分解——各区对照本区目标的进展排名"):]
-    assert page.index("建成科学高中") < page.index("领航学科基地")  # the targets in their own order
+    assert page.index("已命名科学高中") < page.index("在建领航学科基地")  # the targets in their own order
     assert page.index("河西区") < page.index("南开区") < page.index("和平区")
     assert "个区尚未分配目标份额，不参与排名，也不作推算" in html
