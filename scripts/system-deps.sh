@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages the tests need beyond Python: Chromium (browser tests, static chart images,
 # the briefing PDF), a CJK font (Chinese glyphs in screenshots and images) and poppler
-# (pdftoppm/pdftotext to check the briefing). Installs only what is missing; needs root.
+# (pdftoppm/pdftotext to check the briefing) and PostgreSQL (tests/deploy runs Dagster on a throwaway
+# cluster of it, as deploy/README.md sets it up; under root the cluster runs as the package's
+# `postgres` user). Installs only what is missing; needs root.
 set -euo pipefail
-packages=(chromium fonts-wqy-microhei poppler-utils)
+packages=(chromium fonts-wqy-microhei poppler-utils postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
