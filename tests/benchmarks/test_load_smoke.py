@@ -29,6 +29,7 @@ def test_two_viewers_for_a_few_seconds(tmp_path):
     assert set(warm) == {role for role, _, _ in IDENTITIES}
     # a commission viewer opens more pages than a school (the roles' menus differ)
     assert warm["commission"]["pages"] > warm["school"]["pages"] >= 1
+    assert all(w["second_viewer_mean_s"] > 0 for w in warm.values())
     assert all(not w["errors"] for w in warm.values()), warm
     written = json.loads((tmp_path / "results" / "load-latest.json").read_text(encoding="utf-8"))
     assert written["levels"] == results["levels"]
