@@ -382,7 +382,7 @@ def build_snapshot(data_dir: Path) -> Path:
     stage(DEMO_DIR, settings.inbox_dir)
     os.environ.setdefault("KEJIAO_PSEUDONYM_KEY", "benchmark-pseudonym-key-of-32-bytes-or-more")
     os.environ.setdefault("KEJIAO_INBOX_ROOT_CHANNEL", "data_team")
-    result = run_all(settings, settings.inbox_dir, settings.warehouse_path, raise_on_error=True)
+    result = run_all(settings, settings.inbox_dir, settings.warehouse_path, raise_on_error=True, log_level="WARNING")
     if not result.success:
         raise RuntimeError("the demo pipeline failed: no snapshot to serve")
     return settings.published_dir / "current.duckdb"
