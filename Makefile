@@ -8,7 +8,7 @@ export KEJIAO_DATA_DIR ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(KEJIAO_DATA_DIR)/dagster_home
 PORT ?= 8501
 
-.PHONY: install system-deps demo test check dev dashboard seeds lint bench clean
+.PHONY: install system-deps demo test check dev dashboard seeds lint bench bench-load clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,14 @@ $(BIN)/.bench-installed: $(BIN)/.installed pyproject.toml
 
 bench: install $(BIN)/.bench-installed
 	$(BIN)/python -m benchmarks.run --sizes $(SIZES)
+	$(BIN)/python -m benchmarks.load --viewers $(LOAD_VIEWERS) --processes $(LOAD_PROCESSES)
+
+## Many readers at once (issue 15): K concurrent signed-in viewers of the dashboard, at the protocol
+## level, with 1 and 2 Streamlit processes: benchmarks/results/load-latest.{md,json} (~15 min).
+LOAD_VIEWERS ?= 10,25,50,100
+LOAD_PROCESSES ?= 1,2
+bench-load: install $(BIN)/.bench-installed
+	$(BIN)/python -m benchmarks.load --viewers $(LOAD_VIEWERS) --processes $(LOAD_PROCESSES)
 
 clean:
 	rm -rf $(KEJIAO_DATA_DIR) .pytest_cache
