@@ -21,18 +21,17 @@ to count or for the browser to hold. The whole of a listing is read only for its
 from __future__ import annotations
 
 import os
-import re
-import time
 from datetime import date, datetime
-from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-import duckdb
 import polars as pl
 import streamlit as st
 
-from dashboards.scope import ScopedSnapshot, open_scoped
+from dashboards.reads import SQL_DIR, USE, SnapshotUnavailable, sql  # noqa: F401  (read from here by pages)
+from dashboards.reads import connection as _connection
+from dashboards.reads import query as _query
+from dashboards.scope import ScopedSnapshot
 from pipelines.reference.codes import CITY
 from pipelines.settings import get_settings
 
@@ -41,12 +40,6 @@ TTL = "10m"
 # (the whole listing is a CSV download, made only when asked for)
 PAGE_ROWS = 500
 CURRENT_NAME = "current.duckdb"
-# every read runs in the connection's own catalog: the viewer's scoped views (dashboards/scope.py),
-# never the attached snapshot file itself
-USE = "use memory"
-SQL_DIR = Path(__file__).resolve().with_name("sql")
-_RELATION = re.compile(r"^[a-z][a-z0-9_]*$")
-_STARTS_WITH_CTE = re.compile(r"^(\s*--[^\n]*\n)*\s*with\b", re.IGNORECASE)
 
 
 class Snapshot(NamedTuple):
@@ -94,63 +87,7 @@ def history_snapshots() -> list[Snapshot]:
     return found
 
 
-class SnapshotUnavailable(RuntimeError):
-    """The snapshot could not be opened (e.g. replaced at that very moment); try again."""
 
-
-@st.cache_resource(max_entries=32, show_spinner=False)
-def _connection(snap: ScopedSnapshot) -> duckdb.DuckDBPyConnection:
-    """A connection to one snapshot file as one viewer's scope may see it: a fresh in-memory
-    database that ATTACHes the file read-only (never `duckdb.connect(path)`, which would hand back
-    the old file after a rename) and offers its tables as views holding only the scope's rows
-    (dashboards/scope.py). A few attempts ride over a rename in flight."""
-    if not isinstance(snap, ScopedSnapshot):
-        raise TypeError("every query takes the viewer's scope: pass a ScopedSnapshot (dashboards.scope.scoped)")
-    last_error: Exception | None = None
-    for attempt in range(5):
-        try:
-            return open_scoped(snap.path, snap.scope)
-        except duckdb.Error as exc:  # e.g. the file is being replaced right now
-            last_error = exc
-            time.sleep(0.2 * (attempt + 1))
-    raise SnapshotUnavailable(str(last_error))
-
-
-def _query(snap: ScopedSnapshot, text: str, params: dict | None = None) -> pl.DataFrame:
-    """Run one read on its own cursor (DuckDB connections are not shared between threads)."""
-    cursor = _connection(snap).cursor()
-    try:
-        cursor.execute(USE)
-        return cursor.sql(text, params=params or None).pl()
-    finally:
-        cursor.close()
-
-
-@cache
-def sql(name: str, **relations: str) -> str:
-    """The query of `sql/<name>.sql`. `relations` (relation name -> file name) puts other files of
-    sql/ before it, in that order, as the named relations it reads: `sql("obligation_counts",
-    owed="owed_r5")` is `with owed as (<owed_r5.sql>) <obligation_counts.sql>`."""
-    text = _sql_file(name)
-    if not relations:
-        return text
-    if _STARTS_WITH_CTE.match(text):
-        raise ValueError(f"sql/{name}.sql 读取关系 {sorted(relations)}，应以 select 开头而非自带 with；"
-                         f"请把它的 CTE 移入所读的文件 / sql/{name}.sql reads relations {sorted(relations)}: "
-                         "it must be a plain select, not begin with its own `with`")
-    for relation in relations:
-        if not _RELATION.match(relation):
-            raise ValueError(f"关系名 {relation!r} 只能含小写字母、数字和下划线 / relation name {relation!r}: "
-                             "lowercase letters, digits and _ only")
-    ctes = ",\n\n".join(f"{relation} as (\n{_sql_file(file).rstrip()}\n)" for relation, file in relations.items())
-    return f"with {ctes}\n\n{text}"
-
-
-def _sql_file(name: str) -> str:
-    if not _RELATION.match(name):
-        raise ValueError(f"SQL 文件名 {name!r} 只能含小写字母、数字和下划线（dashboards/sql/ 下的文件名，不带 .sql）"
-                         f" / SQL file name {name!r}: lowercase letters, digits and _ only (a file of dashboards/sql)")
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
 def _geo(district: str | None) -> str:

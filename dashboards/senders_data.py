@@ -12,56 +12,28 @@ read only by the name the snapshot records for a file the viewer may see.
 
 from __future__ import annotations
 
-import time
-from functools import cache
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import streamlit as st
 
-from dashboards.scope import ScopedSnapshot, open_scoped
+from dashboards.reads import connection, query, sql
+from dashboards.scope import ScopedSnapshot
 from pipelines.settings import get_settings
 
 TTL = "10m"
-SQL_DIR = Path(__file__).parent / "sql"
 PAGE_ROWS = 500
 
 
-@cache
-def _sql(name: str) -> str:
-    """The text of dashboards/sql/<name>.sql; a bare name is one of sql/senders."""
-    return (SQL_DIR / (name if "/" in name else f"senders/{name}")).with_suffix(".sql").read_text(encoding="utf-8")
-
-
-@st.cache_resource(max_entries=32, show_spinner=False)
-def _connection(snap: ScopedSnapshot) -> duckdb.DuckDBPyConnection:
-    """The viewer's scoped connection to one snapshot file (a few attempts ride over a rename)."""
-    if not isinstance(snap, ScopedSnapshot):
-        raise TypeError("every query takes the viewer's scope: pass a ScopedSnapshot (dashboards.scope.scoped)")
-    for attempt in range(5):
-        try:
-            return open_scoped(snap.path, snap.scope)
-        except duckdb.Error:
-            if attempt == 4:
-                raise
-            time.sleep(0.2 * (attempt + 1))
-    raise AssertionError("unreachable")
-
-
 def _query(snap: ScopedSnapshot, name: str, params: dict | None = None) -> pl.DataFrame:
-    cursor = _connection(snap).cursor()
-    try:
-        cursor.execute("use memory")
-        return cursor.sql(_sql(name), params=params or None).pl()
-    finally:
-        cursor.close()
+    """A file of sql/senders by its bare name, or another folder's as `folder/name`."""
+    return query(snap, sql(name if "/" in name else f"senders/{name}"), params)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def available(snap: ScopedSnapshot) -> bool:
     """Whether the snapshot carries the senders tables (published since issue 13)."""
-    cursor = _connection(snap).cursor()
+    cursor = connection(snap).cursor()
     try:
         found = cursor.execute("select count(*) from duckdb_views() where database_name = 'memory' "
                                "and schema_name = 'senders'").fetchall()[0][0]
@@ -139,7 +111,7 @@ def error_workbook(snap: ScopedSnapshot, submission_id: str) -> tuple[str, bytes
 @st.cache_data(ttl=TTL, show_spinner=False)
 def district_progress(snap: ScopedSnapshot) -> pl.DataFrame:
     """Each district in scope against its own share of each count target (empty for an older snapshot)."""
-    cursor = _connection(snap).cursor()
+    cursor = connection(snap).cursor()
     try:
         found = cursor.execute("select count(*) from duckdb_views() where database_name = 'memory' "
                                "and schema_name = 'indicators' and view_name = 'district_progress'").fetchall()[0][0]

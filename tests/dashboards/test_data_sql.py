@@ -1,4 +1,5 @@
-"""The dashboard's SQL lives in dashboards/sql/*.sql, read by `data.sql()`: one file per query,
+"""The dashboard's SQL lives in dashboards/sql/*.sql, read by `dashboards.reads.sql()` (for
+`data` and `senders_data`, whose files are in sql/senders/): one file per query,
 values as bound parameters, and the one way text is put together (files as named relations)."""
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboards import data
+from dashboards import data, senders_data
 
 SQL_FILES = sorted(p.stem for p in data.SQL_DIR.glob("*.sql"))
+FOLDER_FILES = sorted(f"{p.parent.name}/{p.stem}" for p in data.SQL_DIR.glob("*/*.sql"))
 DATA_SOURCE = Path(data.__file__).read_text(encoding="utf-8")
+SENDERS_SOURCE = Path(senders_data.__file__).read_text(encoding="utf-8")
 
 
 def test_every_sql_file_is_read_by_the_data_module():
@@ -21,9 +24,11 @@ def test_every_sql_file_is_read_by_the_data_module():
     unused = [name for name in SQL_FILES if f'"{name}"' not in DATA_SOURCE and name not in chosen]
     assert not unused, unused
     assert len(SQL_FILES) > 30
+    assert FOLDER_FILES and not [n for n in FOLDER_FILES if f'"{n}"' not in SENDERS_SOURCE
+                                 and f'"{n.removeprefix("senders/")}"' not in SENDERS_SOURCE]
 
 
-@pytest.mark.parametrize("name", SQL_FILES)
+@pytest.mark.parametrize("name", SQL_FILES + FOLDER_FILES)
 def test_no_sql_file_holds_a_python_placeholder_or_a_value(name):
     text = data.sql(name)
     assert not re.search(r"\{[a-z_]*\}", text), "a str.format placeholder"
@@ -66,7 +71,8 @@ def test_a_query_with_its_own_ctes_cannot_take_relations():
         data.sql("shs_schools", owed="owed_r5")
 
 
-@pytest.mark.parametrize("name", ["../data", "Owed", "owed r5", ""])
+@pytest.mark.parametrize("name", ["../data", "Owed", "owed r5", "", "senders/../data", "senders/", "/etc/passwd",
+                                  "a/b/c"])
 def test_names_are_plain_words(name):
     with pytest.raises(ValueError):
         data.sql(name)
