@@ -181,8 +181,13 @@ def test_a_refused_school_corrects_its_file_and_the_reminders_stop(walk_data, se
     assert page.locator('[data-testid="stAlertContentError"]').filter(has_text="被退回").count() == 0
     owed = page.locator('[data-testid="stDataFrame"]').first  # 本校应报, the first table of the page
     owed.wait_for(timeout=PAGE_LIMIT_MS)
-    rows = owed.evaluate("""e => Array.from(e.querySelectorAll('tbody tr')).map(
-        r => Array.from(r.querySelectorAll('td')).map(c => c.innerText))""")
+    rows = []
+    for _ in range(PAGE_LIMIT_MS // 250):  # the grid draws its rows after the frame is there
+        rows = owed.evaluate("""e => Array.from(e.querySelectorAll('tbody tr')).map(
+            r => Array.from(r.querySelectorAll('td')).map(c => c.innerText))""")
+        if rows:
+            break
+        page.wait_for_timeout(250)
     annual_2025 = [r for r in rows if "R5 学校科技教育年报" in r and "2025年" in r]
     assert annual_2025 and "已接收" in annual_2025[0], rows
     full_page_screenshot(page, "senders_school_accepted")

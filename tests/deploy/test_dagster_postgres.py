@@ -248,8 +248,8 @@ def check_schedules_in_tianjin_time(site: Deployment) -> None:
         return {s["name"]: s for s in found["results"]} if found["__typename"] == "Schedules" else None
 
     by_name = site.wait("the webserver to list the schedules", schedules)
-    assert set(by_name) == {"daily_refresh", "monthly_briefing_schedule"}
-    for name, hour in (("daily_refresh", 6), ("monthly_briefing_schedule", 8)):
+    assert set(by_name) == {"daily_refresh", "monthly_briefing_schedule", "reminder_schedule"}
+    for name, hour in (("daily_refresh", 6), ("monthly_briefing_schedule", 8), ("reminder_schedule", 9)):
         schedule = by_name[name]
         assert schedule["executionTimezone"] == "Asia/Shanghai"
         assert schedule["scheduleState"]["status"] == "RUNNING", schedule
