@@ -50,8 +50,10 @@ class Mart:
 # in dependency order
 MARTS: tuple[Mart, ...] = (
     Mart("dim_school", "学校维度 Schools of the registry in force (R0): district, type, category from the code, "
-         "validity, whether an annual report is owed, predecessor by name, and how many versions were received.",
-         ("school_registry",)),
+         "validity, whether an annual report is owed, predecessor by name, and how many versions were received "
+         "(nothing that depends on the as-of date).", ("school_registry",)),
+    Mart("dim_school_active", "学校在办状态 Whether each school of the registry in force is open on the as-of date "
+         "(the only school table that a new day rebuilds).", ("marts/dim_school",)),
     Mart("dim_school_history", "学校名录历史 Every accepted version of every registry entry, in arrival order, with "
          "when it was superseded and what changed.", ("school_registry",)),
     Mart("fct_shs_stage_events", "科学高中阶段事件 The stage history in force of every science-high-school candidate "

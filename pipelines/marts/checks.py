@@ -8,6 +8,7 @@ from pipelines.metadata import markdown_table
 
 UNIQUE_KEYS = {
     "dim_school": ("school_code",),
+    "dim_school_active": ("school_code",),
     "fct_shs_school_year": ("school_code", "period"),
     "fct_base_year": ("base_code", "period"),
     "fct_school_annual_report": ("school_code", "report_year"),

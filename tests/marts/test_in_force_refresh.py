@@ -66,11 +66,16 @@ def test_marts_are_rebuilt_when_what_they_follow_from_changed(con):
     assert refresh_mart(con, dim, later)[1] is False  # dim_school sees the as-of's date only
     assert refresh_mart(con, annual, later)[1] is True
     assert con.sql(f"select students_in_st_activities from {annual.table}").fetchall() == [(600,)]
-    # the next day dim_school's is_active may differ: rebuilt
+    # the next day only whether a school is open may differ: dim_school_active is rebuilt, dim_school
+    # and what reads it are not (issue 15 #3: a new day no longer cascades)
     w.submit("R5", "年报_再更正.xlsx", "2025-11-21T09:00:00", [report("3412000001", 2025, 650)])
     refresh_in_force(con, R5)
     next_day = con.sql("select max(arrived_at) from raw.submissions").fetchall()[0][0]
-    assert refresh_mart(con, dim, next_day)[1] is True
+    assert refresh_mart(con, dim, next_day)[1] is False
+    assert refresh_mart(con, MARTS_BY_NAME["dim_school_active"], next_day)[1] is True
+    assert refresh_mart(con, annual, next_day)[1] is True  # its own rows changed
+    assert refresh_mart(con, MARTS_BY_NAME["fct_annual_report_obligation"], next_day)[1] is True  # reads annual
+    assert refresh_mart(con, MARTS_BY_NAME["fct_shs_stage_events"], next_day)[1] is False
 
     # what a refresh keeps is what a full rebuild gives
     build_marts(con)
