@@ -170,6 +170,50 @@ class RunProgress:
                            highlight=False, markup=False)
 
 
+class Working:
+    """For a command that may take more than a few seconds: on a terminal, once it has run
+    `after_s` seconds, a spinner (rich status, gone when done) saying what is being done, as the
+    command tells it through `say`; elsewhere nothing (a log keeps only the command's own lines)."""
+
+    def __init__(self, what: str, after_s: float = 2.0, interactive: bool | None = None, console=None) -> None:
+        import threading
+
+        from rich.console import Console
+
+        self.console = console or Console(stderr=True)
+        self.interactive = (sys.stdout.isatty() and self.console.is_terminal) if interactive is None else interactive
+        self.message, self.after_s = what, after_s
+        self._lock = threading.Lock()
+        self._status = None
+        self._timer = threading.Timer(after_s, self._start)
+        self._timer.daemon = True
+        self._done = False
+
+    def _start(self) -> None:
+        with self._lock:
+            if not self._done:
+                self._status = self.console.status(self.message, spinner="dots")
+                self._status.start()
+
+    def say(self, message: str) -> None:
+        with self._lock:
+            self.message = message
+            if self._status is not None:
+                self._status.update(message)
+
+    def __enter__(self) -> Self:
+        if self.interactive:
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._done = True
+            if self._status is not None:
+                self._status.stop()
+
+
 # the job `dagster.materialize` runs, under the same name (how the Dagster UI shows a CLI run)
 RUN_JOB = "__ephemeral_asset_job__"
 
@@ -289,7 +333,9 @@ def briefing(out: Annotated[Path, typer.Option("--out", help="输出 PDF 文件 
     """生成《天津市科技教育2030目标进展简报》PDF / Produce the monthly briefing as a PDF."""
     from pipelines.operations.briefing.command import briefing_command
 
-    raise typer.Exit(briefing_command(out, as_of, snapshot, typer.echo))
+    with Working("生成简报 making the briefing") as working:
+        code = briefing_command(out, as_of, snapshot, typer.echo, working.say)
+    raise typer.Exit(code)
 
 
 SnapshotOpt = Annotated[Path | None, typer.Option(
@@ -319,7 +365,9 @@ def export(out: Annotated[Path, typer.Option("--out", help="输出目录 / outpu
     """导出指标 CSV、Excel、Parquet（读取发布快照）/ Export the indicators from the published snapshot."""
     from pipelines.exports.indicators_export import export_command
 
-    raise typer.Exit(export_command(_settings(warehouse).published_dir, out, as_of, snapshot, typer.echo))
+    with Working("导出 exporting") as working:
+        code = export_command(_settings(warehouse).published_dir, out, as_of, snapshot, typer.echo, working.say)
+    raise typer.Exit(code)
 
 
 @app.command()

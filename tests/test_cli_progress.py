@@ -178,3 +178,44 @@ def test_the_run_log_gets_a_line_every_few_seconds_per_stage():
         report(READ, done, 10)
     report(JUDGE, 0, 10)
     assert lines == [(READ, 0, 10), (READ, 5, 10), (READ, 10, 10), (JUDGE, 0, 10)]
+
+
+# ------------------------------------------------------- export and briefing: a spinner saying what is done
+
+def test_a_spinner_says_what_is_being_done_once_the_work_takes_a_while():
+    import io
+
+    from pipelines.cli import Working
+
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=160)
+    with Working("导出 exporting", after_s=0, interactive=True, console=console) as working:
+        time.sleep(0.3)
+        working.say("写 writing indicators.xlsx")
+        time.sleep(0.3)
+    assert "导出 exporting" in screen.getvalue() and "写 writing indicators.xlsx" in screen.getvalue()
+
+    for quick in (Working("导出 exporting", after_s=60, interactive=True, console=console),  # done before it shows
+                  Working("导出 exporting", after_s=0, interactive=False, console=console)):  # not a terminal
+        screen.seek(0)
+        screen.truncate()
+        with quick as working:
+            time.sleep(0.2)
+            working.say("写 writing indicators.csv")
+        assert screen.getvalue() == ""
+
+
+def test_briefing_on_a_terminal_shows_what_it_is_doing(tmp_path):
+    import pytest
+
+    from pipelines.operations.briefing import find_chromium
+    from tests.operations.snapshot import make_snapshot
+
+    if find_chromium() is None:
+        pytest.skip("needs Debian's chromium (apt-get install chromium)")
+    snapshot = make_snapshot(tmp_path / "published" / "current.duckdb")
+    out = tmp_path / "简报.pdf"
+    raw = _run_in_a_terminal(["briefing", "--as-of", "2026-12-01", "--out", str(out), "--snapshot", str(snapshot)])
+    text = ANSI.sub("", raw)
+    assert "生成 2026-12 简报 making the briefing" in text, text[-2000:]  # it takes ~10 s: the spinner shows
+    assert "简报 Briefing:" in text and out.read_bytes()[:5] == b"%PDF-"
