@@ -14,6 +14,7 @@ UNIQUE_KEYS = {
     "fct_school_annual_report": ("school_code", "report_year"),
     "fct_annual_report_obligation": ("school_code", "report_year"),
     "fct_alliance_membership": ("member_code",),
+    "fct_alliance_member_current": ("member_code",),
 }
 # what the youth programme mart may hold: keyed hashes and codes; never these
 FORBIDDEN_YIP_COLUMNS = ("name", "student_id", "university_mentor", "school_mentor", "university_mentor_key",
