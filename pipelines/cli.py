@@ -46,6 +46,7 @@ STEP_LABELS = {
     "indicators__shs_forecast": "科学高中预测 science high school forecast",
     "obligations": "应报清单 obligations",
     "overdue_reports": "逾期未报 overdue reports",
+    "overdue_reports_no_overdue_reports": "检查：有无逾期未报 check: no overdue reports",
     "error_workbooks": "错误清单 error lists",
     "published_snapshot": "发布快照 published snapshot",
 }
