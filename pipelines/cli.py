@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Self
 
 import typer
 
@@ -35,22 +35,217 @@ def _instance():
     return DagsterInstance.ephemeral()
 
 
+# what each step of the graph does, for a person watching a run (an unknown step shows its key)
+STEP_LABELS = {
+    "reference_data": "参考数据 reference data",
+    "submissions": "收件 intake: 读取、检查、入库 read, judge, store",
+    "staging_in_force": "现行数据 rows in force",
+    "marts": "数据集市 marts",
+    "indicators__indicator_values": "指标 indicators",
+    "indicators__district_progress": "各区进展 district progress",
+    "indicators__shs_forecast": "科学高中预测 science high school forecast",
+    "obligations": "应报清单 obligations",
+    "overdue_reports": "逾期未报 overdue reports",
+    "overdue_reports_no_overdue_reports": "检查：有无逾期未报 check: no overdue reports",
+    "error_workbooks": "错误清单 error lists",
+    "published_snapshot": "发布快照 published snapshot",
+}
+INTAKE_STAGES = {"read": "已读取 files read", "judge": "已判定 files judged"}
+
+
+class RunProgress:
+    """What a person running `kejiao materialize` sees while it runs: on a terminal, a rich display
+    of the steps (step i of n, its name; failures kept on screen) and, during intake, the files
+    read and judged out of the new ones; elsewhere (a CI log, a pipe) a plain line at most every
+    `every_s` seconds. Fed by `event` (Dagster's event log entries of the run, run_all's
+    `on_event`) and `intake` (pipelines/intake/progress.py), from any thread."""
+
+    def __init__(self, enabled: bool = True, interactive: bool | None = None, every_s: float = 5.0,
+                 console=None) -> None:
+        import threading
+
+        from rich.console import Console
+
+        self.console = console or Console(stderr=True)
+        if interactive is None:
+            interactive = sys.stdout.isatty() and self.console.is_terminal
+        self.enabled, self.interactive, self.every_s = enabled, interactive, every_s
+        self.steps: int | None = None
+        self.started: list[str] = []
+        self.finished: dict[str, str] = {}  # step key -> "done" | "failed" | "skipped"
+        self.files: dict[str, tuple[int, int]] = {}
+        self._lock = threading.Lock()
+        self._bar = None
+        self._tasks: dict[str, int] = {}
+        self._t0 = time.monotonic()
+        self._last_line = float("-inf")
+
+    def __enter__(self) -> Self:
+        if self.enabled and self.interactive:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self._bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=self.console, transient=True)
+            self._bar.start()
+            self._tasks["steps"] = self._bar.add_task("启动 starting: 载入资产图 loading the asset graph", total=None)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+        if self.enabled and self.steps:
+            failed = sum(1 for v in self.finished.values() if v == "failed")
+            self.console.print(f"步骤 steps {len(self.finished)}/{self.steps} 已完成 finished"
+                               + (f"，{failed} 失败 failed" if failed else ""), highlight=False)
+
+    @staticmethod
+    def label(step_key: str) -> str:
+        return STEP_LABELS.get(step_key, step_key)
+
+    def event(self, entry, steps: int) -> None:
+        from dagster import DagsterEventType
+
+        event = entry.dagster_event
+        if not self.enabled or event is None or event.step_key is None:
+            return
+        outcome = {DagsterEventType.STEP_SUCCESS: "done", DagsterEventType.STEP_FAILURE: "failed",
+                   DagsterEventType.STEP_SKIPPED: "skipped"}.get(event.event_type)
+        with self._lock:
+            self.steps = steps
+            if event.event_type == DagsterEventType.STEP_START and event.step_key not in self.started:
+                self.started.append(event.step_key)
+            elif outcome is not None:
+                self.finished[event.step_key] = outcome
+            else:
+                return
+            if outcome == "failed":
+                self.console.print(f"✗ 失败 failed: {self.label(event.step_key)}", highlight=False, markup=False)
+            self._show(draw=True, line=outcome == "failed")
+
+    def intake(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled or not total:
+            return
+        with self._lock:
+            self.files[stage] = (done, total)
+            self._show(draw=done in (0, total), line=False)
+
+    def _running(self) -> str | None:
+        running = [k for k in self.started if k not in self.finished]
+        return running[-1] if running else (self.started[-1] if self.started else None)
+
+    def _current(self) -> str:
+        step = self._running()
+        if step is None:
+            return "启动 starting"
+        return f"步骤 step {self.started.index(step) + 1}/{self.steps} {self.label(step)}"
+
+    def _show(self, draw: bool, line: bool) -> None:
+        """Update the display; `draw`: on a terminal, now rather than at rich's next tick (a short
+        step shows too); `line`: without one, a line now even if the last was less than `every_s` ago."""
+        if self._bar is not None:
+            self._bar.update(self._tasks["steps"], description=self._current(), total=self.steps,
+                             completed=len(self.finished))
+            for stage, (done, total) in self.files.items():
+                if stage not in self._tasks:
+                    self._tasks[stage] = self._bar.add_task(f"  {INTAKE_STAGES.get(stage, stage)}", total=total)
+                self._bar.update(self._tasks[stage], completed=done, total=total)
+            now = time.monotonic()
+            if draw or now - self._last_line >= 0.1:
+                self._last_line = now
+                self._bar.refresh()
+            return
+        now = time.monotonic()
+        if not line and now - self._last_line < self.every_s:
+            return
+        self._last_line = now
+        files = " · ".join(f"{INTAKE_STAGES.get(stage, stage)} {done}/{total}"
+                           for stage, (done, total) in self.files.items()) if self._running() == "submissions" else ""
+        self.console.print(f"[{now - self._t0:.0f} s] {self._current()}" + (f" · {files}" if files else ""),
+                           highlight=False, markup=False)
+
+
+class Working:
+    """For a command that may take more than a few seconds: on a terminal, once it has run
+    `after_s` seconds, a spinner (rich status, gone when done) saying what is being done, as the
+    command tells it through `say`; elsewhere nothing (a log keeps only the command's own lines)."""
+
+    def __init__(self, what: str, after_s: float = 2.0, interactive: bool | None = None, console=None) -> None:
+        import threading
+
+        from rich.console import Console
+
+        self.console = console or Console(stderr=True)
+        self.interactive = (sys.stdout.isatty() and self.console.is_terminal) if interactive is None else interactive
+        self.message, self.after_s = what, after_s
+        self._lock = threading.Lock()
+        self._status = None
+        self._timer = threading.Timer(after_s, self._start)
+        self._timer.daemon = True
+        self._done = False
+
+    def _start(self) -> None:
+        with self._lock:
+            if not self._done:
+                self._status = self.console.status(self.message, spinner="dots")
+                self._status.start()
+
+    def say(self, message: str) -> None:
+        with self._lock:
+            self.message = message
+            if self._status is not None:
+                self._status.update(message)
+
+    def __enter__(self) -> Self:
+        if self.interactive:
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._done = True
+            if self._status is not None:
+                self._status.stop()
+
+
+# the job `dagster.materialize` runs, under the same name (how the Dagster UI shows a CLI run)
+RUN_JOB = "__ephemeral_asset_job__"
+
+
 def run_all(settings: Settings, inbox: Path, warehouse_file: Path, instance=None, raise_on_error: bool = False,
-            log_level: str = "DEBUG"):
-    """Materialize the whole asset graph once, in process. `log_level`: what of Dagster's event
-    log reaches the console (the run's storage keeps all of it)."""
-    from dagster import materialize
+            log_level: str = "DEBUG", on_event=None):
+    """Materialize the whole asset graph once, in process (what `dagster.materialize` does, with
+    the run's id chosen first so that `on_event` can follow it). `log_level`: what of Dagster's
+    event log reaches the console (the run's storage keeps all of it). `on_event(entry, steps)`: each
+    EventLogEntry of the run as it is stored, with the number of steps of the run."""
+    import uuid
+
+    from dagster import DagsterInstance, Definitions, define_asset_job
 
     from pipelines.definitions import ALL_ASSETS, ALL_CHECKS
     from pipelines.resources import default_resources
 
-    return materialize(
-        [*ALL_ASSETS, *ALL_CHECKS],
-        resources=default_resources(settings.data_dir, inbox, warehouse_file),
+    defs = Definitions(jobs=[define_asset_job(RUN_JOB)], assets=[*ALL_ASSETS, *ALL_CHECKS],
+                       resources=default_resources(settings.data_dir, inbox, warehouse_file))
+    job = defs.resolve_job_def(RUN_JOB)
+    instance = instance or DagsterInstance.ephemeral()
+    run_id = str(uuid.uuid4())
+    if on_event is not None:
+        steps = len(job.graph.nodes)  # one step per node: no dynamic outputs in this graph
+        instance.add_event_listener(run_id, lambda entry: on_event(entry, steps))
+    return job.execute_in_process(
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         instance=instance,
         raise_on_error=raise_on_error,
         tags={"kejiao/trigger": "cli"},
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        run_id=run_id,
     )
 
 
@@ -70,13 +265,13 @@ def materialize(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
             typer.echo(f"收件箱为空，已放入演示报表 {n} 个 / Inbox was empty: staged {n} demo reports into {inbox}")
     started = time.perf_counter()
     # Dagster's event log (~150 DEBUG lines over the demo) only with --verbose; warnings and errors
-    # always. Without it a spinner says that the run is going on.
-    from rich.console import Console
+    # always. Without it: the steps and intake's file counts, drawn on a terminal, a few plain lines
+    # otherwise (RunProgress).
+    from pipelines.intake.progress import listening
 
-    with Console(stderr=True).status("运行中 running: 收件箱 → 仓库 → 指标 → 快照 / inbox → warehouse → "
-                                     "indicators → snapshot …", spinner="dots"):
+    with RunProgress(enabled=not verbose) as shown, listening(shown.intake):
         result = run_all(settings, inbox.resolve(), warehouse_file, instance=_instance(),
-                         log_level="DEBUG" if verbose else "WARNING")
+                         log_level="DEBUG" if verbose else "WARNING", on_event=shown.event)
     elapsed = time.perf_counter() - started
     if not result.success:
         for event in result.all_events:
@@ -139,7 +334,9 @@ def briefing(out: Annotated[Path, typer.Option("--out", help="输出 PDF 文件 
     """生成《天津市科技教育2030目标进展简报》PDF / Produce the monthly briefing as a PDF."""
     from pipelines.operations.briefing.command import briefing_command
 
-    raise typer.Exit(briefing_command(out, as_of, snapshot, typer.echo))
+    with Working("生成简报 making the briefing") as working:
+        code = briefing_command(out, as_of, snapshot, typer.echo, working.say)
+    raise typer.Exit(code)
 
 
 SnapshotOpt = Annotated[Path | None, typer.Option(
@@ -169,7 +366,9 @@ def export(out: Annotated[Path, typer.Option("--out", help="输出目录 / outpu
     """导出指标 CSV、Excel、Parquet（读取发布快照）/ Export the indicators from the published snapshot."""
     from pipelines.exports.indicators_export import export_command
 
-    raise typer.Exit(export_command(_settings(warehouse).published_dir, out, as_of, snapshot, typer.echo))
+    with Working("导出 exporting") as working:
+        code = export_command(_settings(warehouse).published_dir, out, as_of, snapshot, typer.echo, working.say)
+    raise typer.Exit(code)
 
 
 @app.command()

@@ -278,21 +278,29 @@ def write_xlsx(data: ExportData, path: Path) -> Path:
     return path
 
 
-def export_indicators(snapshot: Path, out_dir: Path, lang: str | None = None) -> dict[str, Path]:
+def _quiet(_: str) -> None:
+    """What is being done, told to nobody."""
+
+
+def export_indicators(snapshot: Path, out_dir: Path, lang: str | None = None,
+                      status: Callable[[str], None] = _quiet) -> dict[str, Path]:
     """Write indicators.csv, indicators.xlsx and indicators.parquet from a snapshot into out_dir
-    (the CSV's headers: stable English names, or Chinese with lang="zh")."""
+    (the CSV's headers: stable English names, or Chinese with lang="zh"). `status` hears what is
+    being done (the command line shows it on a terminal)."""
+    status(f"读取快照 reading the snapshot: {snapshot.name}")
     data = load_export(snapshot)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    return {
-        "csv": write_csv(data, out_dir / "indicators.csv", lang),
-        "xlsx": write_xlsx(data, out_dir / "indicators.xlsx"),
-        "parquet": write_parquet(data, out_dir / "indicators.parquet"),
-    }
+    out = {}
+    for kind, write in (("csv", lambda p: write_csv(data, p, lang)), ("xlsx", lambda p: write_xlsx(data, p)),
+                        ("parquet", lambda p: write_parquet(data, p))):
+        status(f"写 writing indicators.{kind}")
+        out[kind] = write(out_dir / f"indicators.{kind}")
+    return out
 
 
 def export_command(published_dir: Path, out_dir: Path, as_of: str | None, snapshot: Path | None,
-                   echo: Callable[..., None]) -> int:
+                   echo: Callable[..., None], status: Callable[[str], None] = _quiet) -> int:
     """`kejiao export`: pick the snapshot (given, current, or as of a date) and write the three files."""
     from pipelines.publish.snapshot import snapshot_for
 
@@ -306,7 +314,7 @@ def export_command(published_dir: Path, out_dir: Path, as_of: str | None, snapsh
     except FileNotFoundError as exc:
         echo(f"未找到发布快照 / {exc}", err=True)
         return 1
-    files = export_indicators(source, out_dir)
+    files = export_indicators(source, out_dir, status=status)
     echo(f"快照 snapshot: {source}")
     for kind, path in files.items():
         echo(f"  {kind:<8} {path}")

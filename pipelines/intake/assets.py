@@ -9,6 +9,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from pipelines.intake.ingest import ingest
 from pipelines.intake.keys import pin_key
 from pipelines.intake.messages import redacted
+from pipelines.intake.progress import JUDGE, fan_out, throttled, to_listeners
 from pipelines.intake.retention import private_report_codes, purge_expired
 from pipelines.intake.upload import inbox_senders
 from pipelines.metadata import code_version, markdown_table, table_metadata
@@ -29,7 +30,7 @@ def submissions(context: AssetExecutionContext, paths: ProjectPaths, warehouse: 
         pin_key(con, key)  # another key than the warehouse's stops here, before anything is read or written
         # files sent on the dashboard's upload page carry their sender in a sidecar (pipelines/intake/upload.py)
         summary = ingest(con, inbox, settings.archive_dir, key, today=date.today(),
-                         senders=inbox_senders(inbox))
+                         senders=inbox_senders(inbox), progress=fan_out(_to_log(context), to_listeners))
         # originals of rosters (minors' names and IDs) leave the archive when their retention ends
         purged = purge_expired(con, settings.archive_dir, roster_retention_days())
         totals = con.sql(
@@ -55,6 +56,14 @@ def submissions(context: AssetExecutionContext, paths: ProjectPaths, warehouse: 
         "rejected and set-aside files": MetadataValue.md(markdown_table(rejected)),
         "newly rejected": MetadataValue.json(newly_rejected),
     })
+
+
+def _to_log(context: AssetExecutionContext):
+    """Intake's progress in the run's log (the Dagster UI), a line every few seconds per stage."""
+    def emit(stage: str, done: int, total: int) -> None:
+        what = "已判定 judged" if stage == JUDGE else "已读取 read"
+        context.log.info(f"收件 intake: {what} {done}/{total} 个新文件 new files")
+    return throttled(emit, every_s=5.0)
 
 
 def _first_errors(con, paths: list[str]) -> list[dict]:

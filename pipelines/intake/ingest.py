@@ -17,6 +17,7 @@ from pipelines.intake import channels, files
 from pipelines.intake.context import load_context
 from pipelines.intake.judge import Verdict, judge_safely
 from pipelines.intake.limits import Limits
+from pipelines.intake.progress import JUDGE, Progress, ignore
 from pipelines.intake.read import parse_all
 from pipelines.intake.scan import InboxFile, observed_files, scan_inbox
 from pipelines.intake.store import archive, submission_row, tagged, write
@@ -49,12 +50,14 @@ class IntakeSummary:
 
 def ingest(con: duckdb.DuckDBPyConnection, inbox: Path, archive_dir: Path, key: bytes,
            now: datetime | None = None, today: date | None = None,
-           senders: dict[str, str] | None = None, limits: Limits | None = None) -> IntakeSummary:
+           senders: dict[str, str] | None = None, limits: Limits | None = None,
+           progress: Progress = ignore) -> IntakeSummary:
     """Take in what is new in the inbox. All warehouse writes happen in one transaction: a run
     that dies leaves the warehouse as it was; a second run over the same inbox changes nothing.
     `senders` maps inbox paths to who sent them (the upload page). No file's content can stop
     it (issue 11): a file that cannot be read is rejected as "could not be read" with the
-    reason, and the others go on; it raises only when the pipeline itself fails."""
+    reason, and the others go on; it raises only when the pipeline itself fails. `progress` hears
+    how many of the new files are read and judged (pipelines/intake/progress.py)."""
     now = now or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     today = today or date.today()
     limits = limits or Limits.from_env()
@@ -91,19 +94,22 @@ def ingest(con: duckdb.DuckDBPyConnection, inbox: Path, archive_dir: Path, key: 
         else:
             new_files[f.sha256] = f
 
-    parsed = dict(zip(new_files, parse_all(list(new_files.values()), archive_dir, limits)))
+    parsed = dict(zip(new_files, parse_all(list(new_files.values()), archive_dir, limits, progress)))
     arrival = sorted(new_files, key=lambda h: (min(new_files[h].modified_at, now), new_files[h].relative))
     # the registry first: the other reports resolve their schools through it
     registry = [h for h in arrival if "R0" in parsed[h].report_types]
     others = [h for h in arrival if "R0" not in parsed[h].report_types]
     ctx = load_context(con, key, today)
+    progress(JUDGE, 0, len(arrival))
     judged_registry = judge_safely([parsed[h] for h in registry], ctx)
     # each channel's policy (pipelines/intake/channels.py), before anything is learnt from a file
     judged_registry = channels.enforce(judged_registry, [new_files[h].relative for h in registry], ctx, senders)
     verdicts = dict(zip(registry, judged_registry))
     ctx.accept_many([verdicts[h] for h in registry if verdicts[h].status == "accepted"])
+    progress(JUDGE, len(registry), len(arrival))
     judged_others = judge_safely([parsed[h] for h in others], ctx)
     judged_others = channels.enforce(judged_others, [new_files[h].relative for h in others], ctx, senders)
+    progress(JUDGE, len(arrival), len(arrival))
     verdicts.update(zip(others, judged_others))
     del parsed  # the sheets as read (the largest thing held): judged, they are not needed again
 

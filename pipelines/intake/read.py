@@ -4,10 +4,12 @@ one may not), as many as the batch and the machine's idle cores call for."""
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from pipelines.intake.limits import Limits, too_large
 from pipelines.intake.parsing import Parsed, unreadable
+from pipelines.intake.progress import READ, Progress, ignore
 from pipelines.intake.scan import InboxFile
 from pipelines.intake.store import archive_path
 from pipelines.intake.workers import parse_many
@@ -32,11 +34,12 @@ def intake_workers(n_files: int, n_bytes: int) -> int:
     return max(1, min(cores, 1 + idle, n_files))
 
 
-def parse_all(files_: list[InboxFile], archive_dir: Path | None = None, limits: Limits | None = None) -> list[Parsed]:
+def parse_all(files_: list[InboxFile], archive_dir: Path | None = None, limits: Limits | None = None,
+              progress: Progress = ignore) -> list[Parsed]:
     """Read and recognise files, in order, in worker processes (pipelines/intake/workers.py):
     no file's content can stop this process. With `archive_dir`, each file is read from its
     archive copy (the bytes hashed and kept), else from the inbox. A file over the size limit
-    is refused without being read."""
+    is refused without being read. `progress` hears ("read", files done, of all) as files come in."""
     limits = limits or Limits.from_env()
     out: list[Parsed | None] = [None] * len(files_)
     items, sizes, where = [], [], []
@@ -49,7 +52,17 @@ def parse_all(files_: list[InboxFile], archive_dir: Path | None = None, limits: 
         items.append((str(source), f.name))
         sizes.append(f.size)
         where.append(i)
+    total, lock = len(files_), threading.Lock()
+    done = total - len(items)  # the refused ones are done
+    progress(READ, done, total)
+
+    def one_more(n: int) -> None:  # called from the worker threads
+        nonlocal done
+        with lock:
+            done += n
+            progress(READ, done, total)
+
     workers = intake_workers(len(items), sum(sizes))
-    for i, parsed in zip(where, parse_many(items, sizes, workers, limits), strict=True):
+    for i, parsed in zip(where, parse_many(items, sizes, workers, limits, one_more), strict=True):
         out[i] = parsed
     return out  # type: ignore[return-value]

@@ -50,8 +50,10 @@ class Mart:
 # in dependency order
 MARTS: tuple[Mart, ...] = (
     Mart("dim_school", "学校维度 Schools of the registry in force (R0): district, type, category from the code, "
-         "validity, whether an annual report is owed, predecessor by name, and how many versions were received.",
-         ("school_registry",)),
+         "validity, whether an annual report is owed, predecessor by name, and how many versions were received "
+         "(nothing that depends on the as-of date).", ("school_registry",)),
+    Mart("dim_school_active", "学校在办状态 Whether each school of the registry in force is open on the as-of date "
+         "(the only school table that a new day rebuilds).", ("marts/dim_school",)),
     Mart("dim_school_history", "学校名录历史 Every accepted version of every registry entry, in arrival order, with "
          "when it was superseded and what changed.", ("school_registry",)),
     Mart("fct_shs_stage_events", "科学高中阶段事件 The stage history in force of every science-high-school candidate "
@@ -63,13 +65,16 @@ MARTS: tuple[Mart, ...] = (
          "with the status of its newest report for a year up to that one (carried forward).",
          ("flagship_base_reports", "marts/dim_school")),
     Mart("fct_yip_participants", "青少年科创计划学员 Rosters in force (R3) by cohort: keyed hashes only, mentors as "
-         "booleans, term end and whether the programme has ended; one counted row per student and cohort.",
+         "booleans, term end (whether it has ended by the as-of: indicators/units_yip.sql); one counted row per "
+         "student and cohort.",
          ("yip_participants", "marts/dim_school"), private_columns=("student_key",)),
     Mart("agg_yip_district_equity", "青少年科创计划区域代表性 Per cohort year, each district's and the whole city's "
          "(120000) counted participants beside the pupils of secondary schools open that year: the city's own row, "
          "for viewers who see one district.", ("marts/fct_yip_participants", "marts/dim_school")),
     Mart("fct_alliance_membership", "联盟成员 The alliance register in force (R4), one row per member.",
          ("alliance_members",)),
+    Mart("fct_alliance_member_current", "联盟现有成员 Whether each member of the register in force is a member on "
+         "the as-of date (the only alliance table that a new day rebuilds).", ("marts/fct_alliance_membership",)),
     Mart("fct_alliance_member_year", "联盟成员年度 Members at the end of each year (joined by 31 December, not left "
          "by then).", ("marts/fct_alliance_membership",)),
     Mart("fct_school_annual_report", "学校科技教育年报 Annual reports in force (R5), one per school and year, with "

@@ -8,11 +8,13 @@ from pipelines.metadata import markdown_table
 
 UNIQUE_KEYS = {
     "dim_school": ("school_code",),
+    "dim_school_active": ("school_code",),
     "fct_shs_school_year": ("school_code", "period"),
     "fct_base_year": ("base_code", "period"),
     "fct_school_annual_report": ("school_code", "report_year"),
     "fct_annual_report_obligation": ("school_code", "report_year"),
     "fct_alliance_membership": ("member_code",),
+    "fct_alliance_member_current": ("member_code",),
 }
 # what the youth programme mart may hold: keyed hashes and codes; never these
 FORBIDDEN_YIP_COLUMNS = ("name", "student_id", "university_mentor", "school_mentor", "university_mentor_key",

@@ -65,8 +65,10 @@ def test_every_check_of_the_graph_ran_once_in_its_assets_step(pipeline):
     from pipelines.definitions import defs
 
     declared = {(k.asset_key.to_user_string(), k.name) for k in defs.resolve_asset_graph().asset_check_keys}
-    assert len(declared) == 23 and set(pipeline["checks"]) == declared
+    assert len(declared) == 25 and set(pipeline["checks"]) == declared
     assert pipeline["checks"][("marts/fct_yip_participants", "no_personal_identifiers")] is True
+    for mart in ("dim_school_active", "fct_alliance_member_current"):  # issue 15 #3
+        assert pipeline["checks"][(f"marts/{mart}", "unique_key")] is True
     assert pipeline["checks"][("school_registry", "unique_key")] is True
 
 
@@ -203,3 +205,17 @@ def test_cli_export_explain_and_progress(pipeline, tmp_path):
     result = runner.invoke(app, ["progress", "--warehouse", wh])
     assert result.exit_code == 0
     assert "SHS_NAMED" in result.output and "limited_progress" in result.output
+
+
+def test_export_tells_what_it_is_doing(pipeline, tmp_path):
+    """What `kejiao export` shows on a terminal while it works (pipelines/cli.py Working); nothing
+    of it without one (issue 15 #4)."""
+    from pipelines.exports.indicators_export import export_command
+
+    said: list[str] = []
+    assert export_command(pipeline["data"] / "published", tmp_path / "out", None, pipeline["snapshot"],
+                          lambda *a, **k: None, said.append) == 0
+    assert said == ["读取快照 reading the snapshot: current.duckdb", "写 writing indicators.csv",
+                    "写 writing indicators.xlsx", "写 writing indicators.parquet"]
+    result = CliRunner().invoke(app, ["export", "--out", str(tmp_path / "again"), "--snapshot", str(pipeline["snapshot"])])
+    assert result.exit_code == 0 and "writing" not in result.output, result.output

@@ -66,11 +66,19 @@ def test_marts_are_rebuilt_when_what_they_follow_from_changed(con):
     assert refresh_mart(con, dim, later)[1] is False  # dim_school sees the as-of's date only
     assert refresh_mart(con, annual, later)[1] is True
     assert con.sql(f"select students_in_st_activities from {annual.table}").fetchall() == [(600,)]
-    # the next day dim_school's is_active may differ: rebuilt
+    # the next day only whether a school is open may differ: dim_school_active is rebuilt, dim_school
+    # and what reads it are not (issue 15 #3: a new day no longer cascades)
     w.submit("R5", "年报_再更正.xlsx", "2025-11-21T09:00:00", [report("3412000001", 2025, 650)])
     refresh_in_force(con, R5)
     next_day = con.sql("select max(arrived_at) from raw.submissions").fetchall()[0][0]
-    assert refresh_mart(con, dim, next_day)[1] is True
+    assert refresh_mart(con, dim, next_day)[1] is False
+    assert refresh_mart(con, MARTS_BY_NAME["dim_school_active"], next_day)[1] is True
+    assert refresh_mart(con, annual, next_day)[1] is True  # its own rows changed
+    assert refresh_mart(con, MARTS_BY_NAME["fct_annual_report_obligation"], next_day)[1] is True  # reads annual
+    assert refresh_mart(con, MARTS_BY_NAME["fct_shs_stage_events"], next_day)[1] is False
+    for name in ("fct_yip_participants", "fct_alliance_membership", "fct_alliance_member_year"):
+        assert refresh_mart(con, MARTS_BY_NAME[name], next_day)[1] is False, name
+    assert refresh_mart(con, MARTS_BY_NAME["fct_alliance_member_current"], next_day)[1] is True
 
     # what a refresh keeps is what a full rebuild gives
     build_marts(con)
@@ -78,3 +86,17 @@ def test_marts_are_rebuilt_when_what_they_follow_from_changed(con):
     con.execute("delete from meta.table_builds")
     build_marts(con)
     assert kept == {m.name: con.sql(f"select * from {m.table} order by all").fetchall() for m in MARTS_BY_NAME.values()}
+
+
+def test_only_two_small_marts_read_the_day_and_nothing_reads_them():
+    """A new day (a new as-of date) rebuilds dim_school_active and fct_alliance_member_current,
+    one row per school or member, and nothing downstream (issue 15 #3)."""
+    from datetime import datetime
+
+    from pipelines.marts.build import MARTS, as_of_params
+    from warehouse import bound, sql
+
+    day = as_of_params(datetime(2026, 11, 30, 8, 0))
+    reads_the_day = {m.name for m in MARTS if {"as_of", "as_of_date"} & bound(sql(m.sql_name), day).keys()}
+    assert reads_the_day == {"dim_school_active", "fct_alliance_member_current"}
+    assert not [m.name for m in MARTS if {f"marts/{n}" for n in reads_the_day} & set(m.upstream)]

@@ -29,9 +29,13 @@ def test_dim_school_and_its_history(w):
     assert dim["3412000001"]["category"] == "senior_secondary" and dim["3412000001"]["school_type_zh"] == "高级中学"
     assert dim["4112000006"]["is_annual_report_required"] is False
     assert dim["5112000007"]["category"] == "special_education" and dim["5112000007"]["is_annual_report_required"]
-    # judged on the as-of (2025-09-01), not on the clock
-    assert dim["3112000004"]["is_active"] is False and dim["2112000005"]["is_active"] is False
-    assert dim["5112000007"]["is_active"] is True
+    # judged on the as-of (2025-09-01), not on the clock, apart from dim_school (issue 15 #3)
+    assert "is_active" not in dim["3112000004"]
+    active = dict(w.con.sql("select school_code, is_active from marts.dim_school_active").fetchall())
+    assert active.keys() == dim.keys()
+    assert active["3112000004"] is False and active["2112000005"] is False
+    assert active["5112000007"] is True
+    assert w.con.sql("select distinct as_of_date::varchar from marts.dim_school_active").fetchall() == [("2025-09-01",)]
     # the category change: same name, new code, opened the day after the old one closed
     assert dim["3412000009"]["predecessor_school_code"] == "3112000004"
     history = w.con.sql(

@@ -4,6 +4,7 @@
 -- YIP_DUAL_MENTOR: share of the cohort with both a university and a school mentor.
 -- YIP_COMPLETION: completed / (completed + withdrawn) among participants whose one-year term has
 --   ended by the as-of date; a participant still marked 在读 after the term is left out.
+-- $as_of: the newest arrival of accepted data (the term's end is judged on its date, not today).
 -- Breakdowns: host university, gender ('unknown' when not given).
 with participants as (
     select * from marts.fct_yip_participants where is_counted
@@ -16,7 +17,7 @@ shaped as (
         row_number() over (order by cohort_year, host_university_code, submission_id, sheet_name, row_number)::varchar
             as unit_key,
         has_both_mentors,
-        has_programme_ended,
+        term_end_date <= $as_of::date as has_programme_ended,
         participant_status,
         [
             {'dimension': 'host_university', 'value': host_university_code},

@@ -1,6 +1,7 @@
 -- marts.dim_school: every school and organisation of the registry in force (R0), one row each,
 -- with its district, type, category (from the code), validity, and the history of its versions.
--- $as_of_date: the date of the newest arrival of accepted data (is_active is judged on that date, not today).
+-- Nothing here depends on the as-of date (whether a school is open on that date is
+-- marts.dim_school_active), so a new day does not rebuild it nor anything downstream of it.
 with source as (
     select * from staging.r0_schools_in_force
 ),
@@ -78,8 +79,6 @@ final as (
         renamed.valid_from_date,
         renamed.valid_to_date,
         renamed.school_type not in ('higher_education', 'other') as is_annual_report_required,
-        coalesce(renamed.valid_from_date <= $as_of_date::date, true)
-            and coalesce(renamed.valid_to_date > $as_of_date::date, true) as is_active,
         predecessors.predecessor_school_code,
         versions.version_count,
         versions.first_reported_at,

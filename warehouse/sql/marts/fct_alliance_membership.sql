@@ -1,5 +1,6 @@
 -- marts.fct_alliance_membership: the alliance register in force (R4), one row per member.
--- $as_of_date: the date of the newest arrival of accepted data (is_current is judged on that date).
+-- Nothing here depends on the as-of date (whether a member is current on that date is
+-- marts.fct_alliance_member_current), so a new day does not rebuild it nor what reads it.
 with source as (
     select * from staging.r4_alliance_members_in_force
 ),
@@ -30,8 +31,6 @@ final as (
         renamed.joined_date,
         renamed.left_date,
         renamed.is_lead,
-        renamed.joined_date <= $as_of_date::date
-            and (renamed.left_date is null or renamed.left_date > $as_of_date::date) as is_current,
         renamed.submission_id,
         renamed.sheet_name,
         renamed.row_number

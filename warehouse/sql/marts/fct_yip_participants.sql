@@ -2,10 +2,10 @@
 -- per cohort and roster. Keyed hashes only: no name, no raw student or mentor identifier, and
 -- mentors reduced to whether they are assigned; free-text outputs reduced to whether there are any.
 -- A participant's one-year term ends at start_date + 1 year, or at end_date if that is later (an
--- early leaver's term still ends with the year it belonged to); has_programme_ended is judged
--- on the as-of date. A student listed by two rosters of one cohort is counted once (is_counted:
--- the newest roster).
--- $as_of_date: the date of the newest arrival of accepted data.
+-- early leaver's term still ends with the year it belonged to); whether it has ended by the as-of
+-- date is judged where it is needed (indicators/units_yip.sql), so that a new day does not rebuild
+-- this mart. A student listed by two rosters of one cohort is counted once (is_counted: the
+-- newest roster).
 with source as (
     select
         r3.*,
@@ -64,7 +64,6 @@ final as (
         renamed.start_date,
         renamed.end_date,
         renamed.term_end_date,
-        renamed.term_end_date <= $as_of_date::date as has_programme_ended,
         renamed.participant_status,
         renamed.has_outputs,
         row_number() over (
