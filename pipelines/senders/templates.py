@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -573,16 +574,33 @@ def _notes(ws, f: _Formats, sheet: Sheet) -> None:
     top = len(lines) + 2
     for c, text in enumerate(["序号", "列名（表头）", "英文列名", "单位", "必填", "填写要求", "不符合时的提示"]):
         ws.write_string(top, c, text, f.notes_header)
+    widths = [6, 20, 26, 6, 6, 48, 64]
     for i, col in enumerate(template_columns(rt), start=1):
         r = top + i
         values = [str(i), col.zh, col.name, col.unit or "—", "是" if col.required else "否",
                   requirement(rt, col), messages_for(rt, col)]
         for c, text in enumerate(values):
             ws.write_string(r, c, text, f.notes)
-    for c, w in enumerate([6, 20, 26, 6, 6, 48, 64]):
+        # neither Excel, WPS nor LibreOffice grows a row to its wrapped text when the file opens:
+        # without a height the lines of a long rule print over each other
+        ws.set_row(r, LINE_POINTS * max(wrapped_lines(text, w) for text, w in zip(values, widths)))
+    for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     _print_setup(ws, 7)
     ws.repeat_rows(top)
+
+
+LINE_POINTS = 16  # the height of one line of 11-point CJK text, in points
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines `text` takes in a wrapped cell `width` characters wide (a Chinese
+    character is two of them, as a spreadsheet's column width counts)."""
+    lines = 0
+    for part in text.split("\n"):
+        units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in part)
+        lines += max(1, -(-units // max(int(width) - 1, 1)))
+    return lines
 
 
 def _print_setup(ws, width: int, wide: int = 1) -> None:

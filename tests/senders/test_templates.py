@@ -250,3 +250,22 @@ def test_red_cells_and_intake_agree_on_parts_and_wholes(installed, tmp_path):
         assert (verdict.status == "rejected") == bool(red), (name, red, errors.to_dicts())
         assert set(errors["column_name"].to_list()) == red and set(errors["rule_code"].to_list()) <= {
             "part_exceeds_whole"}
+
+
+def test_the_notes_rows_are_tall_enough_for_their_wrapped_text(installed, tmp_path):
+    """填报说明 printed: a row holding a long rule is as tall as its wrapped lines (no office suite
+    grows a row to its text when a file opens; the rules printed over each other before)."""
+    [template, *_] = write(installed, tmp_path / "out", "R5")
+    notes = openpyxl.load_workbook(template)[T.NOTES_SHEET]
+    widths = {c: notes.column_dimensions[c].width for c in "ABCDEFG"}
+    checked = 0
+    for row in notes.iter_rows(min_row=10):  # below the header row of the table
+        texts = [(str(cell.value), widths[cell.column_letter]) for cell in row if cell.value]
+        if len(texts) < 7:
+            continue
+        needed = max(T.wrapped_lines(text, width) for text, width in texts)
+        assert (notes.row_dimensions[row[0].row].height or 15) >= T.LINE_POINTS * needed - 1, row[0].row  # whole pixels
+        checked += needed > 1
+    assert checked >= 5  # rows of several lines were there to check
+    assert T.wrapped_lines("一二三四五", 11) == 1 and T.wrapped_lines("一二三四五六", 11) == 2
+    assert T.wrapped_lines("ab\ncd", 10) == 2
