@@ -29,7 +29,8 @@ test: install system-deps
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 ## The fast tier, on every change: lint (ruff + the layers contracts) and the tests that need no
-## browser and no full demo run or Dagster daemon (pytest markers `browser`, `slow`; CI runs `make test`).
+## browser (Chromium) and no full demo run, Dagster daemon or PostgreSQL (pytest markers `browser`,
+## `slow`; CI runs `make test`).
 check: lint
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not browser and not slow"
 

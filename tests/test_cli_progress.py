@@ -15,6 +15,7 @@ import termios
 import time
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -205,6 +206,7 @@ def test_a_spinner_says_what_is_being_done_once_the_work_takes_a_while():
         assert screen.getvalue() == ""
 
 
+@pytest.mark.browser  # Chromium prints the PDF: make check leaves it to make test
 def test_briefing_on_a_terminal_shows_what_it_is_doing(tmp_path):
     import pytest
 

@@ -66,6 +66,7 @@ def test_briefing_without_a_snapshot_says_why(tmp_path):
     assert not (tmp_path / "b.pdf").exists()
 
 
+@pytest.mark.browser  # Chromium prints the PDF: make check leaves it to make test
 @needs_chromium
 @needs_poppler
 def test_briefing_pdf_from_a_snapshot(tmp_path):
@@ -86,6 +87,7 @@ def test_briefing_pdf_from_a_snapshot(tmp_path):
     assert all(p.stat().st_size > 5_000 for p in pages)  # each page has content drawn on it
 
 
+@pytest.mark.browser  # Chromium prints the PDF: make check leaves it to make test
 @needs_chromium
 @needs_poppler
 def test_monthly_briefing_asset_from_the_pipelines_own_snapshot(inbox, tmp_path):
