@@ -80,15 +80,16 @@ def _year(snap: data.Snapshot) -> int:
     return fmt.to_beijing(datetime.now(UTC)).year
 
 
-def page_header(ctx: Context, title_key: str, intro_key: str | None = None) -> None:
-    """Title, scope (year and place) and the data's provenance, on every page."""
+def page_header(ctx: Context, title_key: str, intro_key: str | None = None, *, of_rows: bool = False) -> None:
+    """Title, scope (year and place) and the data's provenance, on every page. `of_rows`: the page
+    shows school-level rows, so its place is what the viewer's scope holds (`rows_place`)."""
     st.title(tr(title_key))
-    st.caption(provenance(ctx))
+    st.caption(provenance(ctx, of_rows=of_rows))
     if intro_key:
         st.markdown(tr(intro_key))
 
 
-def provenance(ctx: Context) -> str:
+def provenance(ctx: Context, *, of_rows: bool = False) -> str:
     meta = data.snapshot_meta(ctx.snap)
     return tr(
         "provenance",
@@ -96,7 +97,7 @@ def provenance(ctx: Context) -> str:
         snapshot=ctx.snap.name,
         published_at=fmt.fmt_datetime(meta.get("published_at"), ctx.lang),
         year=fmt.fmt_year(ctx.year, ctx.lang),
-        place=place_name(ctx, ctx.district),
+        place=rows_place(ctx) if of_rows else place_name(ctx, ctx.district),
     )
 
 

@@ -18,7 +18,7 @@ REPORT_TYPES = ("R5", "R2", "R3", "R1", "R4", "R0")
 OBLIGATIONS = {"R5": data.r5_obligations, "R2": data.r2_obligations, "R3": data.r3_obligations}
 
 ctx = ui.context()
-ui.page_header(ctx, "reporting_title", "reporting_intro")
+ui.page_header(ctx, "reporting_title", "reporting_intro", of_rows=True)  # every figure here counts rows
 names = ui.district_names(ctx)
 
 # ---------------------------------------------------------------- all report types at a glance
@@ -53,7 +53,7 @@ if report_type in OBLIGATIONS:
         ui.no_data()
     else:
         c1, c2, c3 = st.columns(3)
-        c1.metric(tr("reporting_owed", place=ui.place_name(ctx, ctx.district)), fmt.fmt_int(sent_n + missing_n))
+        c1.metric(tr("reporting_owed", place=ui.rows_place(ctx)), fmt.fmt_int(sent_n + missing_n))
         c2.metric(tr("reporting_sent"), fmt.fmt_int(sent_n))
         c3.metric(tr("reporting_missing"), fmt.fmt_int(missing_n))
         due = data.report_deadline(report_type, ctx.year)

@@ -304,3 +304,14 @@ def test_a_school_sees_its_file_refused_through_the_shared_inbox(demo_data_dir):
                 & {name for name, _ in refused}
         finally:
             stranger.close()
+
+
+def test_a_district_reads_its_own_district_on_the_reporting_page(demo_env):
+    """The reporting page counts school-level rows, which for a district bureau are its own
+    district's: its figures must not be titled 全市 (the issue 16 #2 fault, seen again on 应报)."""
+    at = open_as(DISTRICT_BUREAU, "reporting")
+    owed = [m for m in at.metric if m.label.startswith("应报")]
+    assert owed and owed[0].label == "应报（河西区（您可见的学校））", [m.label for m in at.metric]
+    assert "全市" not in at.caption[0].value  # the page's own line: year · place · provenance
+    city = open_as("shijiaowei@demo.kejiao.invalid", "reporting")
+    assert [m.label for m in city.metric if m.label.startswith("应报（")] == ["应报（全市）"]
