@@ -261,29 +261,44 @@ def chart_with_table(fig: go.Figure, table: pl.DataFrame, key: str, *, download:
     with st.expander(tr("chart_table")):
         dataframe(table, f"table_{key}")
         frame = download if download is not None else table
-        download_button(tr("download_csv"), lambda: frame, download_name(key), key=f"download_{key}")
+        download_button(tr("download_csv"), lambda: frame, download_name(key), key=f"download_{key}", now=True)
 
 
 def download_button(label: str, frame: Callable[[], pl.DataFrame] | Callable[[], bytes], file_name: str, *,
-                    key: str, mime: str = "text/csv", what: str = "", **kwargs) -> None:
-    """Every download of the dashboard: the file is made on click and the download recorded then,
-    with no rerun ("ignore"). A rerun on click (an on_click callback) draws every deferred button
-    of the page anew under new file ids and, when it ends first, drops the id the browser asks
-    for next: the first click on another CSV of the page would then bring nothing. The made
-    file itself is kept for the viewer until the viewer's next run (`dashboards.media`).
+                    key: str, mime: str = "text/csv", what: str = "", now: bool = False, **kwargs) -> None:
+    """Every download of the dashboard, recorded in the audit log when clicked.
+
+    `now=False` (a whole listing, a workbook, a PDF: costly to make): the file is made on click,
+    with no rerun ("ignore"); a rerun on click would draw every deferred button of the page anew
+    under new file ids and drop the id the browser asks for next. The made file is kept for the
+    viewer until the viewer's next run (`dashboards.media`).
+    `now=True` (a table the page has already read): the file is made with the page and handed
+    over as it is, under an id of its content: the click fetches it at once, with no round trip
+    for the server to answer first, and the download is recorded by the click's callback.
 
     `frame` gives a frame (written as a report-ready CSV in the language and with the place names
-    of the moment the button was drawn: the click runs outside any script run) or the bytes."""
+    of the moment the button was drawn: a deferred click runs outside any script run) or the bytes."""
     viewer, words = auth.current_viewer(), _download_words()
 
-    def payload() -> bytes:
-        made = frame()
-        body = made if isinstance(made, bytes) else files.csv_bytes(report_ready(made, *words))
+    def made() -> bytes:
+        got = frame()
+        return got if isinstance(got, bytes) else files.csv_bytes(report_ready(got, *words))
+
+    def record() -> None:
         auth.record("download", viewer, subject=file_name, **({"detail": {"what": what}} if what else {}))
+
+    def payload() -> bytes:
+        body = made()
+        record()
         return body
 
-    st.download_button(label, data=payload, file_name=file_name, mime=mime, key=key,
-                       icon=kwargs.pop("icon", ":material/download:"), on_click="ignore", **kwargs)
+    icon = kwargs.pop("icon", ":material/download:")
+    if now:
+        st.download_button(label, data=made(), file_name=file_name, mime=mime, key=key, icon=icon,
+                           on_click=record, **kwargs)
+    else:
+        st.download_button(label, data=payload, file_name=file_name, mime=mime, key=key, icon=icon,
+                           on_click="ignore", **kwargs)
 
 
 DISTRICT_COLUMNS = {"district_code": "district_name", "geo_code": "geo_name"}
@@ -365,7 +380,7 @@ def table_with_download(table: pl.DataFrame, key: str, *,
     only when the button is clicked (a whole listing, when the table shows one page of it)."""
     dataframe(table, f"table_{key}", height=height)
     fetch = download if callable(download) else (lambda: download if download is not None else table)
-    download_button(tr("download_csv"), fetch, download_name(key), key=f"download_{key}")
+    download_button(tr("download_csv"), fetch, download_name(key), key=f"download_{key}", now=not callable(download))
 
 
 def paged_table(key: str, total: int, page: Callable[[int, int], pl.DataFrame],

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.dashboards.test_dashboard_browser import (  # noqa: F401  (fixtures)
     CHROMIUM,
@@ -152,15 +153,27 @@ def test_the_answers_a_staffer_carries_into_a_report(browser, dashboard_server, 
     count = page.locator('[data-testid="stDownloadButton"] button').count()
     got = []
     for i in range(count):
-        # each button is the first download of a freshly opened page: Chromium lets a page start
-        # one download after the click's user activation has lapsed (a deferred file comes after
-        # a round trip to the server) and blocks the next ones as "multiple automatic downloads"
-        # until the user allows them, which a headless browser never does
-        if i:
-            page = open_as(browser, url, "everyone", COMMISSION)
-        name, payload = download(page, shown_button(page, i))
+        # each button is clicked in a tab of its own: Chromium lets a tab start one download after
+        # the click's user activation has lapsed (a deferred file comes after a round trip to the
+        # server) and blocks the next ones as "multiple automatic downloads" until the user allows
+        # them, which a headless browser never does; a new tab starts with that allowance
+        tab = browser.new_page()
+        said = []
+        tab.on("console", lambda m, said=said: said.append(m.text[:200]))
+        tab.goto(f"{url}/everyone?demo={COMMISSION}")
+        settle(tab, charts=True)
+        button = shown_button(tab, i)
+        try:
+            name, payload = download(tab, button)
+        except PlaywrightTimeout:
+            shown = tab.locator('[data-testid="stDownloadButtonError"]').all_inner_texts()
+            raise AssertionError(f"面向人人 download {i} brought nothing on the first click; beside the button: "
+                                 f"{shown}; the browser said: {said[-10:]}") from None
         got.append(name)
         assert payload.startswith(b"\xef\xbb\xbf") and len(payload) > 10, name
+        if i < count - 1:
+            tab.close()
+    page = tab
     assert len(got) == count >= 5 and any(n.startswith("everyone_schools_") for n in got)
     shots.append(full_page_screenshot(page, "glance_everyone_downloads"))
 
