@@ -270,8 +270,8 @@ def download_button(label: str, frame: Callable[[], pl.DataFrame] | Callable[[],
 
     `now=False` (a whole listing, a workbook, a PDF: costly to make): the file is made on click,
     with no rerun ("ignore"); a rerun on click would draw every deferred button of the page anew
-    under new file ids and drop the id the browser asks for next. The made file is kept for the
-    viewer until the viewer's next run (`dashboards.media`).
+    under new file ids and drop the id the browser asks for next. The made file is held for two
+    minutes (`dashboards.media`): Streamlit's sweeps would remove it before the browser asks.
     `now=True` (a table the page has already read): the file is made with the page and handed
     over as it is, under an id of its content: the click fetches it at once, with no round trip
     for the server to answer first, and the download is recorded by the click's callback.
