@@ -32,6 +32,7 @@ from tests.access.support import (
     r5_file,
     r5_rows,
 )
+from tests.dashboards.test_dashboard_browser import download as browser_download
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [pytest.mark.browser,
@@ -181,9 +182,7 @@ def body(page) -> str:
 
 def download(page, button) -> tuple[str, bytes]:
     """Click a download button (a locator) and return the file's name and bytes."""
-    with page.expect_download(timeout=WAIT_MS) as info:
-        button.click()
-    d = info.value
+    d = browser_download(page, button, WAIT_MS)
     return d.suggested_filename, Path(d.path()).read_bytes()
 
 

@@ -135,6 +135,30 @@ def settle(page, *, charts: bool) -> None:
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=PAGE_LIMIT_MS)
 
 
+def still(locator, *, readings: int = 3, every_ms: int = 100, timeout_ms: int = 15_000):
+    """The element once it has stopped moving: its box the same over `readings` looks `every_ms`
+    apart. Playwright's own "stable" check (two animation frames) passes under load before an
+    expander's opening animation has started; the content then grows and moves a button below it
+    between the press and the release, so the release lands beside the button and the click never
+    happens (seen as a download that "brought nothing", issue 16). A person clicks what has stopped."""
+    page, seen, waited = locator.page, [], 0
+    while waited < timeout_ms:
+        seen = [*seen[-(readings - 1):], locator.bounding_box()]
+        if len(seen) == readings and seen[0] is not None and all(b == seen[0] for b in seen):
+            return locator
+        page.wait_for_timeout(every_ms)
+        waited += every_ms
+    raise AssertionError(f"{locator} still moving after {timeout_ms} ms: {seen}")
+
+
+def download(page, button, timeout: int = 90_000):
+    """Click a download button (a locator) once it has stopped moving; the browser's Download."""
+    button.scroll_into_view_if_needed(timeout=timeout)
+    with page.expect_download(timeout=timeout) as info:
+        still(button).click()
+    return info.value
+
+
 def full_page_screenshot(page, name: str) -> Path:
     """Streamlit scrolls inside its main block: grow the window to the content, then shoot."""
     height = page.evaluate(

@@ -25,6 +25,7 @@ from tests.dashboards.test_dashboard_browser import (  # noqa: F401  (fixtures)
     CHROMIUM,
     PAGE_LIMIT_MS,
     browser,
+    download,
     full_page_screenshot,
     settle,
 )
@@ -143,19 +144,16 @@ def test_a_refused_school_corrects_its_file_and_the_reminders_stop(walk_data, se
     assert refusal.bounding_box()["y"] < first_heading.bounding_box()["y"], "the refusal comes first"
     full_page_screenshot(page, "senders_school_refused")
     button = page.locator('[data-testid="stDownloadButton"] button').filter(has_text="下载错误清单").first
-    with page.expect_download(timeout=60_000) as info:
-        button.click()
-    workbook = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
+    workbook = openpyxl.load_workbook(io.BytesIO(Path(download(page, button).path()).read_bytes()))
     assert "2025年报_河西二中.xlsx" in "\n".join(str(c.value) for row in workbook["汇总"].iter_rows() for c in row)
 
     # its template of the refused year, beside: filled in as the school would
     template = page.locator('[data-testid="stDownloadButton"] button').filter(
         has_text="R5 学校科技教育年报模板（2025年度）").first
-    with page.expect_download(timeout=60_000) as info:
-        template.click()
-    assert info.value.suggested_filename.endswith(".xlsx")
-    filled = tmp_path / info.value.suggested_filename
-    filled.write_bytes(fill(Path(info.value.path()), {"3412000002": CORRECTED}))
+    got = download(page, template)
+    assert got.suggested_filename.endswith(".xlsx")
+    filled = tmp_path / got.suggested_filename
+    filled.write_bytes(fill(Path(got.path()), {"3412000002": CORRECTED}))
     book = openpyxl.load_workbook(filled)
     assert "填报说明" in book.sheetnames and book["_kejiao_template"].sheet_state == "veryHidden"
 
