@@ -7,6 +7,8 @@ Run with `streamlit run dashboards/streamlit_app.py`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from dashboards import auth, data, scope, ui
@@ -16,7 +18,10 @@ from dashboards.pages import PAGES
 from pipelines.access import deployment
 from pipelines.access.roles import Permission
 
-st.set_page_config(page_title="科教2030", page_icon=":material/school:", layout="wide")
+# The tab's icon is a file of the project: a Material name here makes every viewer's browser fetch it
+# from fonts.gstatic.com, which the commission's network does not reach (and should not be told of).
+st.set_page_config(page_title="科教2030", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"),
+                   layout="wide")
 
 
 def filter_select(name: str, label: str, options: list, format_func) -> None:

@@ -60,6 +60,9 @@ PRESS_AND_RELEASE = """for (const t of ['mousedown', 'mouseup']) document.addEve
 }, true);"""
 
 
+outside: list[str] = []  # what any tab asked of a host other than the dashboard's
+
+
 def fresh_tab(browser, url: str, i: int):  # noqa: F811
     """面向人人 in a tab of its own (Chromium allows a tab one download without a fresh user
     gesture), with what its console says."""
@@ -70,6 +73,7 @@ def fresh_tab(browser, url: str, i: int):  # noqa: F811
     tab.on("requestfailed", lambda r: said.append(f"failed {r.url}: {r.failure}"))
     tab.on("download", lambda d: said.append(f"download {d.url} {d.suggested_filename}"))
     tab.add_init_script(PRESS_AND_RELEASE)
+    tab.on("request", lambda r: None if r.url.startswith(url) or r.url.startswith("data:") else outside.append(r.url))
     tab.goto(f"{url}/everyone?demo={COMMISSION}")
     settle(tab, charts=True)
     return tab, said
@@ -194,6 +198,8 @@ def test_the_answers_a_staffer_carries_into_a_report(browser, dashboard_server, 
             tab.close()
     page = tab
     assert len(got) == count >= 5 and any(n.startswith("everyone_schools_") for n in got)
+    # nothing is fetched from outside: the commission's network reaches only the dashboard
+    assert not outside, outside
     shots.append(full_page_screenshot(page, "glance_everyone_downloads"))
 
     # ---- a district's equity chart shows its true share of the city
