@@ -1,17 +1,6 @@
 -- The blocking errors of rejected files of a report type and year of arrival (reads `problems`:
 -- file_problems.sql).
-select
-    submission_id,
-    original_name,
-    severity,
-    rule_code,
-    sheet_name,
-    row_number,
-    column_letter,
-    column_header,
-    value_seen,
-    message_zh,
-    message_en
+select * exclude (report_type, status, arrived_at)
 from problems
 where status = 'rejected'
     and severity = 'error'

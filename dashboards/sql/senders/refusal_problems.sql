@@ -1,15 +1,6 @@
 -- Every problem of the given refused files (errors first), each with its sheet, row and column
 -- (reads `problems`: file_problems.sql).
-select
-    submission_id,
-    severity,
-    sheet_name,
-    row_number,
-    column_letter,
-    column_header,
-    value_seen,
-    message_zh,
-    message_en
+select * exclude (original_name, rule_code, report_type, status, arrived_at)
 from problems
 where list_contains($submission_ids::varchar[], submission_id)
     and severity in ('error', 'warning')
