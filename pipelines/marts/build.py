@@ -3,8 +3,7 @@
 Each mart is `warehouse/sql/marts/<name>.sql`, a SELECT rebuilt into `marts.<name>`. Values the SQL
 needs are bound parameters (`mart_params`): the city's geo code `$city`, and parts of the as-of, the
 newest arrival of accepted data (never the wall clock), so that a second run over the same inbox
-changes nothing: `$as_of_date` or `$as_of_year` (`as_of_params`); a mart is rebuilt when the part it
-reads changes.
+changes nothing: `$as_of_date` or `$as_of_year`; a mart is rebuilt when the part it reads changes.
 """
 
 from __future__ import annotations
@@ -87,14 +86,11 @@ MARTS: tuple[Mart, ...] = (
 MARTS_BY_NAME = {m.name: m for m in MARTS}
 
 
-def as_of_params(as_of: datetime | None) -> dict:
-    """The parts of the as-of a mart's SQL may read, as bound parameters (None: no data yet)."""
-    return {"as_of": as_of, "as_of_date": as_of.date() if as_of else None, "as_of_year": as_of.year if as_of else None}
-
-
 def mart_params(as_of: datetime | None) -> dict:
-    """Every value a mart's SQL may bind: the parts of the as-of and the city's geo code."""
-    return {**as_of_params(as_of), "city": CITY}
+    """Every value a mart's SQL may bind: the parts of the as-of (None: no data yet) and the city's
+    geo code."""
+    return {"as_of": as_of, "as_of_date": as_of.date() if as_of else None, "as_of_year": as_of.year if as_of else None,
+            "city": CITY}
 
 
 def build_mart(con: duckdb.DuckDBPyConnection, mart: Mart, as_of: datetime | None) -> int:
