@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import shutil
@@ -48,6 +47,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from benchmarks.measure import machine, tree_rss, versions
+from benchmarks.report import table, write_results
 
 ROOT = Path(__file__).resolve().parent
 PROJECT = ROOT.parent
@@ -400,16 +400,14 @@ def markdown(results: dict) -> str:
          f"{GOAL['viewers']} viewers at p95 < {GOAL['p95_s']:g} s with no error. Load average (1 min) at "
          f"start {results['load_avg_at_start'][0]}: the machine is shared, see the last column."),
         "",
-        ("| processes | viewers | pages | pages/s | p50 s | p95 s | max s | errors | server peak RSS MiB "
-         "| server CPU (share of all cores) | generator CPU s | load after |"),
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in rows:
-        lines.append(
-            f"| {r['processes']} | {r['viewers']} | {r['pages']} | {r['pages_per_s']} | {_fmt(r['p50_s'])} | "
-            f"{_fmt(r['p95_s'])} | {_fmt(r['max_s'])} | {r['errors']} | {r['server_peak_rss_mib']:.0f} | "
-            f"{r['server_cpu_s']:.0f} s ({r['server_cpu_share']:.0%}) | {r['generator_cpu_s']:.0f} | "
-            f"{r['load_avg_1m_after']} |")
+    lines += table(["processes", "viewers", "pages", "pages/s", "p50 s", "p95 s", "max s", "errors",
+                    "server peak RSS MiB", "server CPU (share of all cores)", "generator CPU s", "load after"],
+                   "r" * 12,
+                   ([r["processes"], r["viewers"], r["pages"], r["pages_per_s"], _fmt(r["p50_s"]), _fmt(r["p95_s"]),
+                     _fmt(r["max_s"]), r["errors"], f"{r['server_peak_rss_mib']:.0f}",
+                     f"{r['server_cpu_s']:.0f} s ({r['server_cpu_share']:.0%})", f"{r['generator_cpu_s']:.0f}",
+                     r["load_avg_1m_after"]] for r in rows))
     met = [r for r in rows if r["viewers"] >= GOAL["viewers"] and r["errors"] == 0
            and r["p95_s"] is not None and r["p95_s"] < GOAL["p95_s"]]
     lines += ["", "Goal met by: " + (", ".join(f"{r['processes']} process(es) at {r['viewers']} viewers"
@@ -422,13 +420,11 @@ def markdown(results: dict) -> str:
                          f"e.g. {r['error_examples'][:2]}")
     if results.get("warm_up"):
         lines += ["", ("A scope's first viewer and its second (before the load, one process, one viewer at a time: "
-                  "every page the role may open, mean / slowest page):"), "",
-                  "| processes | role | pages | first viewer | second viewer, same scope |", "|---|---|---:|---|---|"]
-        for count, warm in results["warm_up"].items():
-            for role, w in warm["per_process"][0].items():
-                lines.append(f"| {count} | {role} | {w['pages']} | {w['first_viewer_mean_s']:.2f} / "
-                             f"{w['first_viewer_max_s']:.2f} s | {w['second_viewer_mean_s']:.2f} / "
-                             f"{w['second_viewer_max_s']:.2f} s |")
+                  "every page the role may open, mean / slowest page):"), ""]
+        lines += table(["processes", "role", "pages", "first viewer", "second viewer, same scope"], "llrll",
+                       ([count, role, w["pages"], f"{w['first_viewer_mean_s']:.2f} / {w['first_viewer_max_s']:.2f} s",
+                         f"{w['second_viewer_mean_s']:.2f} / {w['second_viewer_max_s']:.2f} s"]
+                        for count, warm in results["warm_up"].items() for role, w in warm["per_process"][0].items()))
     return "\n".join(lines) + "\n"
 
 
@@ -505,15 +501,8 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 def write(results: dict, folder: Path, stamp: str) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(results, indent=1, ensure_ascii=False, default=str) + "\n"
-    for name in (f"{stamp}-load.json", "load-latest.json"):
-        tmp = folder / f"{name}.tmp"
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, folder / name)
-    tmp = folder / "load-latest.md.tmp"
-    tmp.write_text(markdown(results), encoding="utf-8")
-    os.replace(tmp, folder / "load-latest.md")
+    """<stamp>-load.json, load-latest.json and load-latest.md."""
+    write_results(results, folder, stamp, markdown, name="load")
 
 
 if __name__ == "__main__":

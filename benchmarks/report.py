@@ -1,8 +1,41 @@
-"""results/latest.md: the benchmark results as short Markdown tables, goals beside them."""
+"""results/latest.md: the benchmark results as short Markdown tables, goals beside them; and
+what every benchmark's report is made with (`table`, `write_results`: benchmarks/run.py and
+benchmarks/load.py alike)."""
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
 GIB = 1024
+
+
+def _row(cells: Sequence[object]) -> str:
+    return "|" + "|".join(f" {c} " if str(c) else " " for c in cells) + "|"
+
+
+def table(columns: Sequence[str], align: str, rows: Iterable[Sequence[object]]) -> list[str]:
+    """A Markdown table, a line a list item: the header, the alignment (`align`, a letter a column:
+    `r` right, for figures, `l` left) and a row per item of `rows` (cells printed with str)."""
+    if len(align) != len(columns) or set(align) - {"l", "r"}:
+        raise ValueError(f"align {align!r}: one of l/r for each of the {len(columns)} columns")
+    return [_row(columns), "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|",
+            *(_row(cells) for cells in rows)]
+
+
+def write_results(results: dict, folder: Path, stamp: str, markdown: Callable[[dict], str], name: str = "") -> None:
+    """`<stamp><-name>.json`, `<name->latest.json` and `<name->latest.md` in `folder`, each written
+    aside and renamed into place (a run that dies leaves the previous files whole)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(results, indent=1, ensure_ascii=False, default=str) + "\n"
+    latest = f"{name}-latest" if name else "latest"
+    for file, content in ((f"{stamp}-{name}.json" if name else f"{stamp}.json", text),
+                          (f"{latest}.json", text), (f"{latest}.md", markdown(results))):
+        tmp = folder / f"{file}.tmp"
+        tmp.write_text(content, encoding="utf-8")
+        os.replace(tmp, folder / file)
 
 
 def _s(x: float | None) -> str:
@@ -78,18 +111,19 @@ def markdown(results: dict) -> str:
         "",
         "## Intake against the limit and the naive alternative",
         "",
-        ("| schools | files | MB | data rows | read limit s | intake s | intake / limit | intake rows/s | intake files/s "
-        "| pandas+openpyxl s | naive / intake | peak MiB (intake) |"),
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for size, r in results["sizes"].items():
+
+    def intake_row(size: str, r: dict) -> list[str]:
         d, lim, ing, nai = r["dataset"], r["read_limit"], r["intake"], r["naive"]
-        lines.append(
-            f"| {_n(int(size))} | {_n(d['files'])} | {d['bytes'] / 1e6:.0f} | {_n(d['data_rows'])} "
-            f"| {_s(lim['median_s'])} (n={lim['repetitions']}) | {_s(ing['median_s'])} (n={ing['repetitions']}) "
-            f"| {ing['median_s'] / lim['median_s']:.2f}× | {_n(d['data_rows'] / ing['median_s'])} "
-            f"| {_n(d['files'] / ing['median_s'])} | {_s(nai['median_s'])} (n={nai['repetitions']}{_sampled(nai)}) "
-            f"| {nai['median_s'] / ing['median_s']:.1f}× | {ing['peak_rss_mib']:.0f} |")
+        return [_n(int(size)), _n(d["files"]), f"{d['bytes'] / 1e6:.0f}", _n(d["data_rows"]),
+                f"{_s(lim['median_s'])} (n={lim['repetitions']})", f"{_s(ing['median_s'])} (n={ing['repetitions']})",
+                f"{ing['median_s'] / lim['median_s']:.2f}×", _n(d["data_rows"] / ing["median_s"]),
+                _n(d["files"] / ing["median_s"]), f"{_s(nai['median_s'])} (n={nai['repetitions']}{_sampled(nai)})",
+                f"{nai['median_s'] / ing['median_s']:.1f}×", f"{ing['peak_rss_mib']:.0f}"]
+
+    lines += table(["schools", "files", "MB", "data rows", "read limit s", "intake s", "intake / limit",
+                    "intake rows/s", "intake files/s", "pandas+openpyxl s", "naive / intake", "peak MiB (intake)"],
+                   "r" * 12, (intake_row(size, r) for size, r in results["sizes"].items()))
     lines += ["", "Intake phases (median run): " + "; ".join(
         f"{size}: " + ", ".join(f"{k} {_s(x)} s" for k, x in _median_run(r["intake"])["phases"].items())
         for size, r in results["sizes"].items())]
@@ -97,23 +131,25 @@ def markdown(results: dict) -> str:
         "",
         "## Materialization, full and incremental",
         "",
-        ("| schools | full s | intake | staging | marts | indicators | publish | other steps | Dagster overhead "
-        "| peak MiB | +1 file s | +1 file, empty warehouse s | ratio | ingest alone s | peak MiB (+1) |"),
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for size, r in results["sizes"].items():
+
+    def materialize_row(size: str, r: dict) -> list[str]:
         full = _median_run(r["materialize"])
         g = full["by_group"]
         other = sum(x for k, x in g.items() if k not in ("intake", "staging (in force)", "marts", "indicators",
                                                           "publish (snapshot)"))
         inc, empty, ing = r["incremental"], r["incremental_empty"], r["ingest_only"]
-        lines.append(
-            f"| {_n(int(size))} | {_s(r['materialize']['median_s'])} (n={r['materialize']['repetitions']}) "
-            f"| {_s(g.get('intake'))} | {_s(g.get('staging (in force)'))} | {_s(g.get('marts'))} "
-            f"| {_s(g.get('indicators'))} | {_s(g.get('publish (snapshot)'))} | {_s(other)} "
-            f"| {_s(full['dagster_overhead_s'])} | {r['materialize']['peak_rss_mib']:.0f} "
-            f"| {_s(inc['median_s'])} (n={inc['repetitions']}) | {_s(empty['median_s'])} (n={empty['repetitions']}) "
-            f"| {inc['median_s'] / empty['median_s']:.2f}× | {_s(ing['median_s'])} | {inc['peak_rss_mib']:.0f} |")
+        return [_n(int(size)), f"{_s(r['materialize']['median_s'])} (n={r['materialize']['repetitions']})",
+                _s(g.get("intake")), _s(g.get("staging (in force)")), _s(g.get("marts")), _s(g.get("indicators")),
+                _s(g.get("publish (snapshot)")), _s(other), _s(full["dagster_overhead_s"]),
+                f"{r['materialize']['peak_rss_mib']:.0f}", f"{_s(inc['median_s'])} (n={inc['repetitions']})",
+                f"{_s(empty['median_s'])} (n={empty['repetitions']})", f"{inc['median_s'] / empty['median_s']:.2f}×",
+                _s(ing["median_s"]), f"{inc['peak_rss_mib']:.0f}"]
+
+    lines += table(["schools", "full s", "intake", "staging", "marts", "indicators", "publish", "other steps",
+                    "Dagster overhead", "peak MiB", "+1 file s", "+1 file, empty warehouse s", "ratio",
+                    "ingest alone s", "peak MiB (+1)"],
+                   "r" * 15, (materialize_row(size, r) for size, r in results["sizes"].items()))
     lines += ["", "Incremental run by step (median run): " + "; ".join(
         f"{size}: " + ", ".join(f"{k} {_s(x)} s" for k, x in _median_run(r["incremental"])["by_group"].items())
         + f", Dagster overhead {_s(_median_run(r['incremental'])['dagster_overhead_s'])} s"
@@ -133,25 +169,25 @@ def markdown(results: dict) -> str:
         "",
         "## Dashboard over the published snapshot",
         "",
-        ("| schools | snapshot MiB | queries | p95, slowest query | slowest query | page render warm, slowest "
-        "| page render cold, slowest |"),
-        "|---:|---:|---:|---:|---|---:|---:|",
     ]
-    for size, r in results["sizes"].items():
+
+    def dashboard_row(size: str, r: dict) -> list[str]:
         d = r["dashboard"]
         if d.get("error") or d.get("query_p95_max_ms") is None:
-            lines.append(f"| {_n(int(size))} | – | not measured | – | – | – | – |")
-            continue
+            return [_n(int(size)), "–", "not measured", "–", "–", "–", "–"]
         slowest = max(d["queries"].items(), key=lambda kv: kv[1]["p95_ms"]) if d["queries"] else ("–", {})
         rendered = {k: v for k, v in d["pages"].items() if v["warm_s"] is not None}
         warm = max(rendered.items(), key=lambda kv: kv[1]["warm_s"]) if rendered else ("–", {"warm_s": None})
         cold = max(rendered.items(), key=lambda kv: kv[1]["cold_s"]) if rendered else ("–", {"cold_s": None})
-        lines.append(
-            f"| {_n(int(size))} | {_s(_median_run(r['materialize']).get('snapshot_mib'))} | {len(d['queries'])} "
-            f"(×{d['repeats']}) | {d['query_p95_max_ms']:.1f} ms | `{slowest[0]}` | {_s(warm[1]['warm_s'])} s "
-            f"({warm[0]}) | {_s(cold[1]['cold_s'])} s ({cold[0]}) |")
-    lines += ["", "## Goals", "", "| goal | measured | |", "|---|---|---|"]
-    lines += [f"| {g} | {x} | {ok} |" for g, x, ok in goals(results)]
+        return [_n(int(size)), _s(_median_run(r["materialize"]).get("snapshot_mib")),
+                f"{len(d['queries'])} (×{d['repeats']})", f"{d['query_p95_max_ms']:.1f} ms", f"`{slowest[0]}`",
+                f"{_s(warm[1]['warm_s'])} s ({warm[0]})", f"{_s(cold[1]['cold_s'])} s ({cold[0]})"]
+
+    lines += table(["schools", "snapshot MiB", "queries", "p95, slowest query", "slowest query",
+                    "page render warm, slowest", "page render cold, slowest"],
+                   "rrrrlrr", (dashboard_row(size, r) for size, r in results["sizes"].items()))
+    lines += ["", "## Goals", ""]
+    lines += table(["goal", "measured", ""], "lll", goals(results))
     lines.append("")
     return "\n".join(lines)
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from benchmarks import datasets
 from benchmarks.measure import machine, run_case, versions
-from benchmarks.report import markdown
+from benchmarks.report import markdown, write_results
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_SIZES = (1500, 15000, 150000)
@@ -207,15 +207,8 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 def write(results: dict, folder: Path, stamp: str) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(results, indent=1, ensure_ascii=False, default=str) + "\n"
-    for name in (f"{stamp}.json", "latest.json"):
-        tmp = folder / f"{name}.tmp"
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, folder / name)
-    tmp = folder / "latest.md.tmp"
-    tmp.write_text(markdown(results), encoding="utf-8")
-    os.replace(tmp, folder / "latest.md")
+    """<stamp>.json, latest.json and latest.md."""
+    write_results(results, folder, stamp, markdown)
 
 
 if __name__ == "__main__":

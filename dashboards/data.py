@@ -230,8 +230,10 @@ def vice_principal_counts(snap: ScopedSnapshot, period: int, district: str | Non
 # ---------------------------------------------------------------- reporting
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def submissions(snap: ScopedSnapshot, report_type: str | None, year: int | None) -> pl.DataFrame:
-    """Files received (each distinct content once), newest first; `year` is the year of arrival."""
+def submissions(snap: ScopedSnapshot, report_type: str | None = None, year: int | None = None) -> pl.DataFrame:
+    """Files received (each distinct content once) of the viewer's scope, newest first; `year` is the
+    year of arrival (None: every report type, every year: a school's own files, for a school's scope
+    holds nothing else)."""
     return _query(snap, sql("submissions"), {"report_type": report_type, "year": year})
 
 
@@ -244,7 +246,7 @@ def untyped_submissions(snap: ScopedSnapshot, year: int | None) -> pl.DataFrame:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def rejection_errors(snap: ScopedSnapshot, report_type: str | None, year: int | None) -> pl.DataFrame:
     """The blocking errors of rejected files (no personal data)."""
-    return _query(snap, sql("rejection_errors"), {"report_type": report_type, "year": year})
+    return _query(snap, sql("rejection_errors", problems="file_problems"), {"report_type": report_type, "year": year})
 
 
 # Who owes a report of the year: one row per sender (school, base or host university) with
@@ -369,15 +371,9 @@ def my_schools(snap: ScopedSnapshot) -> pl.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def my_submissions(snap: ScopedSnapshot) -> pl.DataFrame:
-    """The files of the viewer's scope (raw.submissions holds nothing else for a school)."""
-    return _query(snap, sql("my_submissions"))
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
 def my_issues(snap: ScopedSnapshot) -> pl.DataFrame:
     """Errors and warnings of the viewer's files, each with its sheet, row and column."""
-    return _query(snap, sql("my_issues"))
+    return _query(snap, sql("my_issues", problems="file_problems"))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -6,8 +6,9 @@ as a view of the same name (`marts.dim_school`, `raw.submissions`, …) holding 
 scope may see. The queries (dashboards/sql/*.sql) are written for the whole snapshot, yet a
 district bureau's connection simply has no row of another district's schools, whatever a filter,
 a URL or a page asks for. The scope's codes sit in small tables (`access.scope_districts`,
-`access.scope_schools`, and `access.own_schools` for a school's own page) that the views read: no
-value is ever written into SQL text. Which files the scope may see (`access.visible_submissions`)
+`access.scope_schools`, and `access.own_schools` for a school's own page), as do the city's geo code
+(`access.city`) and the report types whose values nobody reads (`access.masked_report_types`), and
+the views read them: no value is ever written into SQL text. Which files the scope may see (`access.visible_submissions`)
 is worked out once, when the connection is made, not by every query of raw.submissions.
 
 What each role's views hold:
@@ -25,6 +26,11 @@ What each role's views hold:
 | senders.obligations, senders.supersessions | all | all | its district's schools | its own |
 | senders.error_lists (refused files' error lists) | all | none | of the files it sees | of its own files |
 | a table this module does not know | all | all | by `district_code` / `geo_code` / `school_code` if it has one, else none | by `school_code`, else none |
+
+Whatever the role, `raw.issues.value_seen` is null for every issue of a file that holds a roster of
+minors (report types `MINORS_ROSTERS`, R3; a file of several report types among them too): the row and
+column of a problem are shown, never what the roster's cell held. Intake keeps no such value either;
+this holds for any snapshot, older ones included, and for every query that reads raw.issues.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from typing import NamedTuple
 import duckdb
 
 from pipelines.access.roles import CITY, Permission, Role, Scope
+from pipelines.intake.batch import MINORS_ROSTERS
 
 SOURCE = "published_source"  # the attached snapshot's catalog name inside a scoped connection
 PUBLIC_SCHEMAS = ("ref", "meta")
@@ -85,6 +92,7 @@ ALL = Rule(district=None, school=None)
 CITY_ONLY = Rule(district=NONE, school=NONE)
 
 IN_DISTRICTS = "{col} in (select district_code from access.scope_districts)"
+IS_CITY = "{col} in (select geo_code from access.city)"
 IN_SCHOOLS = "{col} in (select school_code from access.scope_schools)"
 VISIBLE_SUBMISSION = "submission_id in (select submission_id from access.visible_submissions)"
 
@@ -97,14 +105,14 @@ def school_rule(school_col: str, district_col: str | None) -> Rule:
 RULES: dict[str, Rule] = {
     "indicators.indicator_definitions": ALL,
     "indicators.indicator_values": Rule(
-        district=("geo_code in (select district_code from access.scope_districts) or (geo_code = '" + CITY + "' and ("
+        district=(IN_DISTRICTS.format(col="geo_code") + " or (" + IS_CITY.format(col="geo_code") + " and ("
                   "breakdown_dimension is distinct from 'host_university' or "
                   "breakdown_value in (select school_code from access.scope_schools)))"),
         school=NONE),
     "indicators.shs_forecast": Rule(district=None, school=NONE),
     # a district bureau reads its own district's row and the city's own (never the other districts')
     "marts.agg_yip_district_equity": Rule(
-        district=IN_DISTRICTS.format(col="geo_code") + " or geo_code = '" + CITY + "'", school=NONE),
+        district=IN_DISTRICTS.format(col="geo_code") + " or " + IS_CITY.format(col="geo_code"), school=NONE),
     "indicators.value_lineage": Rule(district=IN_DISTRICTS.format(col="geo_code"), school=NONE),
     "marts.dim_school": school_rule("school_code", "district_code"),
     "marts.dim_school_history": school_rule("school_code", "district_code"),
@@ -213,6 +221,22 @@ def _links_sql(tables: set[str], named: bool = False) -> str:
             f"left join {registry} as schools using (school_code)")
 
 
+def _issues_sql(issue_columns: list[str], submission_columns: list[str]) -> str:
+    """raw.issues with `value_seen` null for the issues of a file holding a roster of minors (the
+    report types of access.masked_report_types); every value when which files those are cannot be
+    told (no raw.submissions or no report_type in the snapshot)."""
+    source = _qualified("raw.issues", SOURCE)
+    if "value_seen" not in issue_columns:
+        return f"select * from {source}"
+    if "report_type" not in submission_columns:
+        return f"select * replace (null::varchar as value_seen) from {source}"
+    rosters = (f"select submission_id from {_qualified('raw.submissions', SOURCE)} "
+               "where list_has_any(string_split(report_type, ','), "
+               "(select list(report_type) from access.masked_report_types))")
+    return (f"select * replace (case when submission_id in ({rosters}) then null else value_seen end "
+            f"as value_seen) from {source}")
+
+
 IN_SCOPE_SCHOOLS = "coalesce(school_code in (select school_code from access.scope_schools), false)"
 
 
@@ -257,6 +281,8 @@ def open_scoped(path: str | Path, scope: Scope) -> duckdb.DuckDBPyConnection:
         con.execute("create schema access")
         con.execute("create table access.scope_districts (district_code varchar primary key)")
         con.execute("create table access.scope_schools (school_code varchar primary key)")
+        con.execute("create table access.city (geo_code varchar primary key)")
+        con.execute("insert into access.city values ($city)", {"city": CITY})
         if scope.districts:
             con.executemany("insert into access.scope_districts values (?)", [[d] for d in scope.districts])
         if scope.role is Role.DISTRICT and "marts.dim_school" in columns:
@@ -269,6 +295,9 @@ def open_scoped(path: str | Path, scope: Scope) -> duckdb.DuckDBPyConnection:
         con.execute("create table access.own_schools (school_code varchar primary key)")
         if scope.may(Permission.OWN_FIGURES) and scope.schools:
             con.executemany("insert into access.own_schools values (?)", [[s] for s in scope.schools])
+        # the report types whose cell values no viewer is shown (raw.issues below)
+        con.execute("create table access.masked_report_types (report_type varchar primary key)")
+        con.executemany("insert into access.masked_report_types values (?)", [[r] for r in sorted(MINORS_ROSTERS)])
         named = "schools_named" in columns.get("raw.submissions", [])  # older snapshots lack it
         con.execute(f"create view access.submission_links as {_links_sql(set(columns), named)}")
         # a file is the scope's when every school it carries rows of (or was sent for) is the scope's
@@ -290,7 +319,9 @@ def open_scoped(path: str | Path, scope: Scope) -> duckdb.DuckDBPyConnection:
             schema = table.split(".")[0]
             con.execute(f"create schema if not exists {_quote(schema)}")
             where = predicate(rule_for(table, cols), scope)
-            body = f"select * from {_qualified(table, SOURCE)}" + (f" where {where}" if where else "")
+            select = (_issues_sql(cols, columns.get("raw.submissions", [])) if table == "raw.issues"
+                      else f"select * from {_qualified(table, SOURCE)}")
+            body = select + (f" where {where}" if where else "")
             con.execute(f"create view {_qualified(table)} as {body}")
         con.execute("use memory")
     except BaseException:

@@ -57,7 +57,8 @@ def refusal_problems(snap: ScopedSnapshot, submission_ids: tuple[str, ...]) -> p
     """Every error and warning of the given refused files (of the scope: others give nothing)."""
     if not submission_ids:
         return pl.DataFrame()
-    return _query(snap, "refusal_problems", {"submission_ids": list(submission_ids)})
+    return query(snap, sql("senders/refusal_problems", problems="file_problems"),
+                 {"submission_ids": list(submission_ids)})
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -418,7 +418,7 @@ def waiting_uploads(viewer, snap: data.Snapshot | None) -> None:
     ingested = frozenset()
     if snap is not None:
         try:
-            ingested = frozenset(data.my_submissions(snap)["inbox_path"].to_list())
+            ingested = frozenset(data.submissions(snap)["inbox_path"].to_list())
         except data.SnapshotUnavailable:
             pass
     waiting = data.waiting_uploads(viewer.identity, viewer.role.value, tuple(viewer.scope.schools),

@@ -86,7 +86,7 @@ if not senders:
 else:
     statuses = {}
     if snap is not None:
-        files = data.my_submissions(snap)
+        files = data.submissions(snap)
         statuses = dict(zip(files["inbox_path"].to_list(), files["status"].to_list()))
     rows = []
     for path, sender in sorted(senders.items(), reverse=True):

@@ -53,7 +53,7 @@ senders_ui.my_obligations(snap)
 # ---------------------------------------------------------------- files
 st.subheader(tr("my_files_title"))
 ui.waiting_uploads(viewer, snap)  # sent, not yet read by a run: shown at once
-files = data.my_submissions(snap)
+files = data.submissions(snap)
 if files.is_empty():
     st.info(tr("my_no_files"))
 else:
@@ -71,7 +71,7 @@ else:
         tr("my_col_warnings"): [fmt.fmt_int(v) for v in files["warning_count"].to_list()],
         tr("col_reason"): files["message_zh" if lang == "zh" else "message_en"].to_list(),
     })
-    ui.table_with_download(shown, "my_files", download=files.drop("submission_id", "inbox_path"))
+    ui.table_with_download(shown, "my_files", download=files.drop("submission_id", "inbox_path", "file_format"))
     issues = data.my_issues(snap)
     if not issues.is_empty():
         st.markdown("#### " + tr("my_issues_title"))

@@ -1,15 +1,5 @@
-select
-    issues.submission_id,
-    submissions.original_name,
-    issues.severity,
-    issues.sheet_name,
-    issues.row_number,
-    issues.column_letter,
-    issues.column_header,
-    case when submissions.report_type = 'R3' then null else issues.value_seen end as value_seen,
-    issues.message_zh,
-    issues.message_en
-from raw.issues as issues
-inner join raw.submissions as submissions using (submission_id)
-where issues.severity in ('error', 'warning')
-order by submissions.arrived_at desc, issues.sheet_name, issues.row_number, issues.column_letter
+-- Errors and warnings of the viewer's files (reads `problems`: file_problems.sql).
+select * exclude (rule_code, report_type, status, arrived_at)
+from problems
+where severity in ('error', 'warning')
+order by arrived_at desc, sheet_name, row_number, column_letter

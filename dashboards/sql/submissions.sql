@@ -1,6 +1,10 @@
+-- The files of the viewer's scope (each distinct content once), newest first, of a report type and
+-- a year of arrival (null: every one): the reporting page's list, a school's own files, the sidebar's
+-- "sent, not yet taken in" (by inbox_path).
 select
     submission_id,
     original_name,
+    inbox_path,
     file_format,
     report_type,
     status,

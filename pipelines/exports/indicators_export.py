@@ -74,7 +74,7 @@ class ExportData:
 def load_export(snapshot: Path) -> ExportData:
     con = duckdb.connect(str(snapshot), read_only=True)
     try:
-        values = con.sql(warehouse.sql("exports/indicator_values")).pl()
+        values = con.sql(warehouse.sql("exports/indicator_values"), params={"city": CITY}).pl()
         as_of = con.sql("select as_of from meta.snapshot").fetchall()[0][0]
         targets = con.sql("select * from ref.targets order by indicator_id").pl()
         forecast = con.sql("select * from indicators.shs_forecast order by stage_order = 0, stage_order").pl()

@@ -202,7 +202,7 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = 
     submissions touch (`plan_periods`); the result is the same as a full rebuild (tested)."""
     as_of = as_of or newest_arrival(con)
     summary = ComputeSummary(as_of=as_of)
-    params = {"as_of": as_of}
+    params = {"as_of": as_of, "city": CITY}
     with transaction(con):
         con.execute("delete from indicators.indicator_definitions")
         _insert_frame(con, "indicators.indicator_definitions", pl.DataFrame(definitions_rows()))
@@ -250,7 +250,8 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = 
                    select indicator_id, period, unit_key, unnest(source_rows, recursive := true)
                    from indicator_units""")
             _temp_table(con, "indicator_cells", "indicators/cells", params)
-            values = con.sql(warehouse.sql("indicators/rollup")).pl()
+            rollup = warehouse.sql("indicators/rollup")
+            values = con.sql(rollup, params=bound(rollup, params)).pl()
             if periods is not None:  # the values of the years kept, as they were
                 kept = con.sql(
                     f"""select {', '.join(values.columns)} from indicators.indicator_values

@@ -1,9 +1,9 @@
 """The marts: facts and dimensions over the staging rows in force, one SQL file each.
 
 Each mart is `warehouse/sql/marts/<name>.sql`, a SELECT rebuilt into `marts.<name>`. Values the SQL
-needs are bound parameters, all of them parts of the as-of, the newest arrival of accepted data
-(never the wall clock), so that a second run over the same inbox changes nothing: `$as_of_date`
-or `$as_of_year` (`as_of_params`); a mart is rebuilt when the part it reads changes.
+needs are bound parameters (`mart_params`): the city's geo code `$city`, and parts of the as-of, the
+newest arrival of accepted data (never the wall clock), so that a second run over the same inbox
+changes nothing: `$as_of_date` or `$as_of_year`; a mart is rebuilt when the part it reads changes.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import duckdb
 
 import warehouse
 from pipelines.intake.schema import REPORT_TYPES
+from pipelines.reference.codes import CITY
 from pipelines.staging.tables import ASSET_NAMES, in_force_table
 from warehouse import (
     bound,
@@ -85,19 +86,21 @@ MARTS: tuple[Mart, ...] = (
 MARTS_BY_NAME = {m.name: m for m in MARTS}
 
 
-def as_of_params(as_of: datetime | None) -> dict:
-    """The parts of the as-of a mart's SQL may read, as bound parameters (None: no data yet)."""
-    return {"as_of": as_of, "as_of_date": as_of.date() if as_of else None, "as_of_year": as_of.year if as_of else None}
+def mart_params(as_of: datetime | None) -> dict:
+    """Every value a mart's SQL may bind: the parts of the as-of (None: no data yet) and the city's
+    geo code."""
+    return {"as_of": as_of, "as_of_date": as_of.date() if as_of else None, "as_of_year": as_of.year if as_of else None,
+            "city": CITY}
 
 
 def build_mart(con: duckdb.DuckDBPyConnection, mart: Mart, as_of: datetime | None) -> int:
-    run_select_into(con, mart.table, mart.sql_name, as_of_params(as_of))
+    run_select_into(con, mart.table, mart.sql_name, mart_params(as_of))
     return scalar(con, compose("select count(*) from {table}", table=mart.table))
 
 
-def _as_of_read(sql_text: str, as_of: datetime | None) -> str:
-    """The parts of the as-of a mart's SQL reads (the parameters it binds), with their values."""
-    return repr(sorted(bound(sql_text, as_of_params(as_of)).items()))
+def _values_read(sql_text: str, as_of: datetime | None) -> str:
+    """The values a mart's SQL binds (the parts of the as-of it reads, the city), with their values."""
+    return repr(sorted(bound(sql_text, mart_params(as_of)).items()))
 
 
 def mart_fingerprint(con: duckdb.DuckDBPyConnection, mart: Mart, as_of: datetime | None) -> str | None:
@@ -105,7 +108,7 @@ def mart_fingerprint(con: duckdb.DuckDBPyConnection, mart: Mart, as_of: datetime
     the fingerprints its upstream tables were built with (None when one is unknown: rebuild)."""
     report_of_asset = {name: REPORT_TYPES[code] for code, name in ASSET_NAMES.items()}
     text = warehouse.sql(mart.sql_name)
-    parts = [text, _as_of_read(text, as_of), reference_fingerprint(con)]
+    parts = [text, _values_read(text, as_of), reference_fingerprint(con)]
     for upstream in mart.upstream:
         table = (f"marts.{upstream.removeprefix('marts/')}" if upstream.startswith("marts/")
                  else in_force_table(report_of_asset[upstream]))

@@ -29,7 +29,7 @@ from tests.dashboards.test_dashboard_browser import (  # noqa: F401  (fixtures)
     full_page_screenshot,
     settle,
 )
-from tests.operations.test_ops_outbox import small_inbox
+from tests.small_inbox import small_inbox
 
 pytestmark = [
     pytest.mark.browser,

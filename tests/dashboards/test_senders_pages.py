@@ -12,12 +12,8 @@ from streamlit.testing.v1 import AppTest
 from dashboards import auth, scope
 from dashboards.pages import PAGES as APP_PAGES
 from pipelines.access.roles import Role, Scope
-from pipelines.cli import run_all
-from pipelines.settings import Settings
-from tests.conftest import KEY, put
 from tests.dashboards.dashboard_support import APP
-from tests.intake.test_rules import R5_HEADER
-from tests.operations.test_ops_outbox import small_inbox
+from tests.small_inbox import put_heping_correction, run_small_inbox
 
 PAGES = {url: path for path, _, url, _ in APP_PAGES}
 HEXI_SCHOOL = "hexi2@demo.kejiao.invalid"  # 3412000002: its 2025 report refused
@@ -34,17 +30,7 @@ email,commission@demo.kejiao.invalid,commission,,演示·市教委
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    root = tmp_path_factory.mktemp("senders_pages")
-    settings = Settings(root / "data")
-    inbox = root / "inbox"
-    inbox.mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("KEJIAO_DATA_DIR", str(settings.data_dir))
-        mp.setenv("KEJIAO_PSEUDONYM_KEY", KEY.decode())
-        small_inbox(inbox)
-        put(inbox, "2025年报_一中_更正.xlsx", R5_HEADER, [["3412000001", "", 2025, 1800, 1, 10, 2, 1700]],
-            arrived="2025-11-25T08:00:00")
-        assert run_all(settings, inbox, settings.warehouse_path, raise_on_error=True).success
+    settings = run_small_inbox(tmp_path_factory.mktemp("senders_pages"), put_heping_correction).settings
     (settings.data_dir / "access").mkdir(parents=True, exist_ok=True)
     (settings.data_dir / "access" / "role_assignments.csv").write_text(ROLES, encoding="utf-8")
     return settings.data_dir

@@ -93,10 +93,10 @@ def test_only_two_small_marts_read_the_day_and_nothing_reads_them():
     one row per school or member, and nothing downstream (issue 15 #3)."""
     from datetime import datetime
 
-    from pipelines.marts.build import MARTS, as_of_params
+    from pipelines.marts.build import MARTS, mart_params
     from warehouse import bound, sql
 
-    day = as_of_params(datetime(2026, 11, 30, 8, 0))
+    day = mart_params(datetime(2026, 11, 30, 8, 0))
     reads_the_day = {m.name for m in MARTS if {"as_of", "as_of_date"} & bound(sql(m.sql_name), day).keys()}
     assert reads_the_day == {"dim_school_active", "fct_alliance_member_current"}
     assert not [m.name for m in MARTS if {f"marts/{n}" for n in reads_the_day} & set(m.upstream)]

@@ -19,7 +19,7 @@ from pipelines.operations.briefing.data import load_briefing_data
 from pipelines.resources import default_resources
 from pipelines.settings import Settings
 from tests.operations.snapshot import make_snapshot
-from tests.operations.test_ops_outbox import small_inbox
+from tests.small_inbox import small_inbox
 
 runner = CliRunner()
 

@@ -12,7 +12,6 @@ import polars as pl
 import pytest
 
 import warehouse
-from pipelines.cli import run_all
 from pipelines.operations.assets import error_workbooks, overdue_reports
 from pipelines.operations.checks import no_overdue_reports
 from pipelines.operations.deadlines import overdue_reports as find_overdue
@@ -20,38 +19,7 @@ from pipelines.operations.outbox import SUMMARY_SHEET
 from pipelines.resources import default_resources
 from pipelines.senders.recipients import workbook_name
 from pipelines.settings import Settings
-from tests.conftest import KEY, put, put_registry
-from tests.intake.test_formats import REPORTS
-from tests.intake.test_rules import R5_HEADER
-
-R3_HEADER, R3_ROWS = REPORTS["R3"][0], REPORTS["R3"][1]
-R2_HEADER, R2_ROWS = REPORTS["R2"][0], REPORTS["R2"][1]
-STUDENT_NAME, STUDENT_ID = R3_ROWS[0][2], R3_ROWS[0][1]
-MARKER = 1777  # a figure only the accepted school's file holds
-
-
-def small_inbox(inbox: Path) -> dict[str, Path]:
-    put_registry(inbox)
-    files = {
-        "good": put(inbox, "2025年报_一中.xlsx", R5_HEADER, [["3412000001", "", 2025, 1800, 1, 10, 2, MARKER]],
-                    arrived="2025-11-20T08:00:00"),
-        # rejected: a negative count (E3) and an unknown school (A4), under a title row
-        "bad_xlsx": put(inbox, "2025年报_河西二中.xlsx", R5_HEADER,
-                        [["3412000002", "", 2025, 2100, -1, 10, 2, 900],
-                         ["", "天津市不存在演示中学", 2025, 100, 1, 1, 0, 10]],
-                        arrived="2025-11-21T08:00:00", title_rows=[["天津市2025年学校科技教育年报"]]),
-        # rejected: more participants than students, in a GB18030 CSV
-        "bad_csv": put(inbox, "南开初中年报.csv", R5_HEADER, [["3112000003", "", 2025, 900, 1, 5, 0, 1200]],
-                       arrived="2025-11-22T08:00:00", fmt="csv", encoding="gb18030"),
-        # accepted roster of cohort 2025 (hosted by 4112000005), and a base report for 2025
-        "roster": put(inbox, "2025届名册.xlsx", R3_HEADER, R3_ROWS, arrived="2025-10-20T08:00:00"),
-        "bases": put(inbox, "基地2025.xlsx", R2_HEADER, R2_ROWS, arrived="2025-12-01T08:00:00"),
-        # rejected roster: no guardian consent on the second row (it names a minor)
-        "bad_roster": put(inbox, "2025届名册_补报.xlsx", R3_HEADER,
-                          [R3_ROWS[0], [*R3_ROWS[1][:14], "否"]], arrived="2025-10-25T08:00:00"),
-    }
-    (inbox / "说明.txt").write_text("这不是报表", encoding="utf-8")
-    return files
+from tests.small_inbox import MARKER, STUDENT_ID, STUDENT_NAME, run_small_inbox
 
 
 def all_text(path: Path) -> str:
@@ -70,17 +38,8 @@ def all_text(path: Path) -> str:
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
     """The small inbox through the whole graph once for this module (the tests only read it)."""
-    root = tmp_path_factory.mktemp("outbox")
-    settings = Settings(root / "data")
-    inbox = root / "inbox"
-    inbox.mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("KEJIAO_DATA_DIR", str(settings.data_dir))
-        mp.setenv("KEJIAO_PSEUDONYM_KEY", KEY.decode())
-        files = small_inbox(inbox)
-        result = run_all(settings, inbox, settings.warehouse_path, raise_on_error=True)
-    assert result.success
-    return settings, files, result
+    run = run_small_inbox(tmp_path_factory.mktemp("outbox"))
+    return run.settings, run.files, run.result
 
 
 def submission_ids(settings: Settings) -> dict[str, tuple[str, str]]:

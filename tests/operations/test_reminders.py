@@ -14,7 +14,7 @@ import pytest
 from dagster import RunRequest, SkipReason, build_schedule_context
 from typer.testing import CliRunner
 
-from pipelines.cli import app, run_all
+from pipelines.cli import app
 from pipelines.operations.jobs import reminders_job
 from pipelines.operations.reminders import (
     MAX_BYTES,
@@ -29,9 +29,7 @@ from pipelines.operations.schedules import reminder_schedule
 from pipelines.resources import ProjectPaths
 from pipelines.senders.deadlines import load_deadlines
 from pipelines.settings import Settings
-from tests.conftest import KEY, put
-from tests.intake.test_rules import R5_HEADER
-from tests.operations.test_ops_outbox import STUDENT_ID, STUDENT_NAME, small_inbox
+from tests.small_inbox import STUDENT_ID, STUDENT_NAME, put_nankai_correction, run_graph, run_small_inbox
 
 HEXI, HEDONG, NANKAI, HEPING = "120103", "120102", "120104", "120101"
 DAY = date(2025, 12, 3)  # 2025's annual reports were due on 30 November
@@ -89,20 +87,12 @@ def runs(tmp_path_factory):
     """The small inbox through the graph (snapshot kept aside as `before`), then 南开's refused
     file corrected and accepted, and the graph run again (`after`)."""
     root = tmp_path_factory.mktemp("remind")
-    settings = Settings(root / "data")
-    inbox = root / "inbox"
-    inbox.mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("KEJIAO_DATA_DIR", str(settings.data_dir))
-        mp.setenv("KEJIAO_PSEUDONYM_KEY", KEY.decode())
-        small_inbox(inbox)
-        assert run_all(settings, inbox, settings.warehouse_path, raise_on_error=True).success
-        before = root / "before.duckdb"
-        shutil.copyfile(settings.published_dir / "current.duckdb", before)
-        put(inbox, "南开初中年报_修改.xlsx", R5_HEADER, [["3112000003", "", 2025, 900, 1, 5, 0, 800]],
-            arrived="2025-12-02T08:00:00")
-        assert run_all(settings, inbox, settings.warehouse_path, raise_on_error=True).success
-    return settings, before
+    run = run_small_inbox(root)
+    before = root / "before.duckdb"
+    shutil.copyfile(run.settings.published_dir / "current.duckdb", before)
+    put_nankai_correction(run.inbox, "2025-12-02T08:00:00")
+    run_graph(run.settings, run.inbox)
+    return run.settings, before
 
 
 @pytest.fixture

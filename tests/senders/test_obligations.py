@@ -11,31 +11,16 @@ import polars as pl
 import pytest
 
 import warehouse
-from pipelines.cli import run_all
 from pipelines.senders.obligations import obligations, rebuild
-from pipelines.settings import Settings
-from tests.conftest import KEY, put
-from tests.intake.test_rules import R5_HEADER
-from tests.operations.test_ops_outbox import small_inbox
+from tests.small_inbox import put_heping_correction, put_nankai_correction, run_small_inbox
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("senders")
-    settings = Settings(root / "data")
-    inbox = root / "inbox"
-    inbox.mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("KEJIAO_DATA_DIR", str(settings.data_dir))
-        mp.setenv("KEJIAO_PSEUDONYM_KEY", KEY.decode())
-        small_inbox(inbox)
-        # 南开: its refused CSV corrected and accepted; 一中: its accepted report corrected once more
-        put(inbox, "南开初中年报_修改.xlsx", R5_HEADER, [["3112000003", "", 2025, 900, 1, 5, 0, 800]],
-            arrived="2025-11-28T08:00:00")
-        put(inbox, "2025年报_一中_更正.xlsx", R5_HEADER, [["3412000001", "", 2025, 1800, 1, 10, 2, 1700]],
-            arrived="2025-11-25T08:00:00")
-        result = run_all(settings, inbox, settings.warehouse_path, raise_on_error=True)
-    assert result.success
+    # 南开: its refused CSV corrected and accepted; 一中: its accepted report corrected once more
+    settings = run_small_inbox(tmp_path_factory.mktemp("senders"),
+                               lambda inbox: put_nankai_correction(inbox, "2025-11-28T08:00:00"),
+                               put_heping_correction).settings
     con = warehouse.connect(settings.warehouse_path, read_only=True)
     ids = dict(con.sql("select original_name, submission_id from raw.submissions").fetchall())
     con.close()

@@ -1,17 +1,7 @@
--- Every problem of the given refused files (errors first), each with its sheet, row and column;
--- a roster's (R3) values are never shown.
-select
-    issues.submission_id,
-    issues.severity,
-    issues.sheet_name,
-    issues.row_number,
-    issues.column_letter,
-    issues.column_header,
-    case when submissions.report_type = 'R3' then null else issues.value_seen end as value_seen,
-    issues.message_zh,
-    issues.message_en
-from raw.issues as issues
-inner join raw.submissions as submissions using (submission_id)
-where list_contains($submission_ids::varchar[], issues.submission_id)
-    and issues.severity in ('error', 'warning')
-order by issues.submission_id, issues.severity, issues.sheet_name, issues.row_number, issues.column_letter
+-- Every problem of the given refused files (errors first), each with its sheet, row and column
+-- (reads `problems`: file_problems.sql).
+select * exclude (original_name, rule_code, report_type, status, arrived_at)
+from problems
+where list_contains($submission_ids::varchar[], submission_id)
+    and severity in ('error', 'warning')
+order by submission_id, severity, sheet_name, row_number, column_letter

@@ -9,7 +9,7 @@ definitions as (
 ),
 
 places as (
-    select '120000' as geo_code, '天津市' as geo_name_zh
+    select $city as geo_code, '天津市' as geo_name_zh
     union all
     select district_code, district_name_zh from ref.districts
 ),

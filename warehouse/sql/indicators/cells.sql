@@ -47,7 +47,7 @@ groups as (
 ),
 
 placed as (
-    select groups.* exclude (has_districts), '120000' as geo_code
+    select groups.* exclude (has_districts), $city as geo_code
     from groups
     union all
     select groups.* exclude (has_districts), district_code as geo_code

@@ -21,7 +21,7 @@ dimension_code_lists as (
 ),
 
 geos as (
-    select '120000' as geo_code, false as is_district
+    select $city as geo_code, false as is_district
     union all
     select district_code as geo_code, true as is_district from ref.districts
 ),
@@ -52,7 +52,7 @@ count_breakdown_cells as (
 ),
 
 share_cells as (
-    select periods.indicator_id, periods.period, '120000' as geo_code, '' as breakdown_dimension, '' as breakdown_value
+    select periods.indicator_id, periods.period, $city as geo_code, '' as breakdown_dimension, '' as breakdown_value
     from indicator_periods as periods
     inner join definitions using (indicator_id)
     where definitions.value_kind = 'share'

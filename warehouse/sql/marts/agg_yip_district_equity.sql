@@ -1,5 +1,5 @@
 -- marts.agg_yip_district_equity: for each cohort year, each district's and the whole city's
--- (geo_code 120000) counted youth-programme participants beside the pupils of the schools with
+-- (geo_code $city) counted youth-programme participants beside the pupils of the schools with
 -- secondary grades open that year (registry enrolment). The city's row is the city's own, so that a
 -- viewer who may see only one district still reads true shares of the city (a district bureau's
 -- scope holds its district and this city row, never a sum over the rows its scope leaves).
@@ -45,7 +45,7 @@ by_district as (
 city as (
     select
         cohorts.period,
-        '120000' as geo_code,
+        $city as geo_code,
         (select count(*) from marts.fct_yip_participants as p where p.is_counted and p.cohort_year = cohorts.period)::bigint
             as participants,
         coalesce((select sum(p.pupils) from pupils as p where p.period = cohorts.period), 0)::bigint as pupils
