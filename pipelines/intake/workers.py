@@ -465,11 +465,11 @@ def _run(pool: _Pool, workers: int) -> None:
     for t in threads:
         t.start()
     try:
-        while any(t.is_alive() for t in threads):
-            for t in threads:
+        while alive := [t for t in threads if t.is_alive()]:
+            for t in alive:
                 if t.overran(pool.limits.parse_seconds):
                     t.end_for_overrun()
-            time.sleep(WATCH_INTERVAL_S)
+            alive[0].join(WATCH_INTERVAL_S)  # back at once when it ends, not a whole interval later
     finally:
         pool.stopped = True
         for t in threads:
