@@ -6,6 +6,11 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 export KEJIAO_DATA_DIR ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(KEJIAO_DATA_DIR)/dagster_home
+# The tests start many Python processes (xdist workers, parse workers, the CLI under test): each
+# compiles every module it imports again unless it may keep the bytecode (git-ignored __pycache__).
+# Measured with PYTHONDONTWRITEBYTECODE=1 set, as some shells do: collecting the fast tier 11.4 s
+# of CPU per process, 4.3 s without; a parse worker's start 0.48 s, 0.18 s without.
+TESTS_KEEP_BYTECODE := env -u PYTHONDONTWRITEBYTECODE
 PORT ?= 8501
 
 .PHONY: install system-deps demo test check dev dashboard seeds lint bench bench-load clean
@@ -26,13 +31,13 @@ demo: install
 
 ## Create the environment and run the whole test suite.
 test: install system-deps
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	$(TESTS_KEEP_BYTECODE) $(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 ## The fast tier, on every change: lint (ruff + the layers contracts) and the tests that need no
 ## browser (Chromium) and no full demo run, Dagster daemon or PostgreSQL (pytest markers `browser`,
 ## `slow`; CI runs `make test`).
 check: lint
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not browser and not slow"
+	$(TESTS_KEEP_BYTECODE) $(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not browser and not slow"
 
 system-deps:
 	bash scripts/system-deps.sh

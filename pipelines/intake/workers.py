@@ -17,14 +17,30 @@ thus costs only the file it held. The result never depends on which worker parse
 Plain subprocesses rather than multiprocessing: a spawned multiprocessing worker re-imports the
 caller's main script (Dagster's, Streamlit's). Protocol, pickled on the pipes: the worker says
 "ready"; gets the limits; then gets lists of (source, name), source a path (str) or the bytes
-themselves, and answers one packed result (parsing.pack) per file, until it gets an empty list.
+themselves, and answers one packed result (parsing.pack) per file, or "ready?" and answers
+"ready" again; it ends on an empty list or when its input closes.
+
+Warm workers: starting one costs ~0.5 s of CPU (the interpreter and the readers' imports), more
+than reading a school's report. A worker that has answered every file it was given, in good
+health, is kept (`_Warm`) for the next call in this process that would start the very same one
+(same limits, interpreter, working folder, environment and address-space limit: rlimits belong to
+a process), as it already goes on to the next chunk within one call; a file is parsed from its
+bytes alone, nothing else goes in. Every isolation rule stands: a worker that dies, overruns a
+budget or falls out of step is killed, never kept; a file retried alone always gets a new
+process, so a refusal never rests on a reused one; a kept worker must answer "ready?" before it
+gets work; one that has grown (read a big file), parsed many files or sat idle a minute is
+ended. Kept workers are ended at interpreter exit (atexit); a process that dies without running
+atexit closes their input and they end on their own; a fork's child lets go of the parent's.
+`python -m benchmarks.workers` measures a cold and a warm call.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import pickle
+import select
 import signal
 import subprocess
 import sys
@@ -39,9 +55,15 @@ from pipelines.intake.limits import Limits
 
 log = logging.getLogger(__name__)
 READY = "ready"
+ARE_YOU_READY = "ready?"  # asked of a kept worker before it gets work
 CHUNK_FILES = 8  # files a worker takes at a time
 CHUNK_BYTES = 1 << 20  # ... or fewer, when they are big
 WATCH_INTERVAL_S = 0.05
+WARM_MAX = 4  # kept workers, at most, across all limits (a worker holds ~70 MB)
+WARM_IDLE_S = 60.0  # a kept worker idle this long is ended
+WARM_MAX_FILES = 1000  # ... and one that has parsed this many files
+WARM_MAX_RSS = 256 << 20  # ... and one that has grown this big (it read a big file)
+ANSWER_S = 5.0  # a kept worker that does not answer "ready?" within this is ended
 
 Source = str | bytes  # a path to read, or the bytes themselves (an upload)
 
@@ -94,6 +116,225 @@ class _Queue:
             return not self.items
 
 
+def _worker_env() -> dict[str, str]:
+    """The environment a worker starts with: this process's, without the project's settings
+    (`KEJIAO_*`: the worker gets its limits on the pipe and has no business holding the
+    pseudonym key or a webhook's secret)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEJIAO_")}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (_project_root(), env.get("PYTHONPATH")) if p)
+    env.setdefault("POLARS_MAX_THREADS", "1")  # one file at a time: a pool of threads would only spin
+    env["RUST_BACKTRACE"] = "0"  # a reader that aborts says why in one line
+    return env
+
+
+def _address_space_limit() -> tuple[int, int]:
+    import resource
+
+    return resource.getrlimit(resource.RLIMIT_AS)
+
+
+class _Spec:
+    """How a worker is started: two calls with equal keys would start the very same process."""
+
+    def __init__(self, limits: Limits):
+        self.limits, self.env = limits, _worker_env()
+        try:
+            self.cwd: str | None = os.getcwd()
+        except FileNotFoundError:  # a working folder since deleted: the worker inherits it as this process does
+            self.cwd = None
+        # pytest names the running test in the environment; no worker reads it
+        env = frozenset((k, v) for k, v in self.env.items() if k != "PYTEST_CURRENT_TEST")
+        self.key = (limits, sys.executable, self.cwd, env, _address_space_limit())
+
+
+class _Process:
+    """One worker process: its pipes, the file its errors go to, the files it has parsed."""
+
+    def __init__(self, spec: _Spec):
+        self.key, self.files, self.idle_since = spec.key, 0, 0.0
+        self.err = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process, closed by end()
+        try:
+            self.popen = subprocess.Popen([sys.executable, "-m", "pipelines.intake.workers"], stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=self.err, env=spec.env, cwd=spec.cwd)
+        except BaseException:
+            self.err.close()
+            raise
+        _WARM.started(self)
+        try:
+            if pickle.load(self.popen.stdout) != READY:
+                raise RuntimeError("parse worker: unexpected greeting")
+            pickle.dump(spec.limits, self.popen.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self.popen.stdin.flush()
+        except BaseException:
+            self.end()
+            raise
+
+    @property
+    def stdin(self):
+        return self.popen.stdin
+
+    @property
+    def stdout(self):
+        return self.popen.stdout
+
+    @property
+    def returncode(self) -> int | None:
+        return self.popen.returncode
+
+    def running(self) -> bool:
+        return self.popen.poll() is None
+
+    def kill(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.kill()
+
+    def answers(self) -> bool:
+        """A kept worker, before it gets work: alive, in step, and saying it is ready."""
+        try:
+            self.err.seek(0)  # what it says on stderr from here on is about the files to come
+            self.err.truncate()
+            pickle.dump(ARE_YOU_READY, self.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self.stdin.flush()
+            if not select.select([self.stdout], [], [], ANSWER_S)[0]:
+                return False
+            return pickle.load(self.stdout) == READY
+        except (EOFError, OSError, ValueError, pickle.UnpicklingError):
+            return False
+
+    def fit_to_keep(self) -> bool:
+        if self.files >= WARM_MAX_FILES or not self.running():
+            return False
+        try:
+            with open(f"/proc/{self.popen.pid}/statm") as f:
+                resident = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            return True  # no /proc: the file count and idle time still end it
+        return resident <= WARM_MAX_RSS
+
+    def stderr_tail(self) -> str:
+        self.err.seek(0)
+        return self.err.read().decode("utf-8", "replace")[-1000:]
+
+    def end(self) -> None:
+        """Kill it (if it still runs), reap it and close its pipes."""
+        try:
+            if self.popen.poll() is None:
+                self.popen.kill()
+            self.popen.wait()
+        finally:
+            for f in (self.popen.stdin, self.popen.stdout, self.err):
+                try:
+                    f.close()
+                except (OSError, ValueError):
+                    pass  # a pipe whose reader died: nothing left to flush
+            _WARM.ended(self)
+
+
+class _Warm:
+    """The workers kept between calls in this process, most recently used last; a thread ends
+    those idle too long. Every worker this process started is known here until it ends, so that
+    exit ends them and a fork's child lets go of them."""
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self.lock = threading.Lock()
+        self.wake = threading.Condition(self.lock)
+        self.idle: list[_Process] = []
+        self.live: set[_Process] = set()
+        self.reaper: threading.Thread | None = None
+        self.inherited: list[_Process] = []  # a fork's child holds on to (and never touches) these
+
+    def started(self, proc: _Process) -> None:
+        with self.lock:
+            self.live.add(proc)
+
+    def ended(self, proc: _Process) -> None:
+        with self.lock:
+            self.live.discard(proc)
+
+    def take(self, key) -> _Process | None:
+        """A kept worker started as `key` would start one, that answers it is ready; else None."""
+        while True:
+            with self.lock:
+                found = [i for i, proc in enumerate(self.idle) if proc.key == key]
+                if not found:
+                    return None
+                proc = self.idle.pop(found[-1])
+            if proc.answers():
+                return proc
+            proc.end()
+
+    def give(self, proc: _Process) -> None:
+        """Keep a worker that has answered all it was given, if it is fit; else end it."""
+        if not proc.fit_to_keep():
+            proc.end()
+            return
+        proc.idle_since = time.monotonic()
+        with self.lock:
+            self.idle.append(proc)
+            surplus, self.idle = self.idle[:-WARM_MAX], self.idle[-WARM_MAX:]
+            if self.reaper is None:
+                self.reaper = threading.Thread(target=self._reap, daemon=True, name="intake-parse-reaper")
+                self.reaper.start()
+            self.wake.notify()
+        for old in surplus:
+            old.end()
+
+    def _reap(self) -> None:
+        while True:
+            with self.lock:
+                if not self.idle:
+                    self.reaper = None
+                    return
+                now = time.monotonic()
+                due = [p for p in self.idle if now - p.idle_since >= WARM_IDLE_S]
+                self.idle = [p for p in self.idle if p not in due]
+                if not due:
+                    self.wake.wait(min(p.idle_since for p in self.idle) + WARM_IDLE_S - now)
+                    continue
+            for proc in due:
+                proc.end()
+
+    def end_all(self) -> None:
+        """At exit: end every worker this process started (none of a parent's)."""
+        if os.getpid() != self.pid:
+            return
+        with self.lock:
+            procs, self.idle = list(self.live), []
+        for proc in procs:
+            try:
+                proc.end()
+            except Exception as exc:  # noqa: BLE001 - at exit, end the others whatever one does
+                log.warning("parse worker %s could not be ended at exit: %r", proc.popen.pid, exc)
+
+    def after_fork(self) -> None:
+        """In a fork's child: the parent's workers are not ours. Their pipes are pointed at
+        /dev/null (so a worker sees its input close when the parent goes, whatever the child
+        does) and never used, waited for or closed here."""
+        self.pid = os.getpid()
+        self.lock = threading.Lock()
+        self.wake = threading.Condition(self.lock)
+        self.reaper = None
+        null = os.open(os.devnull, os.O_RDWR)
+        try:
+            for proc in self.live:
+                for f in (proc.popen.stdin, proc.popen.stdout, proc.err):
+                    try:
+                        os.dup2(null, f.fileno())
+                    except (OSError, ValueError):
+                        pass
+        finally:
+            os.close(null)
+        self.inherited.extend(self.live)
+        self.idle, self.live = [], set()
+
+
+_WARM = _Warm()
+atexit.register(_WARM.end_all)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_WARM.after_fork)
+
+
 class _Worker(threading.Thread):
     """Feeds worker processes from the queue until it is empty, one process at a time: a
     process that dies or overruns a file's budget is replaced by a new one."""
@@ -101,25 +342,12 @@ class _Worker(threading.Thread):
     def __init__(self, pool: _Pool):
         super().__init__(daemon=True, name="intake-parse-worker")
         self.pool = pool
-        self.proc: subprocess.Popen | None = None
+        self.proc: _Process | None = None
         self.current: int | None = None  # the file being parsed
         self.started = 0.0  # when it was sent (monotonic)
         self.timed_out = False
         self.done = 0  # files of the chunk in hand answered so far
         self.error: BaseException | None = None
-
-    def _start(self, err) -> subprocess.Popen:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_project_root(), env.get("PYTHONPATH")) if p)
-        env.setdefault("POLARS_MAX_THREADS", "1")  # one file at a time: a pool of threads would only spin
-        env["RUST_BACKTRACE"] = "0"  # a reader that aborts says why in one line
-        proc = subprocess.Popen([sys.executable, "-m", "pipelines.intake.workers"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=err, env=env)
-        if pickle.load(proc.stdout) != READY:
-            raise RuntimeError("parse worker: unexpected greeting")
-        pickle.dump(self.pool.limits, proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        proc.stdin.flush()
-        return proc
 
     def run(self) -> None:
         try:
@@ -131,37 +359,35 @@ class _Worker(threading.Thread):
         pool = self.pool
         chunk = pool.queue.take()
         while chunk and not pool.stopped:
-            with tempfile.TemporaryFile() as err:
-                proc = self.proc = self._start(err)
+            # a file retried alone gets a new process; other chunks a kept one, if there is one
+            proc = None if chunk[0][1] else _WARM.take(pool.spec.key)
+            proc = self.proc = proc or _Process(pool.spec)
+            keep = False
+            try:
                 served = 0
-                try:
-                    while chunk and not pool.stopped:
-                        if served and chunk[0][1]:
-                            break  # a file retried alone gets a fresh process
-                        self._send(proc, chunk)
-                        served += len(chunk)
-                        chunk = pool.queue.take()
-                    pickle.dump([], proc.stdin)
-                    proc.stdin.close()
-                except (EOFError, OSError, ValueError, pickle.UnpicklingError):
-                    if pool.stopped:
-                        return
-                    proc.kill()
-                    proc.wait()
-                    err.seek(0)
-                    self._lost(chunk[self.done:], proc.returncode, err.read().decode("utf-8", "replace")[-1000:])
+                while chunk and not pool.stopped:
+                    if served and chunk[0][1]:
+                        break  # a file retried alone gets a fresh process
+                    self._send(proc, chunk)
+                    served += len(chunk)
                     chunk = pool.queue.take()
-                finally:
-                    self.current = None
-                    if proc.poll() is None:
-                        try:
-                            proc.wait(timeout=5)
-                        except subprocess.TimeoutExpired:
-                            proc.kill()
-                            proc.wait()
-                    proc.stdout.close()
+                keep = not pool.stopped  # it answered every file it was given
+            except (EOFError, OSError, ValueError, pickle.UnpicklingError):
+                if pool.stopped:
+                    return
+                proc.kill()
+                proc.popen.wait()
+                self._lost(chunk[self.done:], proc.returncode, proc.stderr_tail())
+                chunk = pool.queue.take()
+            finally:
+                self.current = None
+                self.proc = None
+                if keep:
+                    _WARM.give(proc)
+                else:
+                    proc.end()
 
-    def _send(self, proc: subprocess.Popen, chunk: list[tuple[int, bool]]) -> None:
+    def _send(self, proc: _Process, chunk: list[tuple[int, bool]]) -> None:
         """Parse a chunk in the process, taking the results file by file (`done` of them so far)."""
         pool = self.pool
         self.done = 0
@@ -172,6 +398,7 @@ class _Worker(threading.Thread):
             pool.results[i] = pool.unpack(pickle.load(proc.stdout))
             self.current = None
             self.done += 1
+            proc.files += 1
             pool.progress(1)
 
     def _lost(self, held: list[tuple[int, bool]], returncode: int | None, detail: str) -> None:
@@ -207,12 +434,14 @@ class _Worker(threading.Thread):
 
     def end_for_overrun(self) -> None:
         self.timed_out = True
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
+        proc = self.proc
+        if proc is not None:
+            proc.kill()
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
+        proc = self.proc
+        if proc is not None:
+            proc.kill()
 
 
 class _Pool:
@@ -221,6 +450,7 @@ class _Pool:
         from pipelines.intake.parsing import unpack
 
         self.items, self.limits, self.unpack = items, limits, unpack
+        self.spec = _Spec(limits)
         self.names = [item[1] for item in items]
         self.results: list = [None] * len(items)
         self.queue = _Queue(sorted(range(len(items)), key=lambda i: -sizes[i]), sizes)
@@ -235,11 +465,11 @@ def _run(pool: _Pool, workers: int) -> None:
     for t in threads:
         t.start()
     try:
-        while any(t.is_alive() for t in threads):
-            for t in threads:
+        while alive := [t for t in threads if t.is_alive()]:
+            for t in alive:
                 if t.overran(pool.limits.parse_seconds):
                     t.end_for_overrun()
-            time.sleep(WATCH_INTERVAL_S)
+            alive[0].join(WATCH_INTERVAL_S)  # back at once when it ends, not a whole interval later
     finally:
         pool.stopped = True
         for t in threads:
@@ -337,7 +567,17 @@ def main() -> None:
     stdout.flush()
     limits: Limits = pickle.load(stdin)
     _cap_memory(limits.parse_memory_bytes)
-    while chunk := pickle.load(stdin):
+    while True:
+        try:
+            chunk = pickle.load(stdin)
+        except EOFError:
+            return  # the caller has gone (it may have died without ending this one)
+        if chunk == ARE_YOU_READY:
+            pickle.dump(READY, stdout)
+            stdout.flush()
+            continue
+        if not chunk:
+            return
         for source, name, *what in chunk:
             answer = _grids(source, limits) if what == ["grids"] else pack(_parse_one(source, name, limits))
             pickle.dump(answer, stdout, protocol=pickle.HIGHEST_PROTOCOL)
