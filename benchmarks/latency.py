@@ -191,7 +191,13 @@ def run_times(instance, run_id: str) -> dict:
             out["launching"] = entry.timestamp  # taken off the queue, the worker being launched
         elif event.asset_key is not None and event.asset_key.path[-1] == "published_snapshot":
             out["published"] = entry.timestamp
+        elif event.asset_key is not None and event.asset_key.path[-1] == "submissions":
+            meta = event.event_specific_data.materialization.metadata
+            out["intake"] = {k: meta[k].value for k in INTAKE_COUNTS if k in meta}
     return out
+
+
+INTAKE_COUNTS = ("files_seen", "new_submissions", "accepted", "rejected", "not_a_report", "duplicates", "unchanged")
 
 
 def wait(what: str, predicate, daemon: Daemon, timeout: float, every: float = 1.0):
@@ -283,8 +289,9 @@ def measure_size(folder: Path, work: Path, reps: int, log) -> dict:
             wait("the first run", lambda: finished(instance, first.dagster_run.run_id), daemon, SETUP_TIMEOUT_S)
             t = run_times(instance, first.dagster_run.run_id)
             out["setup"] = {"daemon_start_to_first_run_s": round(t["created"] - started, 2),
-                            "first_run_s": round(t["ended"] - t["started"], 2), "run_id": first.dagster_run.run_id}
-            log(f"    first run (whole inbox): {out['setup']['first_run_s']:.1f} s")
+                            "first_run_s": round(t["ended"] - t["started"], 2), "run_id": first.dagster_run.run_id,
+                            "intake": t.get("intake", {})}
+            log(f"    first run (whole inbox): {out['setup']['first_run_s']:.1f} s, intake {t.get('intake')}")
             last_end = t["ended"]
             snapshot = data / "published" / "current.duckdb"
             for rep in range(1, reps + 1):
@@ -321,6 +328,7 @@ def measure_size(folder: Path, work: Path, reps: int, log) -> dict:
                     "run_s": round(t["ended"] - t["started"], 2),
                     "after_publish_s": round(t["ended"] - t["published"], 2),
                     "saved_at": datetime.fromtimestamp(saved, UTC).isoformat(timespec="seconds"),
+                    "intake": t.get("intake", {}),
                 }
                 out["runs"].append(row)
                 log(f"    {rep}/{reps}: {row['total_s']:.1f} s (sensor {row['sensor_s']:.1f}, queue+launch "

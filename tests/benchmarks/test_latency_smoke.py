@@ -49,6 +49,9 @@ def test_one_file_on_the_demo(tmp_path):
     assert abs(parts - run["total_s"]) < 0.05, run
     assert run["queue_launch_s"] == pytest.approx(run["queue_s"] + run["launch_s"], abs=0.02)
     assert demo["setup"]["first_run_s"] > 0
+    # the first run took the whole demo inbox in; the measured run took in the one new file
+    assert demo["setup"]["intake"]["accepted"] > 100 and demo["setup"]["intake"]["files_seen"] == 271
+    assert run["intake"]["new_submissions"] == 1 and run["intake"]["accepted"] == 1, run["intake"]
     assert "load average" in written["uptime_at_start"] and written["goal"] == {"seconds": 45.0, "schools": 150000}
     table = (tmp_path / "results" / "latency-latest.md").read_text(encoding="utf-8")
     assert "| demo |" in table and "uptime" in table and "150,000: under 45 s" in table
