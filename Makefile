@@ -13,7 +13,7 @@ export DAGSTER_HOME ?= $(KEJIAO_DATA_DIR)/dagster_home
 TESTS_KEEP_BYTECODE := env -u PYTHONDONTWRITEBYTECODE
 PORT ?= 8501
 
-.PHONY: install system-deps demo test check dev dashboard seeds lint bench bench-load clean
+.PHONY: install system-deps demo test check dev dashboard seeds lint bench bench-load bench-latency clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -74,6 +74,7 @@ $(BIN)/.bench-installed: $(BIN)/.installed pyproject.toml
 bench: install $(BIN)/.bench-installed
 	$(BIN)/python -m benchmarks.run --sizes $(SIZES)
 	$(BIN)/python -m benchmarks.load --viewers $(LOAD_VIEWERS) --processes $(LOAD_PROCESSES)
+	$(BIN)/python -m benchmarks.latency --sizes $(SIZES)
 
 ## Many readers at once (issue 15): K concurrent signed-in viewers of the dashboard, at the protocol
 ## level, with 1 and 2 Streamlit processes: benchmarks/results/load-latest.{md,json} (~15 min).
@@ -81,6 +82,11 @@ LOAD_VIEWERS ?= 10,25,50,100
 LOAD_PROCESSES ?= 1,2
 bench-load: install $(BIN)/.bench-installed
 	$(BIN)/python -m benchmarks.load --viewers $(LOAD_VIEWERS) --processes $(LOAD_PROCESSES)
+
+## A file saved into the inbox while the Dagster daemon runs (as under `make dev`), to its figure in
+## the snapshot the dashboard reads, three files a size: benchmarks/results/latency-latest.{md,json}.
+bench-latency: install $(BIN)/.bench-installed
+	$(BIN)/python -m benchmarks.latency --sizes $(SIZES)
 
 clean:
 	rm -rf $(KEJIAO_DATA_DIR) .pytest_cache
