@@ -354,6 +354,16 @@ PARTS = ("total_s", "sensor_s", "queue_s", "launch_s", "queue_launch_s", "run_to
 
 # ------------------------------------------------------------------------------- report
 
+def shared(results: dict) -> str:
+    """Whether other work shared the machine, from the load average at the start and the end (1 min)."""
+    cores = results["machine"].get("cores_usable") or os.cpu_count() or 1
+    loads = [results.get("load_avg_at_start", [0])[0], results.get("load_avg_at_end", [0])[0]]
+    if max(loads) > cores / 2:
+        return (f"Taken under load: the 1-minute load average reached {max(loads):.2f} on {cores} cores, "
+                "other work shared the machine and wall times are inflated.")
+    return f"Taken on a quiet machine ({cores} cores, 1-minute load average at most {max(loads):.2f})."
+
+
 def markdown(results: dict) -> str:
     g = results["goal"]
     lines = [
@@ -366,8 +376,8 @@ def markdown(results: dict) -> str:
          f"{results['parameters']['poll_s']:g} s as the dashboard opens it. Medians of "
          f"{results['parameters']['reps']} files a size."),
         "",
-        (f"Taken under load: the machine ({results['machine'].get('cores_usable')} cores) was shared with other "
-         f"work. `uptime` at start: `{results['uptime_at_start']}`; at end: `{results['uptime_at_end']}`."),
+        (f"{shared(results)} `uptime` at start: `{results['uptime_at_start']}`; at end: "
+         f"`{results['uptime_at_end']}`."),
         "",
     ]
 
