@@ -358,7 +358,7 @@ def shared(results: dict) -> str:
     """Whether other work shared the machine, from the load average at the start and the end (1 min)."""
     cores = results["machine"].get("cores_usable") or os.cpu_count() or 1
     loads = [results.get("load_avg_at_start", [0])[0], results.get("load_avg_at_end", [0])[0]]
-    if max(loads) > cores / 2:
+    if max(loads) > cores:
         return (f"Taken under load: the 1-minute load average reached {max(loads):.2f} on {cores} cores, "
                 "other work shared the machine and wall times are inflated.")
     return f"Taken on a quiet machine ({cores} cores, 1-minute load average at most {max(loads):.2f})."

@@ -95,6 +95,16 @@ def goals(results: dict) -> list[tuple[str, str, str]]:
     return out
 
 
+def measured_when(results: dict) -> list[str]:
+    """When each size was measured, if not all in this run (`--append` keeps the other sizes)."""
+    dates = {size: r.get("measured_at", "")[:10] for size, r in results["sizes"].items()}
+    if len(set(dates.values())) <= 1:
+        return []
+    return [("Sizes measured in different runs (`--append`): "
+             + "; ".join(f"{int(size):,} on {day}" for size, day in dates.items())
+             + "; the machine and load above are the latest run's.")]
+
+
 def markdown(results: dict) -> str:
     m, v = results["machine"], results["versions"]
     lines = [
@@ -102,9 +112,12 @@ def markdown(results: dict) -> str:
         "",
         f"Run {results['started_at']} on {m['cpu_model']}, {m['cores_usable']} cores, {m['ram_gib']} GiB RAM, "
         f"{m['os']}, Python {m['python']}; " + ", ".join(f"{k} {x}" for k, x in v.items() if x) + ".",
-        (f"Load average (1/5/15 min) at start {results['load_avg_at_start']}, at end {results['load_avg_at_end']}: "
-        "above the number of cores, other work shared the machine and wall times are inflated "
-        "(each run's CPU seconds and load are in latest.json)."),
+        (f"Load average (1/5/15 min) at start {results['load_avg_at_start']}, at end {results['load_avg_at_end']}"
+         + (": above the number of cores, other work shared the machine and wall times are inflated"
+            if max(results["load_avg_at_start"][0], results["load_avg_at_end"][0]) > m["cores_usable"]
+            else ": a quiet machine")
+         + " (each run's CPU seconds and load are in latest.json)."),
+        *measured_when(results),
         "",
         ("Medians of n runs, each in a fresh process; data rows are the report rows in the files "
         "(no titles, headers, totals or notes). Produced by `make bench`; see docs/scaling.md."),
