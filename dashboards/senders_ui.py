@@ -127,7 +127,8 @@ def my_obligations(snap: ScopedSnapshot) -> None:
         tr("col_reason"): [(r["refusal_reason_zh" if lang == "zh" else "refusal_reason_en"] or "")
                            if r["status"] == "refused" else "" for r in rows],
     })
-    ui.table_with_download(table, "my_obligations", download=owed)
+    # the file is the table as shown: the school's words (status, period, reason), not the codes
+    ui.table_with_download(table, "my_obligations")
 
 
 def supersessions(snap: ScopedSnapshot, key: str) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 import polars as pl
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import auth
@@ -315,3 +316,50 @@ def test_a_district_reads_its_own_district_on_the_reporting_page(demo_env):
     assert "全市" not in at.caption[0].value  # the page's own line: year · place · provenance
     city = open_as("shijiaowei@demo.kejiao.invalid", "reporting")
     assert [m.label for m in city.metric if m.label.startswith("应报（")] == ["应报（全市）"]
+
+
+DATA_TEAM = "shujuzu@demo.kejiao.invalid"
+CJK = range(0x4E00, 0xA000)
+
+
+def offered_csvs(identity: str, page: str, monkeypatch) -> dict[str, list[list[str]]]:
+    """The CSV files a page offers its viewer, as the browser would get them (deferred ones made)."""
+    import csv
+    import io
+
+    import streamlit
+
+    offered, original = {}, streamlit.download_button
+
+    def record(label, data, file_name=None, mime=None, **kwargs):
+        if (mime or "text/csv") == "text/csv":
+            offered[file_name] = data
+        return original(label, data, file_name=file_name, mime=mime, **kwargs)
+
+    monkeypatch.setattr(streamlit, "download_button", record)
+    open_as(identity, page)
+    return {name: list(csv.reader(io.StringIO((data() if callable(data) else data).decode("utf-8-sig"))))
+            for name, data in offered.items()}
+
+
+@pytest.mark.parametrize("identity", [DATA_TEAM, COMMISSION, DISTRICT_BUREAU, SCHOOL])
+def test_every_csv_of_every_page_is_in_chinese_and_beijing_time(demo_env, monkeypatch, identity):
+    """Issue 16 #5 for every download of every page the viewer may open, not only those the glance
+    walk clicked: a school's "what I owe" came with English column names and raw status codes, the
+    audit log's times were UTC with no word of it, and ten more columns (district targets, the
+    school-by-school comparison, missing reports, replaced files) had English headers."""
+    checked = 0
+    for page in PAGES:  # a page closed to the viewer offers nothing (its refusal is tested elsewhere)
+        files = offered_csvs(identity, page, monkeypatch)
+        for name, rows in files.items():
+            checked += 1
+            headers = rows[0]
+            english = [h for h in headers if not any(ord(c) in CJK for c in h)]
+            assert not english, f"{page} {name}: headers not in Chinese: {english}"
+            for row in rows[1:]:
+                for header, cell in zip(headers, row):
+                    # a time written out is Beijing time and its header says so
+                    if len(cell) >= 19 and cell[4] == "-" and cell[10] in "T " and cell[13] == ":":
+                        assert "北京时间" in header, f"{page} {name}: {header} = {cell}"
+                        assert "T" not in cell, f"{page} {name}: {header} = {cell} (an ISO time, not a report's)"
+    assert checked >= 3, identity
