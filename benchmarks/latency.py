@@ -46,7 +46,7 @@ from pathlib import Path
 
 from benchmarks import datasets
 from benchmarks.measure import _children, machine, versions
-from benchmarks.report import table, write_results
+from benchmarks.report import machine_was_shared, table, write_results
 
 ROOT = Path(__file__).resolve().parent
 PROJECT = ROOT.parent
@@ -358,7 +358,7 @@ def shared(results: dict) -> str:
     """Whether other work shared the machine, from the load average at the start and the end (1 min)."""
     cores = results["machine"].get("cores_usable") or os.cpu_count() or 1
     loads = [results.get("load_avg_at_start", [0])[0], results.get("load_avg_at_end", [0])[0]]
-    if max(loads) > cores:
+    if machine_was_shared(results):
         return (f"Taken under load: the 1-minute load average reached {max(loads):.2f} on {cores} cores, "
                 "other work shared the machine and wall times are inflated.")
     return f"Taken on a quiet machine ({cores} cores, 1-minute load average at most {max(loads):.2f})."

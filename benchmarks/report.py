@@ -95,6 +95,12 @@ def goals(results: dict) -> list[tuple[str, str, str]]:
     return out
 
 
+def machine_was_shared(results: dict) -> bool:
+    """Other work shared the machine: the 1-minute load average, at the start or the end, above the cores."""
+    cores = results["machine"].get("cores_usable") or os.cpu_count() or 1
+    return max(results.get("load_avg_at_start", [0])[0], results.get("load_avg_at_end", [0])[0]) > cores
+
+
 def measured_when(results: dict) -> list[str]:
     """When each size was measured, if not all in this run (`--append` keeps the other sizes)."""
     dates = {size: r.get("measured_at", "")[:10] for size, r in results["sizes"].items()}
@@ -114,7 +120,7 @@ def markdown(results: dict) -> str:
         f"{m['os']}, Python {m['python']}; " + ", ".join(f"{k} {x}" for k, x in v.items() if x) + ".",
         (f"Load average (1/5/15 min) at start {results['load_avg_at_start']}, at end {results['load_avg_at_end']}"
          + (": above the number of cores, other work shared the machine and wall times are inflated"
-            if max(results["load_avg_at_start"][0], results["load_avg_at_end"][0]) > m["cores_usable"]
+            if machine_was_shared(results)
             else ": a quiet machine")
          + " (each run's CPU seconds and load are in latest.json)."),
         *measured_when(results),
