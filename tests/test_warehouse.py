@@ -52,6 +52,35 @@ def test_build_records_remember_and_forget():
     assert warehouse.stored_fingerprint(con, "main.built") is None
 
 
+def test_a_build_school_by_school_is_followed_only_from_where_it_started():
+    con = duckdb.connect()
+    warehouse.migrate(con)
+    con.execute("create table main.rows (school_code varchar, entity varchar, v integer)")
+    con.execute("insert into main.rows values ('a', null, 1), ('b', null, 1), (null, 'b', 1)")
+    warehouse.record_build(con, "main.rows", "f1")
+    assert warehouse.changed_schools(con, "main.rows", "f1") is None  # a whole build: nothing to follow
+    warehouse.replace_schools(con, "main.rows", "select * from (values ('a', 2), ('b', 9)) as s(school_code, v)",
+                              ["a", "a"])
+    warehouse.record_build(con, "main.rows", "f2", changed=["a"], recipe="r", upstream={"main.up": "u1"})
+    assert con.sql("select school_code, v from main.rows order by all").fetchall() == [("a", 2), ("b", 1), (None, 1)]
+    assert warehouse.scalar(con, "select count(*) from main.rows where entity = 'b'") == 1  # no school: left alone
+    assert warehouse.changed_schools(con, "main.rows", "f1") == ["a"]
+    assert warehouse.changed_schools(con, "main.rows", "f0") is None  # another starting point
+    assert warehouse.changed_schools(con, "main.rows", None) is None
+    assert warehouse.changed_keys(con, "main.rows", "f1") == ("school_code", ["a"])
+    assert warehouse.build_record(con, "main.rows") == ("r", {"main.up": "u1"})
+    warehouse.record_build(con, "main.rows", "f3", changed=[])  # a build that changed no school's rows
+    assert warehouse.changed_schools(con, "main.rows", "f2") == []
+    assert warehouse.changed_schools(con, "main.rows", "f1") is None  # two builds since
+    warehouse.replace_schools(con, "main.rows", "select 'b' as entity, 3 as v", ["b"], column="entity")
+    warehouse.record_build(con, "main.rows", "f4", changed=["b"], column="entity")  # entities other than schools
+    assert warehouse.changed_keys(con, "main.rows", "f3") == ("entity", ["b"])
+    assert warehouse.changed_schools(con, "main.rows", "f3") is None
+    warehouse.record_build(con, "main.rows", "f5")
+    assert warehouse.changed_keys(con, "main.rows", "f4") is None
+    assert warehouse.scalar(con, "select count(*) from meta.table_delta_schools") == 0
+
+
 @pytest.mark.parametrize("name", ["t", "raw.submissions", "staging.r0_schools", "_frame_keys_12", "r5"])
 def test_identifier_takes_plain_names_as_they_are(name):
     assert warehouse.identifier(name) == name

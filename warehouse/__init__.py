@@ -11,6 +11,7 @@ This module sits below every package of `pipelines` and `dashboards` and imports
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -210,13 +211,76 @@ def is_built(con: duckdb.DuckDBPyConnection, table: str, fingerprint: str | None
     return fingerprint is not None and exists and stored_fingerprint(con, table) == fingerprint
 
 
-def record_build(con: duckdb.DuckDBPyConnection, table: str, fingerprint: str | None) -> None:
-    """Remember what `table` was built with (an unknown fingerprint is forgotten: rebuild next time)."""
+def record_build(con: duckdb.DuckDBPyConnection, table: str, fingerprint: str | None, *,
+                 changed: Sequence[str] | None = None, column: str = "school_code", recipe: str | None = None,
+                 upstream: dict[str, str] | None = None) -> None:
+    """Remember what `table` was built with (an unknown fingerprint is forgotten: rebuild next time).
+
+    `changed`: the build replaced only the rows of these schools (`replace_schools`; or of other
+    entities named by `column`), starting from the table as it was last built; what reads the
+    table next may follow it school by school (`changed_schools`, `changed_keys`). Without it the
+    build was whole. `recipe` and `upstream` (each upstream
+    table's fingerprint at this build) let the next build of the table decide whether it may go
+    school by school too."""
+    before = stored_fingerprint(con, table)
+    con.execute("delete from meta.table_delta_schools where table_name = $t", {"t": table})
     if fingerprint is None:
         con.execute("delete from meta.table_builds where table_name = $t", {"t": table})
-    else:
-        con.execute("insert or replace into meta.table_builds values ($t, $f, now()::timestamp)",
-                    {"t": table, "f": fingerprint})
+        return
+    delta_from = before if changed is not None and before is not None else None
+    con.execute(
+        """insert or replace into meta.table_builds
+               (table_name, fingerprint, built_at, delta_from, delta_column, recipe, upstream)
+           values ($t, $f, now()::timestamp, $from, $column, $recipe, $upstream)""",
+        {"t": table, "f": fingerprint, "from": delta_from, "column": identifier(column) if delta_from else None,
+         "recipe": recipe,
+         "upstream": json.dumps(upstream, sort_keys=True) if upstream is not None else None})
+    if delta_from is not None and changed:
+        con.execute("insert into meta.table_delta_schools select $t, unnest($codes::varchar[])",
+                    {"t": table, "codes": sorted(set(changed))})
+
+
+def build_record(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str | None, dict[str, str] | None]:
+    """(recipe, upstream fingerprints) of the last build of `table`, as `record_build` kept them."""
+    found = con.execute("select recipe, upstream from meta.table_builds where table_name = $t", {"t": table}).fetchall()
+    if not found:
+        return None, None
+    recipe, upstream = found[0]
+    return recipe, json.loads(upstream) if upstream is not None else None
+
+
+def changed_keys(con: duckdb.DuckDBPyConnection, table: str, since: str | None) -> tuple[str, list[str]] | None:
+    """(column, values): the entities (schools, by default) whose rows in `table` are all that
+    changed since it had fingerprint `since`: its last build went entity by entity from exactly
+    that fingerprint. None when that is not known (a whole build, another starting point, two
+    builds since): read the table whole."""
+    if since is None:
+        return None
+    found = con.execute("select delta_from, delta_column from meta.table_builds where table_name = $t",
+                        {"t": table}).fetchall()
+    if not found or found[0][0] != since:
+        return None
+    return found[0][1], [r[0] for r in con.execute(
+        "select school_code from meta.table_delta_schools where table_name = $t order by 1", {"t": table}).fetchall()]
+
+
+def changed_schools(con: duckdb.DuckDBPyConnection, table: str, since: str | None) -> list[str] | None:
+    """The schools whose rows in `table` are all that changed since fingerprint `since`
+    (`changed_keys` of a table followed by school_code), or None."""
+    delta = changed_keys(con, table, since)
+    return delta[1] if delta is not None and delta[0] == "school_code" else None
+
+
+def replace_schools(con: duckdb.DuckDBPyConnection, table: str, select: str, codes: Sequence[str],
+                    params: dict | None = None, column: str = "school_code") -> None:
+    """Replace the rows of these schools in `table` (or of other entities, named by `column`) by
+    those `select` gives for them: the same SELECT that builds the whole table, its filter on the
+    column pushed down to its scans. Rows with no value in the column are left alone."""
+    codes = sorted(set(codes))
+    con.execute(compose("delete from {table} where list_contains($codes, {column})", table=table, column=column),
+                {"codes": codes})
+    con.execute(compose("insert into {table} by name select * from ({rows}) where list_contains($codes, {column})",
+                        table=table, rows=Sql(select), column=column), {**(params or {}), "codes": codes})
 
 
 def reference_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
