@@ -13,20 +13,34 @@ accepted, and the newest file sent for it was refused: with that file's reason),
 accepted, nothing refused, the deadline passed: overdue since the day after), `due` (not yet due,
 nothing accepted). `is_overdue` holds for every obligation not accepted past its deadline,
 refused ones included.
+
+Cost that follows the new data (issue 15 #3): `rebuild` fingerprints what the three tables read
+(the day, the deadlines, the judged periods, the SQL and this module, the registry's accepted
+files, every verdict of raw.submissions). Nothing changed: nothing is written. Only files taken
+in since the last build (`ingested_at` after its watermark, every earlier verdict as it was),
+with the same day, deadlines, periods, SQL and registry: the rows of the schools those files
+touch are replaced (`warehouse.replace_schools`, by school_code) and recorded as such, so the
+published snapshot follows school by school too. Anything else: a whole rebuild.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
 
 import duckdb
 import polars as pl
 
 import warehouse
+from pipelines.intake.in_force import in_force_sql
 from pipelines.intake.schema import REPORT_TYPES
 from pipelines.senders.deadlines import Deadline, load_deadlines
 from pipelines.senders.recipients import recipient_of, workbook_name
 from pipelines.staging.tables import in_force_source
+from warehouse import Sql, compose
 
 # temp view name -> report type; the SQL of warehouse/sql/senders reads these views
 IN_FORCE_VIEWS = {"in_force_r0": "R0", "in_force_r2": "R2", "in_force_r3": "R3", "in_force_r5": "R5"}
@@ -40,14 +54,14 @@ LOOKBACK_YEARS = 5  # never judge more than this many past periods per report ty
 OBLIGATIONS_TABLE = "senders.obligations"
 ERROR_LISTS_TABLE = "senders.error_lists"
 SUPERSESSIONS_TABLE = "senders.supersessions"
-# report type -> staging table, sender column, period column, entity column (constants only):
-# together they are the entity key of the report type's versions
-VERSIONED = {
-    "R1": (REPORT_TYPES["R1"].table, "school_code", "null", "null"),
-    "R2": (REPORT_TYPES["R2"].table, "host_school_code", "report_year", "base_code"),
-    "R3": (REPORT_TYPES["R3"].table, "host_university_code", "cohort_year", "null"),
-    "R5": (REPORT_TYPES["R5"].table, "school_code", "report_year", "null"),
-}
+TABLES = (OBLIGATIONS_TABLE, ERROR_LISTS_TABLE, SUPERSESSIONS_TABLE)
+SQL_NAMES = ("senders/obligations", "senders/owed_r2", "senders/owed_r3", "senders/owed_r5",
+             "senders/error_lists", "senders/supersessions")
+OWED_SCHEMA = {"report_type": "varchar", "period": "integer", "school_code": "varchar", "school_name": "varchar",
+               "district_code": "varchar", "entity_code": "varchar", "accepted_submission_id": "varchar"}
+# what a file's verdict says that the senders' tables read (raw.submissions columns)
+VERDICT_COLUMNS = ("submission_id", "status", "report_type", "schools_named", "arrived_at", "original_name",
+                   "inbox_path", "sender", "message_zh", "message_en", "error_count", "warning_count")
 
 
 def create_in_force_views(con: duckdb.DuckDBPyConnection) -> None:
@@ -67,30 +81,39 @@ def judged_periods(con: duckdb.DuckDBPyConnection, deadline: Deadline, view: str
     return list(range(min(first, as_of.year), as_of.year + 1))
 
 
-def obligations(con: duckdb.DuckDBPyConnection, as_of: date,
-                deadlines: dict[str, Deadline] | None = None) -> pl.DataFrame:
-    """Every owed (report, period, sender[, base]) with its deadline and status as of `as_of`."""
-    deadlines = deadlines if deadlines is not None else load_deadlines()
+def prepare(con: duckdb.DuckDBPyConnection, as_of: date, deadlines: dict[str, Deadline]) -> list[tuple]:
+    """The temp views and table the obligations SQL reads: the rows in force (in_force_*), each
+    judged (report type, period, due date) (due_dates) and everything owed then (owed, a view:
+    a SELECT of it filtered on school_code reads only those schools). Returns the due dates."""
     create_in_force_views(con)
-    frames, dues = [], []
+    dues, parts = [], []
     for code, deadline in sorted(deadlines.items()):
         if code not in OWED_SQL:
             continue
         sql_name, view, column = OWED_SQL[code]
-        years = judged_periods(con, deadline, view, column, as_of)
-        frames.append(con.sql(warehouse.sql(sql_name), params={"years": years}).pl())
-        dues.extend({"report_type": code, "period": y, "due_date": deadline.due(y)} for y in years)
-    schema = {"report_type": pl.String, "period": pl.Int32, "school_code": pl.String, "school_name": pl.String,
-              "district_code": pl.String, "entity_code": pl.String, "accepted_submission_id": pl.String}
-    owed = pl.concat([f.cast(schema) for f in frames]) if frames else pl.DataFrame(schema=schema)
-    due_dates = pl.DataFrame(dues, schema={"report_type": pl.String, "period": pl.Int32, "due_date": pl.Date})
-    con.register("owed", owed)
-    con.register("due_dates", due_dates)
-    try:
-        return con.sql(warehouse.sql("senders/obligations"), params={"as_of": as_of}).pl()
-    finally:
-        con.unregister("owed")
-        con.unregister("due_dates")
+        dues.extend((code, y, deadline.due(y)) for y in judged_periods(con, deadline, view, column, as_of))
+        columns = ", ".join(f"{name}::{kind} as {name}" for name, kind in OWED_SCHEMA.items())  # constants
+        parts.append(f"select {columns} from (\n{warehouse.sql(sql_name)}\n)")
+    con.execute("create or replace temp table due_dates (report_type varchar, period integer, due_date date)")
+    if dues:
+        con.execute("insert into due_dates select unnest($codes::varchar[]), unnest($periods::integer[]), "
+                    "unnest($dates::date[])", {"codes": [d[0] for d in dues], "periods": [d[1] for d in dues],
+                                               "dates": [d[2] for d in dues]})
+    empty = "select " + ", ".join(f"null::{kind} as {name}" for name, kind in OWED_SCHEMA.items()) + " limit 0"
+    con.execute("create or replace temp view owed as " + ("\nunion all\n".join(parts) if parts else empty))
+    return dues
+
+
+def obligations_sql() -> str:
+    """The SELECT of senders.obligations over the temp objects `prepare` makes; binds $as_of."""
+    return warehouse.sql("senders/obligations")
+
+
+def obligations(con: duckdb.DuckDBPyConnection, as_of: date,
+                deadlines: dict[str, Deadline] | None = None) -> pl.DataFrame:
+    """Every owed (report, period, sender[, base]) with its deadline and status as of `as_of`."""
+    prepare(con, as_of, deadlines if deadlines is not None else load_deadlines())
+    return con.sql(obligations_sql(), params={"as_of": as_of}).pl()
 
 
 def error_lists(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -110,27 +133,163 @@ def error_lists(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     )
 
 
+def supersessions_sql() -> Sql:
+    """The SELECT of senders.supersessions (reads the temp view in_force_r0)."""
+    return compose(warehouse.sql("senders/supersessions"),
+                   **{code.lower(): REPORT_TYPES[code].table for code in ("R1", "R2", "R3", "R5")})
+
+
 def supersessions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Which accepted file replaced which, per entity key of R1, R2, R3 and R5 (in_force_r0 must exist)."""
-    frames = []
-    template = warehouse.sql("senders/supersessions")
-    for code, (table, sender, period, entity) in VERSIONED.items():
-        text = template.format(table=table, sender=sender, period=period, entity=entity)  # constants only
-        frames.append(con.sql(text, params={"report_type": code}).pl())
-    return pl.concat(frames, how="vertical_relaxed").sort("report_type", "school_code", "period", "arrived_at",
-                                                           nulls_last=True)
+    return con.sql(supersessions_sql()).pl()
 
 
-def rebuild(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, pl.DataFrame]:
-    """Replace the three senders tables, in one transaction. Returns what was written."""
-    built = {OBLIGATIONS_TABLE: obligations(con, as_of), ERROR_LISTS_TABLE: error_lists(con),
-             SUPERSESSIONS_TABLE: supersessions(con)}
+# ---------------------------------------------------------------- what the tables follow from
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the three tables read, as of one build: `fixed`, everything but the verdicts (a
+    school-by-school build needs it unchanged); `verdicts`, a digest of every verdict of
+    raw.submissions; `watermark`, the newest `ingested_at` among them."""
+
+    fixed: str
+    verdicts: str
+    watermark: datetime | None
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256(f"{self.fixed}\0{self.verdicts}".encode()).hexdigest()
+
+    def recipe(self) -> str:
+        return json.dumps({"fixed": self.fixed, "verdicts": self.verdicts,
+                           "watermark": self.watermark.isoformat() if self.watermark else None})
+
+
+_VERDICTS = "select md5(coalesce(string_agg(row({columns})::varchar, chr(10) order by submission_id), '')) " \
+            "from raw.submissions"
+
+
+def _verdicts(con: duckdb.DuckDBPyConnection, until: datetime | None = None) -> str:
+    """A digest of the verdicts taken in (all, or those taken in by `until`)."""
+    text = compose(_VERDICTS, columns=VERDICT_COLUMNS)
+    if until is None:
+        return warehouse.scalar(con, text)
+    return warehouse.scalar(con, text + " where ingested_at <= $until", {"until": until})
+
+
+def inputs(con: duckdb.DuckDBPyConnection, as_of: date, deadlines: dict[str, Deadline], dues: list[tuple]) -> Inputs:
+    """What a build as of `as_of` reads (after `prepare`, whose due dates are `dues`)."""
+    registry = warehouse.scalar(con, "select coalesce(string_agg(submission_id, ',' order by submission_id), '') "
+                                     "from raw.submissions where status = 'accepted' and report_type = 'R0'")
+    fixed = json.dumps({
+        "as_of": as_of.isoformat(),
+        "deadlines": sorted(repr(d) for d in deadlines.values()),
+        "dues": [(code, period, due.isoformat()) for code, period, due in dues],
+        "sql": [warehouse.sql(name) for name in SQL_NAMES],
+        "in_force": [str(in_force_sql(code)) for code in ("R0", "R1", "R2", "R3", "R5")],
+        "module": hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+        "registry": registry,
+    }, sort_keys=True)
+    watermark = warehouse.scalar(con, "select max(ingested_at) from raw.submissions")
+    return Inputs(hashlib.sha256(fixed.encode()).hexdigest(), _verdicts(con), watermark)
+
+
+def _codes(con: duckdb.DuckDBPyConnection, template: str, since: datetime) -> list[str]:
+    tables = {code.lower(): REPORT_TYPES[code].table for code in ("R1", "R2", "R3", "R5")
+              if "{" + code.lower() + "}" in template}
+    text = compose(template, **tables)
+    return sorted(r[0] for r in con.execute(text, {"since": since}).fetchall() if r[0] is not None)
+
+
+# the schools whose obligations files taken in since $since touch: those a file names (refused
+# ones count against them), the senders of the accepted rows, and for a base report every host
+# school any version of that base ever had (the base may have moved: its old host's rows go)
+_OBLIGATION_SCHOOLS = """
+with new as (select * from raw.submissions where ingested_at > $since),
+accepted as (select submission_id from new where status = 'accepted')
+select unnest(schools_named) from new
+union select school_code from {r5} where submission_id in (select submission_id from accepted)
+union select host_university_code from {r3} where submission_id in (select submission_id from accepted)
+union select host_school_code from {r2}
+    where base_code in (select base_code from {r2} where submission_id in (select submission_id from accepted))
+"""
+# the senders whose supersessions they touch: the senders of their accepted rows
+_SUPERSESSION_SCHOOLS = """
+with accepted as (select submission_id from raw.submissions where ingested_at > $since and status = 'accepted')
+select school_code from {r1} where submission_id in (select submission_id from accepted)
+union select host_school_code from {r2} where submission_id in (select submission_id from accepted)
+union select host_university_code from {r3} where submission_id in (select submission_id from accepted)
+union select school_code from {r5} where submission_id in (select submission_id from accepted)
+"""
+
+
+def affected_schools(con: duckdb.DuckDBPyConnection, now: Inputs) -> tuple[list[str], list[str]] | None:
+    """(schools whose obligations, senders whose supersessions) may have changed since the last
+    build, when that build left all three tables alike and everything it read but the files
+    taken in since is as it was; else None (rebuild whole)."""
+    stored = {warehouse.stored_fingerprint(con, t) for t in TABLES}
+    recipes = {warehouse.build_record(con, t)[0] for t in TABLES}
+    if len(stored) != 1 or None in stored or len(recipes) != 1 or None in recipes:
+        return None
+    if not all(warehouse.is_built(con, t, next(iter(stored))) for t in TABLES):
+        return None
+    try:
+        before = json.loads(next(iter(recipes)))
+        since = datetime.fromisoformat(before["watermark"])
+    except (ValueError, TypeError, KeyError):
+        return None
+    if before["fixed"] != now.fixed or _verdicts(con, since) != before["verdicts"]:
+        return None
+    return _codes(con, _OBLIGATION_SCHOOLS, since), _codes(con, _SUPERSESSION_SCHOOLS, since)
+
+
+# ---------------------------------------------------------------- the build
+
+@dataclass(frozen=True)
+class Built:
+    """What `rebuild` did: `skipped` (nothing it reads changed), `schools` (only these schools'
+    rows replaced) or `whole`."""
+
+    how: str
+    fingerprint: str
+    schools: tuple[str, ...] = ()
+
+
+def _write_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    with warehouse.registered(con, frame=warehouse.ArrowStream(frame)) as views:
+        con.execute(compose("insert into {table} by name select * from {frame}", table=table, frame=views["frame"]))
+
+
+def rebuild(con: duckdb.DuckDBPyConnection, as_of: date, deadlines: dict[str, Deadline] | None = None,
+            force: bool = False) -> Built:
+    """Bring the three senders tables up to date as of `as_of`, in one transaction: not at all
+    when nothing they read changed, school by school when only files of a few schools were taken
+    in since, else whole (always whole when `force`)."""
+    deadlines = deadlines if deadlines is not None else load_deadlines()
     with warehouse.transaction(con):
-        for table, frame in built.items():  # table names are this module's constants
-            con.execute(f"delete from {table}")
-            con.register("senders_frame", frame)
-            try:
-                con.execute(f"insert into {table} by name select * from senders_frame")
-            finally:
-                con.unregister("senders_frame")
-    return built
+        now = inputs(con, as_of, deadlines, prepare(con, as_of, deadlines))
+        fingerprint = now.fingerprint
+        if not force and all(warehouse.is_built(con, t, fingerprint) for t in TABLES):
+            return Built("skipped", fingerprint)
+        affected = None if force else affected_schools(con, now)
+        params = {"as_of": as_of}
+        if affected is None:
+            for table in TABLES:  # table names are this module's constants
+                con.execute(f"delete from {table}")
+            con.execute(compose("insert into {table} by name ", table=OBLIGATIONS_TABLE) + obligations_sql(), params)
+            con.execute(compose("insert into {table} by name ", table=SUPERSESSIONS_TABLE) + supersessions_sql())
+        else:
+            owed, superseding = affected
+            if owed:
+                warehouse.replace_schools(con, OBLIGATIONS_TABLE, obligations_sql(), owed, params)
+            if superseding:
+                warehouse.replace_schools(con, SUPERSESSIONS_TABLE, supersessions_sql(), superseding)
+            con.execute(f"delete from {ERROR_LISTS_TABLE}")
+        _write_frame(con, ERROR_LISTS_TABLE, error_lists(con))  # a row per refused file: always whole
+        for table, changed in ((OBLIGATIONS_TABLE, affected and affected[0]),
+                               (SUPERSESSIONS_TABLE, affected and affected[1]), (ERROR_LISTS_TABLE, None)):
+            warehouse.record_build(con, table, fingerprint, changed=changed if affected is not None else None,
+                                   recipe=now.recipe())
+    if affected is None:
+        return Built("whole", fingerprint)
+    return Built("schools", fingerprint, tuple(sorted(set(affected[0]))))

@@ -1,4 +1,5 @@
--- senders.obligations: each owed report (temp table owed) with its deadline (temp table due_dates)
+-- senders.obligations: each owed report (temp view owed: owed_r2, owed_r3 and owed_r5 together)
+-- with its deadline (temp table due_dates)
 -- and where it stands as of $as_of (a date in Tianjin). A refused file counts against what its
 -- sender still owes of its report type: the schools it named (raw.submissions.schools_named), for
 -- every period not accepted whose previous deadline it arrived after (Beijing time).

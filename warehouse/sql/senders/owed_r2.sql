@@ -1,8 +1,8 @@
 -- R2: a base whose report for the previous year did not say 撤销 (revoked) owes the report of the
 -- year, and so does a base that has sent one for it; its host school sends it. Reads the temp
--- views in_force_r0 and in_force_r2. $years: the report years judged.
+-- views in_force_r0 and in_force_r2. Its years: those judged, in the temp table due_dates.
 with years as (
-    select unnest($years::integer[]) as report_year
+    select period as report_year from due_dates where report_type = 'R2'
 ),
 
 owing as (

@@ -1,8 +1,8 @@
 -- R3: a host university that sent the roster of the previous cohort owes the roster of the cohort
 -- year, and so does one that has sent it. Reads the temp views in_force_r0 and in_force_r3.
--- $years: the cohort years judged.
+-- Its years: the cohort years judged, in the temp table due_dates.
 with years as (
-    select unnest($years::integer[]) as cohort_year
+    select period as cohort_year from due_dates where report_type = 'R3'
 ),
 
 owing as (

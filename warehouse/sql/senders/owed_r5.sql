@@ -1,6 +1,6 @@
 -- R5: every primary and secondary school in the registry (not 高校 or 其他) open in a year owes
--- that year's annual report. Reads the temp views in_force_r0 and in_force_r5. $years: the report
--- years judged (past due and the current one).
+-- that year's annual report. Reads the temp views in_force_r0 and in_force_r5; its years, those
+-- judged (past due and the current one), from the temp table due_dates.
 with schools as (
     select school_code, school_name, district_code, valid_from, valid_to
     from in_force_r0
@@ -8,7 +8,7 @@ with schools as (
 ),
 
 years as (
-    select unnest($years::integer[]) as report_year
+    select period as report_year from due_dates where report_type = 'R5'
 ),
 
 owing as (
