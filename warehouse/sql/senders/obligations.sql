@@ -33,20 +33,20 @@ refused as (
     where status = 'rejected' and schools_named is not null and report_type is not null
 ),
 
+-- the newest refused file against each school's report of a period (the same for each of its bases):
+-- from the refused files and the periods judged alone, so that the rows of a few schools are
+-- selected without judging every owed row
 latest_refusal as (
     select
-        with_dates.report_type,
-        with_dates.period,
-        with_dates.school_code,
-        with_dates.entity_code,
+        dues.report_type,
+        dues.period,
+        refused.school_code,
         arg_max(refused.submission_id, (refused.arrived_at, refused.submission_id)) as refused_submission_id,
         max(refused.arrived_at) as refused_at
-    from with_dates
-    inner join refused
-        on refused.school_code = with_dates.school_code
-        and list_contains(refused.report_types, with_dates.report_type)
-        and cast(refused.arrived_at + interval 8 hour as date) > with_dates.due_date - interval 1 year
-    where with_dates.accepted_submission_id is null
+    from refused
+    inner join dues
+        on list_contains(refused.report_types, dues.report_type)
+        and cast(refused.arrived_at + interval 8 hour as date) > dues.due_date - interval 1 year
     group by all
 ),
 
@@ -80,7 +80,7 @@ final as (
         on latest_refusal.report_type = with_dates.report_type
         and latest_refusal.period = with_dates.period
         and latest_refusal.school_code = with_dates.school_code
-        and latest_refusal.entity_code is not distinct from with_dates.entity_code
+        and with_dates.accepted_submission_id is null
     left join raw.submissions as submissions on submissions.submission_id = latest_refusal.refused_submission_id
 )
 

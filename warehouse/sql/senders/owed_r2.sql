@@ -16,10 +16,9 @@ owing as (
     inner join years on reports.report_year = years.report_year
 ),
 
-reports as (
-    select base_code, report_year, any_value(submission_id) as submission_id
+reports as (  -- one row per base_code and report_year (the entity key of the rows in force)
+    select base_code, report_year, submission_id
     from in_force_r2
-    group by all
 ),
 
 final as (

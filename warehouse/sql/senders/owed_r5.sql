@@ -19,10 +19,9 @@ owing as (
       and (schools.valid_to is null or schools.valid_to >= make_date(years.report_year, 1, 1))
 ),
 
-reports as (
-    select school_code, report_year, any_value(submission_id) as submission_id
+reports as (  -- one row per school_code and report_year (the entity key of the rows in force)
+    select school_code, report_year, submission_id
     from in_force_r5
-    group by all
 ),
 
 final as (
