@@ -165,8 +165,9 @@ class Inputs:
                            "watermark": self.watermark.isoformat() if self.watermark else None})
 
 
-_VERDICTS = "select md5(coalesce(string_agg(row({columns})::varchar, chr(10) order by submission_id), '')) " \
-            "from raw.submissions"
+# each verdict's columns hashed (a file names up to thousands of schools: no text of them), in order
+_VERDICTS = "select md5(coalesce(string_agg(submission_id || ':' || hash({columns}), ',' order by submission_id), " \
+            "'')) from raw.submissions"
 
 
 def _verdicts(con: duckdb.DuckDBPyConnection, until: datetime | None = None) -> str:
