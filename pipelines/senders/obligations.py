@@ -248,8 +248,9 @@ def affected_schools(con: duckdb.DuckDBPyConnection, now: Inputs) -> tuple[list[
 
 @dataclass(frozen=True)
 class Built:
-    """What `rebuild` did: `skipped` (nothing it reads changed), `schools` (only these schools'
-    rows replaced) or `whole`."""
+    """What `rebuild` did: `skipped` (nothing it reads changed), `schools` (only the obligations
+    of `schools` replaced, and the supersessions of the senders of accepted files among them) or
+    `whole`."""
 
     how: str
     fingerprint: str
@@ -287,10 +288,12 @@ def rebuild(con: duckdb.DuckDBPyConnection, as_of: date, deadlines: dict[str, De
                 warehouse.replace_schools(con, SUPERSESSIONS_TABLE, supersessions_sql(), superseding)
             con.execute(f"delete from {ERROR_LISTS_TABLE}")
         _write_frame(con, ERROR_LISTS_TABLE, error_lists(con))  # a row per refused file: always whole
-        for table, changed in ((OBLIGATIONS_TABLE, affected and affected[0]),
-                               (SUPERSESSIONS_TABLE, affected and affected[1]), (ERROR_LISTS_TABLE, None)):
-            warehouse.record_build(con, table, fingerprint, changed=changed if affected is not None else None,
-                                   recipe=now.recipe())
+        # school by school: the schools replaced (none is a build that changed no row), for
+        # whatever follows the table (the snapshot); None: a whole build
+        changes = {OBLIGATIONS_TABLE: affected[0] if affected else None,
+                   SUPERSESSIONS_TABLE: affected[1] if affected else None, ERROR_LISTS_TABLE: None}
+        for table, changed in changes.items():
+            warehouse.record_build(con, table, fingerprint, changed=changed, recipe=now.recipe())
     if affected is None:
         return Built("whole", fingerprint)
     return Built("schools", fingerprint, tuple(sorted(set(affected[0]))))

@@ -199,3 +199,16 @@ def test_a_table_whose_record_was_lost_rebuilds_whole(site):
     site.send(r5("3412000002", 2025, 800, 2100))
     assert rebuild(site.con, AS_OF).how == "whole"
     assert rebuild(site.con, AS_OF).how == "skipped"
+
+
+def test_a_file_that_is_no_report_replaces_no_school(site):
+    rebuild(site.con, AS_OF)
+    before = warehouse.stored_fingerprint(site.con, OBLIGATIONS_TABLE)
+    kept = site.tables()
+    site.send(lambda inbox: (inbox / "通知.txt").write_text("请各校按时报送", encoding="utf-8"))
+    built = rebuild(site.con, AS_OF)
+    assert built.how == "schools" and built.schools == ()  # its verdict is new: the error lists take it in
+    assert warehouse.changed_keys(site.con, OBLIGATIONS_TABLE, before) == ("school_code", [])
+    assert kept[OBLIGATIONS_TABLE].equals(site.tables()[OBLIGATIONS_TABLE])
+    assert "通知.txt" in site.tables()[ERROR_LISTS_TABLE]["original_name"].to_list()
+    site.assert_equals_whole()
