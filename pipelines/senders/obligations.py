@@ -150,11 +150,13 @@ def supersessions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 class Inputs:
     """What the three tables read, as of one build: `fixed`, everything but the verdicts (a
     school-by-school build needs it unchanged); `verdicts`, a digest of every verdict of
-    raw.submissions; `watermark`, the newest `ingested_at` among them."""
+    raw.submissions; `watermark`, the newest `ingested_at` among them; `earlier`, the digest of
+    those taken in by the last build's watermark (None when there is no such build)."""
 
     fixed: str
     verdicts: str
     watermark: datetime | None
+    earlier: str | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -165,17 +167,27 @@ class Inputs:
                            "watermark": self.watermark.isoformat() if self.watermark else None})
 
 
-# each verdict's columns hashed (a file names up to thousands of schools: no text of them), in order
-_VERDICTS = "select md5(coalesce(string_agg(submission_id || ':' || hash({columns}), ',' order by submission_id), " \
-            "'')) from raw.submissions"
+def _last_recipe(con: duckdb.DuckDBPyConnection) -> tuple[dict, datetime] | None:
+    """The recipe of the last build of the senders' tables and its watermark, if it has them."""
+    try:
+        before = json.loads(warehouse.build_record(con, OBLIGATIONS_TABLE)[0])
+        return before, datetime.fromisoformat(before["watermark"])
+    except (ValueError, TypeError, KeyError):
+        return None
 
 
-def _verdicts(con: duckdb.DuckDBPyConnection, until: datetime | None = None) -> str:
-    """A digest of the verdicts taken in (all, or those taken in by `until`)."""
-    text = compose(_VERDICTS, columns=VERDICT_COLUMNS)
-    if until is None:
-        return warehouse.scalar(con, text)
-    return warehouse.scalar(con, text + " where ingested_at <= $until", {"until": until})
+# each verdict's columns hashed (a file names up to thousands of schools: no text of them), in
+# order: of all, and of those taken in by $until
+_VERDICTS = """
+with verdicts as (
+    select submission_id, ingested_at, submission_id || ':' || hash({columns}) as verdict
+    from raw.submissions
+)
+select
+    md5(coalesce(string_agg(verdict, ',' order by submission_id), '')),
+    md5(coalesce(string_agg(verdict, ',' order by submission_id) filter (where ingested_at <= $until), ''))
+from verdicts
+"""
 
 
 def inputs(con: duckdb.DuckDBPyConnection, as_of: date, deadlines: dict[str, Deadline], dues: list[tuple]) -> Inputs:
@@ -192,7 +204,10 @@ def inputs(con: duckdb.DuckDBPyConnection, as_of: date, deadlines: dict[str, Dea
         "registry": registry,
     }, sort_keys=True)
     watermark = warehouse.scalar(con, "select max(ingested_at) from raw.submissions")
-    return Inputs(hashlib.sha256(fixed.encode()).hexdigest(), _verdicts(con), watermark)
+    last = _last_recipe(con)
+    every, earlier = con.execute(compose(_VERDICTS, columns=VERDICT_COLUMNS),
+                                 {"until": last[1] if last else None}).fetchall()[0]
+    return Inputs(hashlib.sha256(fixed.encode()).hexdigest(), every, watermark, earlier if last else None)
 
 
 def _codes(con: duckdb.DuckDBPyConnection, template: str, since: datetime) -> list[str]:
@@ -234,12 +249,11 @@ def affected_schools(con: duckdb.DuckDBPyConnection, now: Inputs) -> tuple[list[
         return None
     if not all(warehouse.is_built(con, t, next(iter(stored))) for t in TABLES):
         return None
-    try:
-        before = json.loads(next(iter(recipes)))
-        since = datetime.fromisoformat(before["watermark"])
-    except (ValueError, TypeError, KeyError):
+    last = _last_recipe(con)
+    if last is None or now.earlier is None:
         return None
-    if before["fixed"] != now.fixed or _verdicts(con, since) != before["verdicts"]:
+    before, since = last
+    if before["fixed"] != now.fixed or now.earlier != before["verdicts"]:
         return None
     return _codes(con, _OBLIGATION_SCHOOLS, since), _codes(con, _SUPERSESSION_SCHOOLS, since)
 
