@@ -54,6 +54,7 @@ LOOKBACK_YEARS = 5  # never judge more than this many past periods per report ty
 OBLIGATIONS_TABLE = "senders.obligations"
 ERROR_LISTS_TABLE = "senders.error_lists"
 SUPERSESSIONS_TABLE = "senders.supersessions"
+OBLIGATIONS_ORDER = "report_type, period, district_code, school_code, entity_code"  # columns only
 TABLES = (OBLIGATIONS_TABLE, ERROR_LISTS_TABLE, SUPERSESSIONS_TABLE)
 SQL_NAMES = ("senders/obligations", "senders/owed_r2", "senders/owed_r3", "senders/owed_r5",
              "senders/error_lists", "senders/supersessions")
@@ -113,7 +114,7 @@ def obligations(con: duckdb.DuckDBPyConnection, as_of: date,
                 deadlines: dict[str, Deadline] | None = None) -> pl.DataFrame:
     """Every owed (report, period, sender[, base]) with its deadline and status as of `as_of`."""
     prepare(con, as_of, deadlines if deadlines is not None else load_deadlines())
-    return con.sql(obligations_sql(), params={"as_of": as_of}).pl()
+    return con.sql(f"select * from ({obligations_sql()}) order by {OBLIGATIONS_ORDER}", params={"as_of": as_of}).pl()
 
 
 def error_lists(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

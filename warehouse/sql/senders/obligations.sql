@@ -84,5 +84,5 @@ final as (
     left join raw.submissions as submissions on submissions.submission_id = latest_refusal.refused_submission_id
 )
 
+-- in no order: the table is brought up to date school by school (rows appended), its readers order
 select * from final
-order by report_type, period, district_code, school_code, entity_code
