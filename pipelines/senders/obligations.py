@@ -15,7 +15,7 @@ nothing accepted). `is_overdue` holds for every obligation not accepted past its
 refused ones included.
 
 Cost that follows the new data (issue 15 #3): `rebuild` fingerprints what the three tables read
-(the day, the deadlines, the judged periods, the SQL and this module, the registry's accepted
+(the day, the deadlines, the judged periods, the SQL, this module and recipients.py, the registry's accepted
 files, every verdict of raw.submissions). Nothing changed: nothing is written. Only files taken
 in since the last build (`ingested_at` after its watermark, every earlier verdict as it was),
 with the same day, deadlines, periods, SQL and registry: the rows of the schools those files
@@ -37,6 +37,7 @@ import polars as pl
 import warehouse
 from pipelines.intake.in_force import in_force_sql
 from pipelines.intake.schema import REPORT_TYPES
+from pipelines.senders import recipients
 from pipelines.senders.deadlines import Deadline, load_deadlines
 from pipelines.senders.recipients import recipient_of, workbook_name
 from pipelines.staging.tables import in_force_source
@@ -201,7 +202,7 @@ def inputs(con: duckdb.DuckDBPyConnection, as_of: date, deadlines: dict[str, Dea
         "dues": [(code, period, due.isoformat()) for code, period, due in dues],
         "sql": [warehouse.sql(name) for name in SQL_NAMES],
         "in_force": [str(in_force_sql(code)) for code in ("R0", "R1", "R2", "R3", "R5")],
-        "module": hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+        "code": [hashlib.sha256(Path(path).read_bytes()).hexdigest() for path in (__file__, recipients.__file__)],
         "registry": registry,
     }, sort_keys=True)
     watermark = warehouse.scalar(con, "select max(ingested_at) from raw.submissions")
