@@ -25,10 +25,12 @@ def in_force_table(report: ReportType) -> str:
 
 def _fingerprint(con: duckdb.DuckDBPyConnection, report: ReportType) -> str:
     """What the rows in force of a report type follow from: its accepted submissions (staging rows
-    are only ever added, by the submission they came in) and the SQL that picks the newest."""
+    are only ever added, by the submission they came in) and the SQL that picks the newest. A
+    workbook holding two reports is one submission of both types ('R5,R3')."""
     accepted = con.execute(
         "select coalesce(string_agg(submission_id, ',' order by submission_id), '') from raw.submissions "
-        "where status = 'accepted' and report_type = $code", {"code": report.code}).fetchall()[0][0]
+        "where status = 'accepted' and list_contains(string_split(report_type, ','), $code)",
+        {"code": report.code}).fetchall()[0][0]
     return hashlib.sha256(f"{in_force_sql(report)}\0{accepted}".encode()).hexdigest()
 
 

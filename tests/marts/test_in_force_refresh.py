@@ -100,3 +100,17 @@ def test_only_two_small_marts_read_the_day_and_nothing_reads_them():
     reads_the_day = {m.name for m in MARTS if {"as_of", "as_of_date"} & bound(sql(m.sql_name), day).keys()}
     assert reads_the_day == {"dim_school_active", "fct_alliance_member_current"}
     assert not [m.name for m in MARTS if {f"marts/{n}" for n in reads_the_day} & set(m.upstream)]
+
+
+def test_a_workbook_holding_two_reports_brings_its_rows_into_force(con):
+    """A workbook with an annual report and a roster is one submission of report_type 'R5,R3':
+    its annual-report rows are in force as soon as it is accepted, not when the next R5 comes."""
+    w = Warehouse(con)
+    w.submit("R0", "名录.xlsx", "2024-01-10T08:00:00", SCHOOLS)
+    w.submit("R5", "年报.xlsx", "2025-11-20T08:00:00", [report("3412000001", 2025, 500)])
+    assert [refresh_in_force(con, r) for r in (R0, R5)] == [True, True]
+    both = w.submit("R5", "年报和名册.xlsx", "2025-11-25T08:00:00", [report("3412000001", 2025, 600)])
+    con.execute("update raw.submissions set report_type = 'R5,R3' where submission_id = $id", {"id": both})
+    assert refresh_in_force(con, R5)
+    assert con.sql(f"select students_in_st_activities from {in_force_table(R5)}").fetchall() == [(600,)]
+    assert rows(con, R5) == con.sql(f"{in_force_sql(R5)} order by all").fetchall()
