@@ -13,3 +13,10 @@ create table meta.table_delta_schools (
     table_name varchar not null,
     school_code varchar not null
 );
+
+-- the accepted submissions the rows in force of a report type were last built from, so that the
+-- next build can tell the new ones (and whether any was withdrawn) instead of a hash alone
+create table meta.table_build_inputs (
+    table_name varchar not null,
+    submission_id varchar not null
+);
