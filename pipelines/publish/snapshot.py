@@ -6,7 +6,8 @@ writers. So the pipeline never writes the file readers open: it ATTACHes a new f
 temporary name, copies the published tables into it (CREATE TABLE ... AS SELECT), DETACHes it,
 and os.replace()s it onto `published/current.duckdb`. A reader that has the old file open keeps
 reading the old file; the next open sees the new one. A copy per as-of is kept in
-`published/history/<as-of>.duckdb` for exports "as of" a date.
+`published/history/<as-of>.duckdb` for exports "as of" a date (a hard link to the same file where the
+file system allows: a published file is never written in place, so they cannot differ).
 
 The new file starts as a copy of the current one (a file copy), and only what changed since is
 written into it: tables whose inputs are unchanged (same fingerprint in meta.table_builds) are
@@ -256,7 +257,10 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, published_dir: Path,
         if as_of is not None:
             history_path = history_dir / history_name(as_of)
             hist_tmp = history_dir / f".{history_path.name}.{token}.tmp"
-            shutil.copyfile(tmp, hist_tmp)
+            try:  # the same file: no one writes a published file in place (the next run copies it first)
+                os.link(tmp, hist_tmp)
+            except OSError:  # a file system without hard links
+                shutil.copyfile(tmp, hist_tmp)
             os.replace(hist_tmp, history_path)
         _replace(tmp, published_dir / CURRENT)
     finally:

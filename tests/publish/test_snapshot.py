@@ -172,6 +172,12 @@ def test_an_incremental_snapshot_writes_what_changed_and_equals_a_new_one(con, t
         assert second.how[table] == "updated", table
     assert second.how["indicators.value_units"] == second.how["indicators.unit_sources"] == "updated"
 
+    # each as-of's history entry is the file published then (one file, linked), and a later
+    # publication, which starts from a copy, leaves it as it was
+    assert second.history_path.samefile(second.path)
+    assert read_stamp(first.history_path)[0] == first.as_of != second.as_of
+    assert _contents(first.history_path) != _contents(second.path)
+
     fresh = publish_snapshot(con, tmp_path / "b", incremental=False)
     assert set(fresh.how.values()) == {"copied"}
     assert _contents(second.path) == _contents(fresh.path)
