@@ -88,3 +88,44 @@ def test_assets_report_dagsters_row_count_schema_and_code_version(con, tmp_path)
     assert code_version(sql) == before
     sql.write_text("select 2 as a\n", encoding="utf-8")
     assert code_version(sql) != before
+
+
+def test_a_check_kept_per_school_looks_where_rows_changed_since_it_passed_and_misses_nothing(con):
+    """issue 15 #3: a check that passed looks next at the schools whose rows changed since; a
+    failure there is found; after a failure, or a table rebuilt whole, it looks at every row."""
+    from pipelines.intake.schema import REPORT_TYPES
+    from pipelines.staging.checks import staging_checks
+    from pipelines.staging.tables import refresh_in_force
+
+    def checks() -> dict[str, tuple[bool, str, int]]:
+        out = {}
+        for c in staging_checks:
+            if c.asset.to_user_string() == "school_annual_reports" and c.name != "annual_report_completeness":
+                result = c.run(con)
+                count = result.metadata.get("duplicate keys", result.metadata.get("unknown school codes"))
+                out[c.name] = (result.passed, result.metadata["checked"].value.split(" ")[0], count.value)
+        return out
+
+    def refresh() -> None:
+        for report in REPORT_TYPES.values():
+            refresh_in_force(con, report)
+
+    w = Warehouse(con)
+    a, b = SCHOOLS[0]["school_code"], SCHOOLS[1]["school_code"]
+    w.submit("R0", "名录.xlsx", "2024-01-10T08:00:00", SCHOOLS)
+    w.submit("R5", "年报2025.xlsx", "2025-11-20T08:00:00", [r5(a, 2025, 1000, 1, 500), r5(b, 2025, 800, 1, 300)])
+    refresh()
+    assert checks() == {"unique_key": (True, "全部行", 0), "schools_in_registry": (True, "全部行", 0)}
+
+    w.submit("R5", "一中更正.xlsx", "2025-11-21T08:00:00", [r5(a, 2025, 1000, 1, 510)])
+    refresh()
+    assert checks() == {"unique_key": (True, "上次通过后有变化的", 0), "schools_in_registry": (True, "上次通过后有变化的", 0)}
+    assert checks() == {"unique_key": (True, "上次通过后有变化的", 0), "schools_in_registry": (True, "上次通过后有变化的", 0)}
+
+    # a file with the same school and year twice, and a school the registry does not know
+    w.submit("R5", "二中两行.xlsx", "2025-11-22T08:00:00", [r5(b, 2025, 800, 1, 301), r5(b, 2025, 800, 1, 302)])
+    w.submit("R5", "无名校.xlsx", "2025-11-22T09:00:00", [r5("3412999999", 2025, 100, 0, 1)])
+    refresh()
+    assert checks() == {"unique_key": (False, "上次通过后有变化的", 1), "schools_in_registry": (False, "上次通过后有变化的", 1)}
+    # they failed: the next run looks at every row, and still finds them
+    assert checks() == {"unique_key": (False, "全部行", 1), "schools_in_registry": (False, "全部行", 1)}

@@ -204,11 +204,15 @@ def stored_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> str | None
     return found[0][0] if found else None
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether `schema.table` is a table of the current database."""
+    return scalar(con, "select count(*) from duckdb_tables() where database_name = current_database() "
+                       "and schema_name || '.' || table_name = $t", {"t": table}) > 0
+
+
 def is_built(con: duckdb.DuckDBPyConnection, table: str, fingerprint: str | None) -> bool:
     """Whether `table` exists and was last built with this (known) fingerprint."""
-    exists = scalar(con, "select count(*) from duckdb_tables() where database_name = current_database() "
-                         "and schema_name || '.' || table_name = $t", {"t": table}) > 0
-    return fingerprint is not None and exists and stored_fingerprint(con, table) == fingerprint
+    return fingerprint is not None and table_exists(con, table) and stored_fingerprint(con, table) == fingerprint
 
 
 def record_build(con: duckdb.DuckDBPyConnection, table: str, fingerprint: str | None, *,

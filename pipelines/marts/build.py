@@ -20,14 +20,18 @@ from pipelines.reference.codes import CITY
 from pipelines.staging.tables import ASSET_NAMES, in_force_table
 from warehouse import (
     bound,
+    build_record,
+    changed_schools,
     compose,
     is_built,
     newest_arrival,
     record_build,
     reference_fingerprint,
+    replace_schools,
     run_select_into,
     scalar,
     stored_fingerprint,
+    table_exists,
     transaction,
 )
 
@@ -38,6 +42,11 @@ class Mart:
     description: str
     upstream: tuple[str, ...]  # staging asset names (plain) or other marts ("marts/<name>")
     private_columns: tuple[str, ...] = ()  # kept out of previews and metadata
+    # kept school by school: each of its rows belongs to one school (school_code) and follows only
+    # from that school's rows upstream, apart from what `guard` reads (a SELECT of the values over
+    # all schools that its SQL also reads, e.g. the range of years): see refresh_mart
+    by_school: bool = False
+    guard: str | None = None
 
     @property
     def table(self) -> str:
@@ -79,9 +88,10 @@ MARTS: tuple[Mart, ...] = (
     Mart("fct_alliance_member_year", "联盟成员年度 Members at the end of each year (joined by 31 December, not left "
          "by then).", ("marts/fct_alliance_membership",)),
     Mart("fct_school_annual_report", "学校科技教育年报 Annual reports in force (R5), one per school and year, with "
-         "the school's district and type.", ("school_annual_reports", "marts/dim_school")),
+         "the school's district and type.", ("school_annual_reports", "marts/dim_school"), by_school=True),
     Mart("fct_annual_report_obligation", "年报应报 Which schools owe an annual report for which year, and whether "
-         "an accepted one is in force.", ("marts/dim_school", "marts/fct_school_annual_report")),
+         "an accepted one is in force.", ("marts/dim_school", "marts/fct_school_annual_report"), by_school=True,
+         guard="select min(report_year), max(report_year) from marts.fct_school_annual_report"),
 )
 MARTS_BY_NAME = {m.name: m for m in MARTS}
 
@@ -103,15 +113,18 @@ def _values_read(sql_text: str, as_of: datetime | None) -> str:
     return repr(sorted(bound(sql_text, mart_params(as_of)).items()))
 
 
+def _upstream_tables(mart: Mart) -> list[str]:
+    report_of_asset = {name: REPORT_TYPES[code] for code, name in ASSET_NAMES.items()}
+    return [f"marts.{u.removeprefix('marts/')}" if u.startswith("marts/") else in_force_table(report_of_asset[u])
+            for u in mart.upstream]
+
+
 def mart_fingerprint(con: duckdb.DuckDBPyConnection, mart: Mart, as_of: datetime | None) -> str | None:
     """What a mart follows from: its SQL, the part of the as-of it reads, the reference tables and
     the fingerprints its upstream tables were built with (None when one is unknown: rebuild)."""
-    report_of_asset = {name: REPORT_TYPES[code] for code, name in ASSET_NAMES.items()}
     text = warehouse.sql(mart.sql_name)
     parts = [text, _values_read(text, as_of), reference_fingerprint(con)]
-    for upstream in mart.upstream:
-        table = (f"marts.{upstream.removeprefix('marts/')}" if upstream.startswith("marts/")
-                 else in_force_table(report_of_asset[upstream]))
+    for table in _upstream_tables(mart):
         stored = stored_fingerprint(con, table)
         if stored is None:
             return None
@@ -119,15 +132,60 @@ def mart_fingerprint(con: duckdb.DuckDBPyConnection, mart: Mart, as_of: datetime
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
+def _recipe(con: duckdb.DuckDBPyConnection, mart: Mart, as_of: datetime | None) -> str:
+    """What a mart follows from besides its upstream rows: its SQL, the values it binds, the
+    reference tables and, for a mart kept school by school, what its guard reads over all schools."""
+    text = warehouse.sql(mart.sql_name)
+    parts = [text, _values_read(text, as_of), reference_fingerprint(con)]
+    if mart.guard is not None:
+        parts.append(repr(con.sql(mart.guard).fetchall()))
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _changed_schools(con: duckdb.DuckDBPyConnection, mart: Mart, recipe: str,
+                     upstream: dict[str, str | None]) -> list[str] | None:
+    """The schools whose rows may differ, when only they can: the mart is kept school by school, it
+    was last built with the same recipe, and each upstream table is as it was then or was brought
+    up to date school by school since (warehouse.changed_schools). None: rebuild it whole."""
+    if not mart.by_school or not table_exists(con, mart.table):
+        return None
+    last_recipe, last_upstream = build_record(con, mart.table)
+    if last_recipe != recipe or last_upstream is None:
+        return None
+    schools: set[str] = set()
+    for table, fingerprint in upstream.items():
+        if fingerprint is None or table not in last_upstream:
+            return None
+        if fingerprint == last_upstream[table]:
+            continue
+        changed = changed_schools(con, table, last_upstream[table])
+        if changed is None:
+            return None
+        schools.update(changed)
+    return sorted(schools)
+
+
 def refresh_mart(con: duckdb.DuckDBPyConnection, mart: Mart, as_of: datetime | None,
                  force: bool = False) -> tuple[int, bool]:
     """Rebuild a mart unless what it follows from is what it was last built from (within the
-    caller's transaction). Returns (rows, rebuilt)."""
+    caller's transaction). A mart kept school by school whose upstream changed only for some
+    schools gets only their rows replaced, and the build says so for what reads it next.
+    Returns (rows, refreshed)."""
     fingerprint = mart_fingerprint(con, mart, as_of)
     if not force and is_built(con, mart.table, fingerprint):
         return scalar(con, compose("select count(*) from {table}", table=mart.table)), False
-    rows = build_mart(con, mart, as_of)
-    record_build(con, mart.table, fingerprint)
+    recipe = _recipe(con, mart, as_of)
+    upstream = {table: stored_fingerprint(con, table) for table in _upstream_tables(mart)}
+    schools = None if force else _changed_schools(con, mart, recipe, upstream)
+    if schools is None:
+        rows = build_mart(con, mart, as_of)
+    else:
+        if schools:
+            text = warehouse.sql(mart.sql_name)
+            replace_schools(con, mart.table, text, schools, bound(text, mart_params(as_of)))
+        rows = scalar(con, compose("select count(*) from {table}", table=mart.table))
+    record_build(con, mart.table, fingerprint, changed=schools, recipe=recipe,
+                 upstream=upstream if mart.by_school else None)
     return rows, True
 
 

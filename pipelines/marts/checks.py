@@ -29,11 +29,16 @@ def mart_key(name: str) -> AssetKey:
 def _unique_check(name: str, key: tuple[str, ...]) -> Check:
     table = f"marts.{name}"
 
-    @check(mart_key(name), "unique_key", f"One row per {', '.join(key)} in {table}.", blocking=True)
-    def _check(con: duckdb.DuckDBPyConnection) -> AssetCheckResult:
+    by_school = "school_code" in key  # a duplicate is within one school: look where rows changed
+
+    @check(mart_key(name), "unique_key", f"One row per {', '.join(key)} in {table}.", blocking=True,
+           reads=(table,) if by_school else (), by_school=by_school)
+    def _check(con: duckdb.DuckDBPyConnection, schools: list[str] | None = None) -> AssetCheckResult:
+        where = "" if schools is None else "where list_contains($schools, school_code) "
         dupes = con.sql(
-            f"select {', '.join(key)}, count(*) as n from {table} group by all having count(*) > 1 "
-            f"order by n desc, {', '.join(key)}"
+            f"select {', '.join(key)}, count(*) as n from {table} {where}group by all having count(*) > 1 "
+            f"order by n desc, {', '.join(key)}",
+            params={"schools": schools} if schools is not None else None,
         ).pl()
         return AssetCheckResult(passed=dupes.is_empty(), severity=AssetCheckSeverity.ERROR, metadata={
             "duplicate keys": dupes.height, "examples": MetadataValue.md(markdown_table(dupes, 10))})

@@ -6,12 +6,15 @@ writers. So the pipeline never writes the file readers open: it ATTACHes a new f
 temporary name, copies the published tables into it (CREATE TABLE ... AS SELECT), DETACHes it,
 and os.replace()s it onto `published/current.duckdb`. A reader that has the old file open keeps
 reading the old file; the next open sees the new one. A copy per as-of is kept in
-`published/history/<as-of>.duckdb` for exports "as of" a date.
+`published/history/<as-of>.duckdb` for exports "as of" a date (a hard link to the same file where the
+file system allows: a published file is never written in place, so they cannot differ).
 
 The new file starts as a copy of the current one (a file copy), and only what changed since is
 written into it: tables whose inputs are unchanged (same fingerprint in meta.table_builds) are
-kept, the units behind the indicators are brought up to date for the years the indicator build
-recomputed, the rest is copied anew. Row counts are checked against the warehouse either way.
+kept; a table whose last build replaced only some schools' rows, starting from the fingerprint
+the snapshot holds (warehouse.changed_keys), gets the same schools' rows replaced; the units
+behind the indicators are brought up to date for the years the indicator build recomputed; the
+rest is copied anew. Row counts are checked against the warehouse either way.
 
 What is published: ref.*, marts.*, indicators.*, senders.* (obligations, error lists, supersessions), (tables, and views such as value_lineage over
 them), raw.submissions, raw.issues (values of private
@@ -32,7 +35,7 @@ import duckdb
 
 from pipelines.indicators.compute import ANNUAL_REPORT_INDICATORS
 from pipelines.intake.schema import REPORT_TYPES
-from warehouse import newest_arrival
+from warehouse import changed_keys, compose, newest_arrival
 
 CURRENT = "current.duckdb"
 HISTORY = "history"
@@ -132,9 +135,18 @@ def _write_snapshot(con: duckdb.DuckDBPyConnection, path: Path, as_of: datetime 
         # names come from the catalog of our own warehouse, filtered by constants
         for table in tables:
             fingerprint = fingerprints.get(table)
-            if (previous is not None and table in present and fingerprint is not None
-                    and previous.fingerprints.get(table) == fingerprint):
+            followed = previous is not None and table in present and fingerprint is not None
+            if followed and previous.fingerprints.get(table) == fingerprint:
                 how[table] = "kept"
+            elif followed and (delta := changed_keys(con, table, previous.fingerprints.get(table))) is not None:
+                column, codes = delta  # its last build replaced these schools' rows, from what is here
+                if codes:
+                    con.execute(compose("delete from published_snapshot.{table} where list_contains($codes, {column})",
+                                        table=table, column=column), {"codes": codes})
+                    con.execute(compose("insert into published_snapshot.{table} by name "
+                                        "select * from {table} where list_contains($codes, {column})",
+                                        table=table, column=column), {"codes": codes})
+                how[table] = "updated"
             elif units_follow and table in UNIT_TABLES and table in present:
                 changed = ("not list_contains($annual, indicator_id) or list_contains($periods, period)")
                 params = {"annual": list(ANNUAL_REPORT_INDICATORS), "periods": list(recomputed)}
@@ -245,7 +257,10 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, published_dir: Path,
         if as_of is not None:
             history_path = history_dir / history_name(as_of)
             hist_tmp = history_dir / f".{history_path.name}.{token}.tmp"
-            shutil.copyfile(tmp, hist_tmp)
+            try:  # the same file: no one writes a published file in place (the next run copies it first)
+                os.link(tmp, hist_tmp)
+            except OSError:  # a file system without hard links
+                shutil.copyfile(tmp, hist_tmp)
             os.replace(hist_tmp, history_path)
         _replace(tmp, published_dir / CURRENT)
     finally:

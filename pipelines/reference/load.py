@@ -75,9 +75,24 @@ def read_deadlines(seeds_dir: Path = SEEDS_DIR) -> pl.DataFrame:
     return pl.read_csv(seeds_dir / "deadlines.csv")
 
 
+def _holds(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> bool:
+    """Whether a reference table holds exactly the seed's rows (in any order)."""
+    stored = con.sql(f"select {', '.join(frame.columns)} from {table}").pl()
+    if stored.height != frame.height:
+        return False
+    try:
+        seed = frame.cast(stored.schema)
+    except (pl.exceptions.PolarsError, TypeError, ValueError):
+        return False
+    return stored.sort(stored.columns, nulls_last=True).equals(seed.sort(seed.columns, nulls_last=True))
+
+
 def load_reference(con: duckdb.DuckDBPyConnection, seeds_dir: Path = SEEDS_DIR) -> dict[str, int]:
-    """Replace the reference tables with the seeds, in one transaction (idempotent)."""
+    """Replace the reference tables with the seeds, in one transaction (idempotent). Tables that
+    already hold the seeds' rows are left alone: a run writes nothing when the seeds are as before."""
     frames = read_seeds(seeds_dir)
+    if all(_holds(con, table, frames[table]) for table in REFERENCE_TABLES):
+        return {t: f.height for t, f in frames.items()}
     with transaction(con):
         for table in REFERENCE_TABLES:
             con.execute(f"delete from {table}")

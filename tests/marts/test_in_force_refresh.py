@@ -100,3 +100,79 @@ def test_only_two_small_marts_read_the_day_and_nothing_reads_them():
     reads_the_day = {m.name for m in MARTS if {"as_of", "as_of_date"} & bound(sql(m.sql_name), day).keys()}
     assert reads_the_day == {"dim_school_active", "fct_alliance_member_current"}
     assert not [m.name for m in MARTS if {f"marts/{n}" for n in reads_the_day} & set(m.upstream)]
+
+
+def test_a_workbook_holding_two_reports_brings_its_rows_into_force(con):
+    """A workbook with an annual report and a roster is one submission of report_type 'R5,R3':
+    its annual-report rows are in force as soon as it is accepted, not when the next R5 comes."""
+    w = Warehouse(con)
+    w.submit("R0", "名录.xlsx", "2024-01-10T08:00:00", SCHOOLS)
+    w.submit("R5", "年报.xlsx", "2025-11-20T08:00:00", [report("3412000001", 2025, 500)])
+    assert [refresh_in_force(con, r) for r in (R0, R5)] == [True, True]
+    both = w.submit("R5", "年报和名册.xlsx", "2025-11-25T08:00:00", [report("3412000001", 2025, 600)])
+    con.execute("update raw.submissions set report_type = 'R5,R3' where submission_id = $id", {"id": both})
+    assert refresh_in_force(con, R5)
+    assert con.sql(f"select students_in_st_activities from {in_force_table(R5)}").fetchall() == [(600,)]
+    assert rows(con, R5) == con.sql(f"{in_force_sql(R5)} order by all").fetchall()
+
+
+def test_new_annual_reports_replace_only_their_schools_rows_and_say_so(con):
+    from warehouse import changed_keys, stored_fingerprint
+
+    w = Warehouse(con)
+    w.submit("R0", "名录.xlsx", "2024-01-10T08:00:00", SCHOOLS)
+    a, b = SCHOOLS[0]["school_code"], SCHOOLS[1]["school_code"]
+    w.submit("R5", "年报.xlsx", "2025-11-20T08:00:00", [report(a, 2025, 500), report(b, 2025, 300),
+                                                        report(a, 2024, 400)])
+    refresh_in_force(con, R5)
+    table = in_force_table(R5)
+    assert changed_keys(con, table, stored_fingerprint(con, table)) is None  # the first build is whole
+    before = stored_fingerprint(con, table)
+    untouched = con.sql(f"select rowid from {table} where school_code = $b", params={"b": b}).fetchall()
+
+    w.submit("R5", "年报_更正.xlsx", "2025-11-25T08:00:00", [report(a, 2025, 600)])
+    # a late copy of an older version, arriving with an older arrival time: not in force
+    w.submit("R5", "年报_旧.xlsx", "2025-11-01T08:00:00", [report(a, 2025, 1)])
+    assert refresh_in_force(con, R5)
+    assert changed_keys(con, table, before) == ("school_code", [a])
+    assert rows(con, R5) == con.sql(f"{in_force_sql(R5)} order by all").fetchall()
+    assert con.sql(f"select report_year, students_in_st_activities from {table} where school_code = $a order by 1",
+                   params={"a": a}).fetchall() == [(2024, 400), (2025, 600)]
+    assert con.sql(f"select rowid from {table} where school_code = $b", params={"b": b}).fetchall() == untouched
+
+
+def test_what_cannot_be_followed_school_by_school_is_rebuilt_whole(con):
+    from warehouse import changed_keys, stored_fingerprint
+
+    w = Warehouse(con)
+    w.submit("R0", "名录.xlsx", "2024-01-10T08:00:00", SCHOOLS)
+    a = SCHOOLS[0]["school_code"]
+    first = w.submit("R5", "年报.xlsx", "2025-11-20T08:00:00", [report(a, 2025, 500)])
+    w.submit("R5", "年报_更正.xlsx", "2025-11-21T08:00:00", [report(a, 2025, 600)])
+    refresh_in_force(con, R5)
+    table = in_force_table(R5)
+
+    def rebuilt_whole(change) -> None:
+        before = stored_fingerprint(con, table)
+        change()
+        assert refresh_in_force(con, R5)
+        assert changed_keys(con, table, before) is None
+        assert rows(con, R5) == con.sql(f"{in_force_sql(R5)} order by all").fetchall()
+
+    # a submission no longer accepted (withdrawn by the data team): its rows leave, whoever's they are
+    rebuilt_whole(lambda: con.execute("update raw.submissions set status = 'rejected' where submission_id = $s",
+                                      {"s": first}))
+    # the SQL that picks the rows in force changed since the last build
+    rebuilt_whole(lambda: (con.execute("update meta.table_builds set recipe = 'older SQL' where table_name = $t",
+                                       {"t": table}),
+                           w.submit("R5", "年报_再更正.xlsx", "2025-11-22T08:00:00", [report(a, 2025, 700)])))
+    # a report type not kept per school (a base's key is the base)
+    from tests.indicators.test_indicator_values import base
+
+    w.submit("R2", "基地.xlsx", "2025-11-20T08:00:00", [base("FLB-1", a, "physics", "established", 2025)])
+    refresh_in_force(con, REPORT_TYPES["R2"])
+    w.submit("R2", "基地_更正.xlsx", "2025-11-21T08:00:00", [base("FLB-1", a, "chemistry", "established", 2025)])
+    r2 = in_force_table(REPORT_TYPES["R2"])
+    before = stored_fingerprint(con, r2)
+    assert refresh_in_force(con, REPORT_TYPES["R2"])
+    assert changed_keys(con, r2, before) is None

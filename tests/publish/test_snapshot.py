@@ -166,8 +166,17 @@ def test_an_incremental_snapshot_writes_what_changed_and_equals_a_new_one(con, t
     second = publish_snapshot(con, tmp_path / "a")
     assert second.how["staging.r0_schools_in_force"] == "kept"
     assert second.how["marts.dim_school"] == "kept"
-    assert second.how["staging.r5_school_annual_reports_in_force"] == "copied"
+    # the rows in force and the annual-report marts went school by school: so does the snapshot
+    for table in ("staging.r5_school_annual_reports_in_force", "marts.fct_school_annual_report",
+                  "marts.fct_annual_report_obligation"):
+        assert second.how[table] == "updated", table
     assert second.how["indicators.value_units"] == second.how["indicators.unit_sources"] == "updated"
+
+    # each as-of's history entry is the file published then (one file, linked), and a later
+    # publication, which starts from a copy, leaves it as it was
+    assert second.history_path.samefile(second.path)
+    assert read_stamp(first.history_path)[0] == first.as_of != second.as_of
+    assert _contents(first.history_path) != _contents(second.path)
 
     fresh = publish_snapshot(con, tmp_path / "b", incremental=False)
     assert set(fresh.how.values()) == {"copied"}
@@ -188,4 +197,5 @@ def test_units_are_copied_anew_when_the_snapshot_missed_a_build(con, tmp_path):
         w.refresh()
     published = publish_snapshot(con, tmp_path / "a")
     assert published.how["indicators.value_units"] == "copied"
+    assert published.how["staging.r5_school_annual_reports_in_force"] == "copied"  # two school-by-school builds
     assert _contents(published.path) == _contents(publish_snapshot(con, tmp_path / "b", incremental=False).path)

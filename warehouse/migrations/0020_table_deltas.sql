@@ -13,3 +13,18 @@ create table meta.table_delta_schools (
     table_name varchar not null,
     school_code varchar not null
 );
+
+-- the accepted submissions the rows in force of a report type were last built from, so that the
+-- next build can tell the new ones (and whether any was withdrawn) instead of a hash alone
+create table meta.table_build_inputs (
+    table_name varchar not null,
+    submission_id varchar not null
+);
+
+-- the asset checks that passed, with the fingerprints of the tables they read then
+-- (pipelines/checks.py): a check kept per school looks next time at the schools changed since
+create table meta.check_passes (
+    check_key varchar primary key,           -- asset key / check name
+    inputs varchar not null,                 -- JSON {table: fingerprint}
+    passed_at timestamp not null
+);
