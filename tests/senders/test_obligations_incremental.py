@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 import warehouse
+from pipelines.demo.writers import Sheet
 from pipelines.intake.ingest import ingest
 from pipelines.intake.schema import REPORT_TYPES
 from pipelines.senders.deadlines import Deadline, load_deadlines
@@ -155,7 +156,18 @@ def later(deadlines: dict[str, Deadline]) -> dict[str, Deadline]:
     return moved
 
 
-@pytest.mark.parametrize("change", ["new day", "deadlines", "registry", "new period", "no longer accepted", "sql"])
+RENAMED = "天津市南开区演示初级中学(新址)"
+
+
+def registry_beside_a_report(inbox):
+    """One workbook holding the registry (南开 renamed) and 河西二中's annual report."""
+    renamed = [[*r[:1], RENAMED, *r[2:]] if r[0] == "3112000003" else r for r in REGISTRY]
+    return put(inbox, "名录和年报.xlsx", R5_HEADER, [["3412000002", "", 2025, 2100, 1, 10, 2, 850]],
+               arrived="2025-12-04T08:00:00", extra_sheets=[Sheet("学校名录", [R0_HEADER, *renamed])])
+
+
+@pytest.mark.parametrize("change", ["new day", "deadlines", "registry", "registry beside a report", "new period",
+                                    "no longer accepted", "sql"])
 def test_anything_else_rebuilds_whole(site, change, monkeypatch):
     rebuild(site.con, AS_OF)
     as_of, deadlines = AS_OF, None
@@ -167,6 +179,10 @@ def test_anything_else_rebuilds_whole(site, change, monkeypatch):
     elif change == "registry":
         renamed = [[*REGISTRY[0][:1], "天津市和平区演示第一中学(新校区)", *REGISTRY[0][2:]], *REGISTRY[1:]]
         site.send(lambda inbox: put(inbox, "学校名录_更新.xlsx", R0_HEADER, renamed, arrived="2025-12-04T08:00:00"))
+    elif change == "registry beside a report":
+        site.send(registry_beside_a_report)
+        assert site.con.sql("select report_type from raw.submissions where original_name = '名录和年报.xlsx'"
+                            ).fetchall() == [("R0,R5",)]
     elif change == "new period":  # a 2024 report: 2024 is judged from now on
         site.send(r5("3112000003", 2024, 300))
     elif change == "no longer accepted":
@@ -188,6 +204,8 @@ def test_anything_else_rebuilds_whole(site, change, monkeypatch):
     assert recorded == 3
     if change == "new period":
         assert 2024 in site.tables()[OBLIGATIONS_TABLE]["period"].to_list()
+    if change == "registry beside a report":
+        assert RENAMED in site.tables()[OBLIGATIONS_TABLE]["school_name"].to_list()
     if change == "registry":
         assert "天津市和平区演示第一中学(新校区)" in site.tables()[OBLIGATIONS_TABLE]["school_name"].to_list()
     site.assert_equals_whole(as_of, deadlines)
