@@ -195,7 +195,8 @@ from verdicts
 def inputs(con: duckdb.DuckDBPyConnection, as_of: date, deadlines: dict[str, Deadline], dues: list[tuple]) -> Inputs:
     """What a build as of `as_of` reads (after `prepare`, whose due dates are `dues`)."""
     registry = warehouse.scalar(con, "select coalesce(string_agg(submission_id, ',' order by submission_id), '') "
-                                     "from raw.submissions where status = 'accepted' and report_type = 'R0'")
+                                     "from raw.submissions where status = 'accepted' "
+                                     "and list_contains(string_split(report_type, ','), 'R0')")  # 'R0' or 'R0,R5'...
     fixed = json.dumps({
         "as_of": as_of.isoformat(),
         "deadlines": sorted(repr(d) for d in deadlines.values()),
