@@ -166,8 +166,12 @@ def registry_beside_a_report(inbox):
                arrived="2025-12-04T08:00:00", extra_sheets=[Sheet("学校名录", [R0_HEADER, *renamed])])
 
 
-@pytest.mark.parametrize("change", ["new day", "deadlines", "registry", "registry beside a report", "new period",
-                                    "no longer accepted", "sql"])
+# what else changed -> whether the supersessions (which read no day, deadline or period) go whole too
+CHANGES = {"new day": False, "deadlines": False, "registry": True, "registry beside a report": True,
+           "new period": False, "no longer accepted": True, "sql": False}
+
+
+@pytest.mark.parametrize("change", CHANGES)
 def test_anything_else_rebuilds_whole(site, change, monkeypatch):
     rebuild(site.con, AS_OF)
     as_of, deadlines = AS_OF, None
@@ -198,10 +202,10 @@ def test_anything_else_rebuilds_whole(site, change, monkeypatch):
         monkeypatch.setattr(warehouse, "sql", changed)
     built = rebuild(site.con, as_of, deadlines)
     assert built.how == "whole" and built.schools == ()
-    assert warehouse.changed_keys(site.con, OBLIGATIONS_TABLE, None) is None
-    recorded = site.con.sql("select count(*) from meta.table_builds where table_name like 'senders.%' "
-                            "and delta_from is null").fetchall()[0][0]
-    assert recorded == 3
+    assert built.tables[SUPERSESSIONS_TABLE] == ("whole" if CHANGES[change] else "schools")
+    whole = {r[0] for r in site.con.sql("select table_name from meta.table_builds where table_name like 'senders.%' "
+                                        "and delta_from is null").fetchall()}
+    assert whole == {OBLIGATIONS_TABLE, ERROR_LISTS_TABLE} | ({SUPERSESSIONS_TABLE} if CHANGES[change] else set())
     if change == "new period":
         assert 2024 in site.tables()[OBLIGATIONS_TABLE]["period"].to_list()
     if change == "registry beside a report":
@@ -214,9 +218,19 @@ def test_anything_else_rebuilds_whole(site, change, monkeypatch):
 def test_a_table_whose_record_was_lost_rebuilds_whole(site):
     rebuild(site.con, AS_OF)
     site.con.execute(f"delete from meta.table_builds where table_name = '{SUPERSESSIONS_TABLE}'")
-    site.send(r5("3412000002", 2025, 800, 2100))
-    assert rebuild(site.con, AS_OF).how == "whole"
-    assert rebuild(site.con, AS_OF).how == "skipped"
+    site.send(r5("3412000001", 2025, 700, 1800))
+    built = rebuild(site.con, AS_OF)
+    assert built.tables == {OBLIGATIONS_TABLE: "schools", ERROR_LISTS_TABLE: "whole", SUPERSESSIONS_TABLE: "whole"}
+    assert set(rebuild(site.con, AS_OF).tables.values()) == {"skipped"}
+    site.assert_equals_whole()
+
+
+def test_a_new_day_alone_rebuilds_the_obligations_only(site):
+    rebuild(site.con, AS_OF)
+    built = rebuild(site.con, date(2025, 12, 11))
+    assert built.tables == {OBLIGATIONS_TABLE: "whole", ERROR_LISTS_TABLE: "skipped", SUPERSESSIONS_TABLE: "skipped"}
+    assert set(site.tables()[OBLIGATIONS_TABLE]["judged_on"]) == {date(2025, 12, 11)}
+    site.assert_equals_whole(date(2025, 12, 11))
 
 
 def test_a_file_that_is_no_report_replaces_no_school(site):
