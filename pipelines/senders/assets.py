@@ -47,13 +47,14 @@ def obligations(context: AssetExecutionContext, config: JudgedOnConfig, warehous
         lists = con.sql(f"select count(*), count(*) filter (is_standing) from {ERROR_LISTS_TABLE}").fetchall()[0]
         supersessions = con.sql(f"select count(*) from {SUPERSESSIONS_TABLE}").fetchall()[0][0]
     overdue = int(by_district["len"].sum())
-    how = {"skipped": "nothing it reads changed: left as it was",
-           "schools": f"{len(built.schools)} schools' rows replaced", "whole": "rebuilt whole"}[built.how]
-    context.log.info(f"obligations as of {as_of}: {table['dagster/row_count'].value}, overdue {overdue} ({how})")
+    words = {"skipped": "nothing it reads changed: left as it was", "whole": "rebuilt whole"}
+    how = {t: words.get(h) or f"{len(built.changed[t])} schools' rows replaced" for t, h in built.tables.items()}
+    context.log.info(f"obligations as of {as_of}: {table['dagster/row_count'].value}, overdue {overdue} "
+                     f"({how[OBLIGATIONS_TABLE]})")
     return MaterializeResult(metadata={
         "as_of": as_of.isoformat(),
         **table,
-        "build": how,
+        "build": MetadataValue.md("\n".join(f"- {t}: {h}" for t, h in how.items())),
         "overdue": overdue,
         "by report, period and status": MetadataValue.md(markdown_table(by_status, 60)),
         "error lists": lists[0],

@@ -14,13 +14,15 @@ accepted, nothing refused, the deadline passed: overdue since the day after), `d
 nothing accepted). `is_overdue` holds for every obligation not accepted past its deadline,
 refused ones included.
 
-Cost that follows the new data (issue 15 #3): `rebuild` fingerprints what the three tables read
-(the day, the deadlines, the judged periods, the SQL, this module and recipients.py, the registry's accepted
-files, every verdict of raw.submissions). Nothing changed: nothing is written. Only files taken
-in since the last build (`ingested_at` after its watermark, every earlier verdict as it was),
-with the same day, deadlines, periods, SQL and registry: the rows of the schools those files
-touch are replaced (`warehouse.replace_schools`, by school_code) and recorded as such, so the
-published snapshot follows school by school too. Anything else: a whole rebuild.
+Cost that follows the new data (issue 15 #3): `rebuild` fingerprints what each of the three
+tables reads (the SQL, this module and recipients.py, the registry's accepted files, every verdict
+of raw.submissions; for the obligations also the day, the deadlines and the periods judged).
+Nothing changed: the table is left alone. Only files taken in since its last build (`ingested_at`
+after that build's watermark, every earlier verdict as it was), all else the same: the rows of the
+schools those files touch are replaced (`warehouse.replace_schools`, by school_code) and recorded
+as such, so the published snapshot follows school by school too (the error lists, a row per
+refused file, are rebuilt whole). Anything else: that table is rebuilt whole — the obligations on
+the first run of each day, since every row says the day it was judged on.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from pipelines.senders import recipients
 from pipelines.senders.deadlines import Deadline, load_deadlines
 from pipelines.senders.recipients import recipient_of, workbook_name
 from pipelines.staging.tables import in_force_source
-from warehouse import Sql, compose
+from warehouse import Sql, bound, compose
 
 # temp view name -> report type; the SQL of warehouse/sql/senders reads these views
 IN_FORCE_VIEWS = {"in_force_r0": "R0", "in_force_r2": "R2", "in_force_r3": "R3", "in_force_r5": "R5"}
@@ -57,8 +59,6 @@ ERROR_LISTS_TABLE = "senders.error_lists"
 SUPERSESSIONS_TABLE = "senders.supersessions"
 OBLIGATIONS_ORDER = "report_type, period, district_code, school_code, entity_code"  # columns only
 TABLES = (OBLIGATIONS_TABLE, ERROR_LISTS_TABLE, SUPERSESSIONS_TABLE)
-SQL_NAMES = ("senders/obligations", "senders/owed_r2", "senders/owed_r3", "senders/owed_r5",
-             "senders/error_lists", "senders/supersessions")
 OWED_SCHEMA = {"report_type": "varchar", "period": "integer", "school_code": "varchar", "school_name": "varchar",
                "district_code": "varchar", "entity_code": "varchar", "accepted_submission_id": "varchar"}
 # what a file's verdict says that the senders' tables read (raw.submissions columns)
@@ -148,31 +148,47 @@ def supersessions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 # ---------------------------------------------------------------- what the tables follow from
 
+# what each table reads besides the verdicts, the registry and the code (the day, the deadlines and
+# the periods judged: the obligations only)
+READS = {
+    OBLIGATIONS_TABLE: ("senders/obligations", "senders/owed_r2", "senders/owed_r3", "senders/owed_r5"),
+    ERROR_LISTS_TABLE: ("senders/error_lists",),
+    SUPERSESSIONS_TABLE: ("senders/supersessions",),
+}
+
+
 @dataclass(frozen=True)
 class Inputs:
-    """What the three tables read, as of one build: `fixed`, everything but the verdicts (a
-    school-by-school build needs it unchanged); `verdicts`, a digest of every verdict of
-    raw.submissions; `watermark`, the newest `ingested_at` among them; `earlier`, the digest of
-    those taken in by the last build's watermark (None when there is no such build)."""
+    """What the three tables read, as of one build: `fixed`, for each table everything but the
+    verdicts (a school-by-school build needs it unchanged); `verdicts`, a digest of every verdict
+    of raw.submissions; `watermark`, the newest `ingested_at` among them; `earlier`, for each table
+    with a recipe, its recipe and the digest of the verdicts taken in by that build's watermark."""
 
-    fixed: str
+    fixed: dict[str, str]
     verdicts: str
     watermark: datetime | None
-    earlier: str | None = None
+    earlier: dict[str, tuple[dict, datetime, str]]
 
-    @property
-    def fingerprint(self) -> str:
-        return hashlib.sha256(f"{self.fixed}\0{self.verdicts}".encode()).hexdigest()
+    def fingerprint(self, table: str) -> str:
+        return hashlib.sha256(f"{self.fixed[table]}\0{self.verdicts}".encode()).hexdigest()
 
-    def recipe(self) -> str:
-        return json.dumps({"fixed": self.fixed, "verdicts": self.verdicts,
+    def recipe(self, table: str) -> str:
+        return json.dumps({"fixed": self.fixed[table], "verdicts": self.verdicts,
                            "watermark": self.watermark.isoformat() if self.watermark else None})
 
+    def since(self, table: str) -> datetime | None:
+        """The last build's watermark when only files taken in after it changed what `table`
+        reads (everything else, every earlier verdict included, as it was); else None."""
+        if table not in self.earlier:
+            return None
+        before, watermark, digest = self.earlier[table]
+        return watermark if before.get("fixed") == self.fixed[table] and before.get("verdicts") == digest else None
 
-def _last_recipe(con: duckdb.DuckDBPyConnection) -> tuple[dict, datetime] | None:
-    """The recipe of the last build of the senders' tables and its watermark, if it has them."""
+
+def _last_recipe(con: duckdb.DuckDBPyConnection, table: str) -> tuple[dict, datetime] | None:
+    """The recipe of the last build of `table` and its watermark, if it has them."""
     try:
-        before = json.loads(warehouse.build_record(con, OBLIGATIONS_TABLE)[0])
+        before = json.loads(warehouse.build_record(con, table)[0])
         return before, datetime.fromisoformat(before["watermark"])
     except (ValueError, TypeError, KeyError):
         return None
@@ -197,20 +213,26 @@ def inputs(con: duckdb.DuckDBPyConnection, as_of: date, deadlines: dict[str, Dea
     registry = warehouse.scalar(con, "select coalesce(string_agg(submission_id, ',' order by submission_id), '') "
                                      "from raw.submissions where status = 'accepted' "
                                      "and list_contains(string_split(report_type, ','), 'R0')")  # 'R0' or 'R0,R5'...
-    fixed = json.dumps({
-        "as_of": as_of.isoformat(),
-        "deadlines": sorted(repr(d) for d in deadlines.values()),
-        "dues": [(code, period, due.isoformat()) for code, period, due in dues],
-        "sql": [warehouse.sql(name) for name in SQL_NAMES],
+    common = {
         "in_force": [str(in_force_sql(code)) for code in ("R0", "R1", "R2", "R3", "R5")],
         "code": [hashlib.sha256(Path(path).read_bytes()).hexdigest() for path in (__file__, recipients.__file__)],
         "registry": registry,
-    }, sort_keys=True)
+    }
+    day = {"as_of": as_of.isoformat(), "deadlines": sorted(repr(d) for d in deadlines.values()),
+           "dues": [(code, period, due.isoformat()) for code, period, due in dues]}
+    fixed = {}
+    for table, names in READS.items():
+        parts = {**common, "table": table, "sql": [warehouse.sql(name) for name in names],
+                 **(day if table == OBLIGATIONS_TABLE else {})}
+        fixed[table] = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
     watermark = warehouse.scalar(con, "select max(ingested_at) from raw.submissions")
-    last = _last_recipe(con)
-    every, earlier = con.execute(compose(_VERDICTS, columns=VERDICT_COLUMNS),
-                                 {"until": last[1] if last else None}).fetchall()[0]
-    return Inputs(hashlib.sha256(fixed.encode()).hexdigest(), every, watermark, earlier if last else None)
+    text = compose(_VERDICTS, columns=VERDICT_COLUMNS)
+    lasts = {table: last for table in TABLES if (last := _last_recipe(con, table)) is not None}
+    digests = {}  # the verdicts as of each watermark a table was last built at (one, as a rule)
+    for until in sorted({last[1] for last in lasts.values()}) or [None]:
+        every, digests[until] = con.execute(text, {"until": until}).fetchall()[0]
+    earlier = {table: (before, until, digests[until]) for table, (before, until) in lasts.items()}
+    return Inputs(fixed, every, watermark, earlier)
 
 
 def _codes(con: duckdb.DuckDBPyConnection, template: str, since: datetime) -> list[str]:
@@ -242,36 +264,30 @@ union select school_code from {r5} where submission_id in (select submission_id 
 """
 
 
-def affected_schools(con: duckdb.DuckDBPyConnection, now: Inputs) -> tuple[list[str], list[str]] | None:
-    """(schools whose obligations, senders whose supersessions) may have changed since the last
-    build, when that build left all three tables alike and everything it read but the files
-    taken in since is as it was; else None (rebuild whole)."""
-    stored = {warehouse.stored_fingerprint(con, t) for t in TABLES}
-    recipes = {warehouse.build_record(con, t)[0] for t in TABLES}
-    if len(stored) != 1 or None in stored or len(recipes) != 1 or None in recipes:
-        return None
-    if not all(warehouse.is_built(con, t, next(iter(stored))) for t in TABLES):
-        return None
-    last = _last_recipe(con)
-    if last is None or now.earlier is None:
-        return None
-    before, since = last
-    if before["fixed"] != now.fixed or now.earlier != before["verdicts"]:
-        return None
-    return _codes(con, _OBLIGATION_SCHOOLS, since), _codes(con, _SUPERSESSION_SCHOOLS, since)
+def affected_schools(con: duckdb.DuckDBPyConnection, table: str, since: datetime) -> list[str]:
+    """The schools whose rows in `table` (obligations or supersessions) files taken in after
+    `since` may have changed."""
+    return _codes(con, _OBLIGATION_SCHOOLS if table == OBLIGATIONS_TABLE else _SUPERSESSION_SCHOOLS, since)
 
 
 # ---------------------------------------------------------------- the build
 
 @dataclass(frozen=True)
 class Built:
-    """What `rebuild` did: `skipped` (nothing it reads changed), `schools` (only the obligations
-    of `schools` replaced, and the supersessions of the senders of accepted files among them) or
-    `whole`."""
+    """What `rebuild` did to each table (`tables`): `skipped` (nothing it reads changed),
+    `schools` (only the rows of `changed[table]` replaced) or `whole`; `how` and `schools` say it
+    of the obligations."""
 
-    how: str
-    fingerprint: str
-    schools: tuple[str, ...] = ()
+    tables: dict[str, str]
+    changed: dict[str, tuple[str, ...]]
+
+    @property
+    def how(self) -> str:
+        return self.tables[OBLIGATIONS_TABLE]
+
+    @property
+    def schools(self) -> tuple[str, ...]:
+        return self.changed.get(OBLIGATIONS_TABLE, ())
 
 
 def _write_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
@@ -279,38 +295,45 @@ def _write_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
         con.execute(compose("insert into {table} by name select * from {frame}", table=table, frame=views["frame"]))
 
 
+def _select(table: str) -> str:
+    """The SELECT of a table by school (obligations, supersessions), over `prepare`'s temp objects."""
+    return obligations_sql() if table == OBLIGATIONS_TABLE else supersessions_sql()
+
+
 def rebuild(con: duckdb.DuckDBPyConnection, as_of: date, deadlines: dict[str, Deadline] | None = None,
             force: bool = False) -> Built:
-    """Bring the three senders tables up to date as of `as_of`, in one transaction: not at all
-    when nothing they read changed, school by school when only files of a few schools were taken
-    in since, else whole (always whole when `force`)."""
+    """Bring the three senders tables up to date as of `as_of`, in one transaction, each on its
+    own: not at all when nothing it reads changed, school by school when only files of a few
+    schools were taken in since its last build (the error lists, a row per refused file: whole),
+    else whole (always whole when `force`). A new day rebuilds the obligations whole, not the
+    other two."""
     deadlines = deadlines if deadlines is not None else load_deadlines()
+    how: dict[str, str] = {}
+    changed: dict[str, tuple[str, ...]] = {}
     with warehouse.transaction(con):
         now = inputs(con, as_of, deadlines, prepare(con, as_of, deadlines))
-        fingerprint = now.fingerprint
-        if not force and all(warehouse.is_built(con, t, fingerprint) for t in TABLES):
-            return Built("skipped", fingerprint)
-        affected = None if force else affected_schools(con, now)
         params = {"as_of": as_of}
-        if affected is None:
-            for table in TABLES:  # table names are this module's constants
-                con.execute(f"delete from {table}")
-            con.execute(compose("insert into {table} by name ", table=OBLIGATIONS_TABLE) + obligations_sql(), params)
-            con.execute(compose("insert into {table} by name ", table=SUPERSESSIONS_TABLE) + supersessions_sql())
-        else:
-            owed, superseding = affected
-            if owed:
-                warehouse.replace_schools(con, OBLIGATIONS_TABLE, obligations_sql(), owed, params)
-            if superseding:
-                warehouse.replace_schools(con, SUPERSESSIONS_TABLE, supersessions_sql(), superseding)
-            con.execute(f"delete from {ERROR_LISTS_TABLE}")
-        _write_frame(con, ERROR_LISTS_TABLE, error_lists(con))  # a row per refused file: always whole
-        # school by school: the schools replaced (none is a build that changed no row), for
-        # whatever follows the table (the snapshot); None: a whole build
-        changes = {OBLIGATIONS_TABLE: affected[0] if affected else None,
-                   SUPERSESSIONS_TABLE: affected[1] if affected else None, ERROR_LISTS_TABLE: None}
-        for table, changed in changes.items():
-            warehouse.record_build(con, table, fingerprint, changed=changed, recipe=now.recipe())
-    if affected is None:
-        return Built("whole", fingerprint)
-    return Built("schools", fingerprint, tuple(sorted(set(affected[0]))))
+        for table in TABLES:  # table names are this module's constants
+            fingerprint = now.fingerprint(table)
+            if not force and warehouse.is_built(con, table, fingerprint):
+                how[table] = "skipped"
+                continue
+            since = None if force or table == ERROR_LISTS_TABLE else now.since(table)
+            if since is not None and warehouse.is_built(con, table, warehouse.stored_fingerprint(con, table)):
+                codes = affected_schools(con, table, since)
+                if codes:
+                    warehouse.replace_schools(con, table, _select(table), codes, bound(_select(table), params))
+                how[table], changed[table] = "schools", tuple(codes)
+                # school by school: the schools replaced (none: no row changed), for what follows
+                # the table (the snapshot)
+                warehouse.record_build(con, table, fingerprint, changed=codes, recipe=now.recipe(table))
+                continue
+            con.execute(f"delete from {table}")
+            if table == ERROR_LISTS_TABLE:
+                _write_frame(con, table, error_lists(con))
+            else:
+                con.execute(compose("insert into {table} by name ", table=table) + _select(table),
+                            bound(_select(table), params))
+            how[table] = "whole"
+            warehouse.record_build(con, table, fingerprint, recipe=now.recipe(table))
+    return Built(how, changed)
