@@ -139,3 +139,14 @@ def test_rebuild_replaces_whole_and_the_snapshot_carries_it(run, con):
         assert snap.sql("select count(*) from senders.obligations").fetchall()[0][0] > 0
     finally:
         snap.close()
+
+
+def test_a_refusal_is_superseded_by_a_later_workbook_holding_its_report_beside_another(run, con):
+    """An accepted workbook holding an annual report and a roster is of report_type 'R5,R3': it
+    takes the place of a refused annual report of one of its schools as an 'R5' file would."""
+    _, ids = run
+    con.execute("update raw.submissions set report_type = 'R5,R3' where submission_id = $s",
+                {"s": ids["南开初中年报_修改.xlsx"]})
+    rebuild(con, date(2026, 12, 1), force=True)
+    nankai = con.sql("select * from senders.error_lists where original_name = '南开初中年报.csv'").pl().row(0, named=True)
+    assert not nankai["is_standing"] and nankai["superseded_by_submission_id"] == ids["南开初中年报_修改.xlsx"]

@@ -44,7 +44,7 @@ candidates as (
         on accepted.school_code = refused.school_code
         and (accepted.arrived_at, accepted.original_name) > (refused.arrived_at, refused.original_name)
         and (refused.report_type is null
-             or list_contains(string_split(refused.report_type, ','), accepted.report_type))
+             or list_has_any(string_split(refused.report_type, ','), string_split(accepted.report_type, ',')))
     union all
     -- a file naming no school: a later accepted file from the same uploader
     select refused.submission_id, accepted.submission_id, accepted.arrived_at, accepted.original_name
