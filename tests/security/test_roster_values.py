@@ -71,7 +71,7 @@ def readers(snap) -> dict[str, pl.DataFrame]:
         "my_issues": data.my_issues(snap),
         "rejection_errors": data.rejection_errors(snap, None, None),
         "rejection_errors R3": data.rejection_errors(snap, "R3", None),
-        "rejection_errors R5,R3": data.rejection_errors(snap, "R5,R3", 2025),
+        "rejection_errors R5": data.rejection_errors(snap, "R5", 2025),
         "refusal_problems": senders_data.refusal_problems(snap, tuple(FILES)),
     }
 
@@ -102,3 +102,15 @@ def test_raw_issues_as_any_viewer_reads_them_hold_no_rosters_cell(snapshot, role
         con.close()
     expected = [] if role == "commission" else [("annual", ANNUAL_VALUE), ("mixed", None), ("roster", None)]
     assert rows == expected
+
+
+@pytest.mark.parametrize("role", ["data_team", "district", "school"])
+def test_a_workbook_of_two_reports_is_listed_under_each_of_them(snapshot, role):
+    """The reporting page of R5 and of R3 each list a workbook holding both ('R5,R3'), with its
+    errors (the roster's cell withheld): it was listed under neither."""
+    snap = scope.scoped(data.stamp(snapshot), SCOPES[role])
+    for report_type in ("R5", "R3"):
+        assert "mixed" in data.submissions(snap, report_type, 2025)["submission_id"].to_list(), report_type
+        errors = data.rejection_errors(snap, report_type, 2025)
+        assert "mixed.xlsx" in errors["original_name"].to_list(), report_type
+        assert not cells(errors) & set(NAMES)
