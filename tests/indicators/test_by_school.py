@@ -1,0 +1,142 @@
+"""Annual-report indicators recomputed school by school: when all that arrived since the last
+indicator build are annual reports (R5) and the marts the annual-report units read were brought up
+to date school by school, only those schools' units are recomputed, and the values of the years
+their units changed; the result is the same as a full rebuild (values, units, lineage). Anything
+the build cannot follow school by school falls back to the year-by-year or the whole path."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import warehouse
+from pipelines.indicators.compute import ANNUAL_REPORT_MARTS, ANNUAL_REPORT_QUERY, compute_indicators
+from tests.indicators.test_indicator_values import base, member, r5, shs_events
+
+VALUES = "select * exclude (as_of) from indicators.indicator_values order by indicator_id, period, geo_code, breakdown"
+
+
+def state(con):
+    return {
+        "values": con.sql(VALUES).fetchall(),
+        "units": con.sql("select * from indicators.value_units order by all").fetchall(),
+        "sources": con.sql("select * from indicators.unit_sources order by all").fetchall(),
+        "lineage": con.sql("select * from indicators.value_lineage order by all").fetchall(),
+    }
+
+
+def same_as_full_rebuild(con):
+    followed = state(con)
+    assert compute_indicators(con, incremental=False).recomputed_schools is None
+    full = state(con)
+    for part in full:
+        assert followed[part] == full[part], part
+
+
+def recorded(con):
+    return con.sql("select recomputed_schools, recomputed from meta.indicator_build").fetchall()[0]
+
+
+def test_the_marts_the_annual_units_read_are_found_in_their_sql():
+    assert ANNUAL_REPORT_MARTS == ("marts.fct_annual_report_obligation", "marts.fct_school_annual_report")
+    read = set(re.findall(r"\b(?:from|join)\s+([a-z_]+\.[a-z_]+)", warehouse.sql(ANNUAL_REPORT_QUERY)))
+    assert read == set(ANNUAL_REPORT_MARTS)
+
+
+def test_corrected_and_late_reports_recompute_their_schools_only(w, shs, flb, yip, annual):
+    before = w.values("STE_PARTICIPATION"), w.values("REPORTING_COMPLETENESS")
+    w.submit("R5", "三中年报2025_更正.xlsx", "2026-12-21T08:00:00", [r5("3412000003", 2025, 500, 1, 250)])
+    w.submit("R5", "初中年报2025_补报.xlsx", "2026-12-21T09:00:00", [r5("3112000004", 2025, 700, 0, 70)])
+    w.submit("R5", "二中年报2026.xlsx", "2026-12-21T10:00:00", [r5("3412000002", 2026, 800, 1, 80)])
+    summary = w.refresh_by_school()
+    assert summary.recomputed_schools == ["3112000004", "3412000002", "3412000003"]
+    assert summary.recomputed_periods == [2025, 2026]
+    assert recorded(w.con) == (["3112000004", "3412000002", "3412000003"], [2025, 2026])
+    after = w.values("STE_PARTICIPATION"), w.values("REPORTING_COMPLETENESS")
+    assert after[0][2025] == pytest.approx((100 + 250 + 50 + 70) / (1000 + 500 + 100 + 700) * 100)
+    assert after[0][2024] == before[0][2024] and after[0][2025] != before[0][2025]
+    assert after[1][2025] == pytest.approx(4 / 6 * 100) != before[1][2025]  # 初中 reported late
+    assert after[1][2024] == before[1][2024]
+    lineage = w.con.sql(
+        "select submission_id from indicators.value_lineage where indicator_id = 'STE_PARTICIPATION' "
+        "and period = 2025 and geo_code = '120000' and breakdown = '' and entity_key like '%3412000003%'").fetchall()
+    assert len(lineage) == 1  # the correction, not the report it supersedes
+    same_as_full_rebuild(w.con)
+
+
+def test_builds_school_by_school_follow_one_another(w, shs, flb, yip, annual):
+    for n, (school, year, active) in enumerate([("3412000001", 2026, 700), ("3412000003", 2025, 300),
+                                                ("3412000001", 2026, 650)]):
+        w.submit("R5", f"更正{n}.xlsx", f"2026-12-2{n + 1}T08:00:00", [r5(school, year, 1000, 1, active)])
+        summary = w.refresh_by_school()
+        assert summary.recomputed_schools == [school]
+        assert summary.recomputed_periods == [year]
+        same_as_full_rebuild(w.con)
+        w.refresh()  # the full rebuild recorded the marts as they are: the next build follows on from there
+
+
+def test_a_report_that_changes_nothing_recomputes_no_year(w, shs, flb, yip, annual):
+    w.submit("R5", "一中年报2026_重报.xlsx", "2026-12-21T08:00:00", [r5("3412000001", 2026, 1000, 1, 600)])
+    summary = w.refresh_by_school()
+    assert summary.recomputed_schools == ["3412000001"]
+    # the school's units are recomputed; only the submission behind them changed, so its year too
+    assert summary.recomputed_periods == [2026]
+    same_as_full_rebuild(w.con)
+
+
+def test_nothing_new_recomputes_nothing(w, shs, flb, yip, annual):
+    summary = compute_indicators(w.con)
+    assert (summary.recomputed_schools, summary.recomputed_periods) == ([], [])
+    same_as_full_rebuild(w.con)
+
+
+def test_marts_rebuilt_whole_fall_back_to_the_years(w, shs, flb, yip, annual):
+    w.submit("R5", "三中年报2025_更正.xlsx", "2026-12-21T08:00:00", [r5("3412000003", 2025, 500, 1, 250)])
+    summary = w.refresh()  # the marts rebuilt whole: nothing says which schools changed
+    assert (summary.recomputed_schools, summary.recomputed_periods) == (None, [2025])
+    assert recorded(w.con) == (None, [2025])
+    same_as_full_rebuild(w.con)
+
+
+def test_marts_built_twice_since_fall_back_to_the_years(w, shs, flb, yip, annual):
+    w.submit("R5", "三中年报2025_更正.xlsx", "2026-12-21T08:00:00", [r5("3412000003", 2025, 500, 1, 250)])
+    w.refresh_by_school(indicators=False)
+    w.submit("R5", "一中年报2026_更正.xlsx", "2026-12-22T08:00:00", [r5("3412000001", 2026, 1000, 1, 700)])
+    # the marts brought up to date school by school twice since the last indicator build: the
+    # second delta starts from a fingerprint that build never saw
+    summary = w.refresh_by_school()
+    assert (summary.recomputed_schools, summary.recomputed_periods) == (None, [2025, 2026])
+    same_as_full_rebuild(w.con)
+
+
+@pytest.mark.parametrize("case", ["registry", "roster", "shs", "base", "new_year", "as_of_year"])
+def test_anything_else_falls_back_to_the_whole_build(w, shs, flb, yip, annual, case):
+    if case == "registry":  # a school moves district: every year of every indicator may change
+        w.submit("R0", "名录_更新.xlsx", "2026-12-23T08:00:00",
+                 [{"school_code": "3412000003", "school_name": "演示三中", "district_code": "120101",
+                   "school_type": "senior_secondary"}])
+    elif case == "roster":
+        w.submit("R4", "联盟成员.xlsx", "2026-12-23T08:00:00", [member("3412000001", "senior", "120101", "2026-02-03")])
+    elif case == "shs":
+        w.submit("R1", "科学高中_补.xlsx", "2026-12-23T08:00:00",
+                 shs_events("3412000002", ("applied", "2024-04-01"), ("named", "2026-12-01")))
+    elif case == "base":
+        w.submit("R2", "基地_补.xlsx", "2026-12-23T08:00:00", [base("FLB-4", "3412000002", "physics", "established", 2026)])
+    elif case == "new_year":  # the first report of a later year adds a year to every annual indicator
+        w.submit("R5", "年报2027.xlsx", "2026-12-23T08:00:00", [r5("3412000001", 2027, 1000, 1, 600)])
+    else:  # a new calendar year of arrivals moves the as-of year (quota status, stock carry-forward)
+        w.submit("R5", "年报2026_补.xlsx", "2027-01-05T08:00:00", [r5("3412000002", 2026, 800, 1, 100)])
+    w.submit("R5", "三中年报2025_更正.xlsx", "2026-12-23T09:00:00", [r5("3412000003", 2025, 500, 1, 250)])
+    summary = w.refresh_by_school()
+    assert (summary.recomputed_schools, summary.recomputed_periods) == (None, None)
+    assert recorded(w.con) == (None, None)
+    same_as_full_rebuild(w.con)
+
+
+def test_changed_recipe_falls_back_to_the_whole_build(w, shs, flb, yip, annual):
+    w.submit("R5", "三中年报2025_更正.xlsx", "2026-12-21T08:00:00", [r5("3412000003", 2025, 500, 1, 250)])
+    w.con.execute("update meta.indicator_build set recipe = 'an older recipe'")
+    summary = w.refresh_by_school()
+    assert (summary.recomputed_schools, summary.recomputed_periods) == (None, None)
+    same_as_full_rebuild(w.con)

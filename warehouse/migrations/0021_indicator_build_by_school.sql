@@ -1,0 +1,6 @@
+-- 0021: indicator builds that follow the annual reports school by school (issue 15 #3). The last
+-- build keeps the fingerprints of the marts its annual-report units read, so that the next one can
+-- ask which schools those marts replaced since (warehouse.changed_schools) and recompute only
+-- their units; and the schools it recomputed, so that the published snapshot replaces only theirs.
+alter table meta.indicator_build add column marts varchar;               -- JSON {mart: its fingerprint at this build}
+alter table meta.indicator_build add column recomputed_schools varchar[]; -- null: not school by school
