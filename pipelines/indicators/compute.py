@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,7 +33,7 @@ from pipelines.indicators.catalog import INDICATORS_BY_ID, definitions_rows
 from pipelines.indicators.progress import quota_progress, stock_progress
 from pipelines.marts.build import MARTS
 from pipelines.reference.codes import CITY
-from warehouse import bound, newest_arrival, reference_fingerprint, scalar, transaction
+from warehouse import bound, newest_arrival, reference_fingerprint, scalar, stored_fingerprint, transaction
 
 UNIT_QUERIES = ("indicators/units_shs", "indicators/units_flb", "indicators/units_yip", "indicators/units_alliance",
                 "indicators/units_annual_report")
@@ -64,6 +65,7 @@ class ComputeSummary:
     lineage_rows: int = 0  # staging rows behind the units (indicators.unit_sources)
     units: int = 0
     recomputed_periods: list[int] | None = None  # annual-report years recomputed; None: everything
+    recomputed_schools: list[str] | None = None  # schools whose annual-report units were; None: not by school
     by_indicator: dict[str, int] = field(default_factory=dict)
 
 
@@ -126,6 +128,9 @@ def with_targets(values: pl.DataFrame, targets: pl.DataFrame, as_of_year: int,
 # large enough (one unit per school and year) to be worth recomputing year by year
 ANNUAL_REPORT_QUERY = "indicators/units_annual_report"
 ANNUAL_REPORT_INDICATORS = ("STE_VICE_PRINCIPAL", "STE_PARTICIPATION", "REPORTING_COMPLETENESS")
+# the marts the annual-report units read (one unit per school: unit_key is the school code)
+ANNUAL_REPORT_MARTS = tuple(sorted(set(re.findall(r"\b(?:from|join)\s+(marts\.[a-z_]+)",
+                                                  warehouse.sql(ANNUAL_REPORT_QUERY)))))
 RECIPE_SQL = ("indicators/periods", "indicators/cells", "indicators/rollup", *UNIT_QUERIES)
 
 
@@ -178,15 +183,71 @@ def plan_periods(con: duckdb.DuckDBPyConnection, as_of: datetime, annual_periods
     return [y for (y,) in years]
 
 
+def plan_schools(con: duckdb.DuckDBPyConnection) -> list[str] | None:
+    """The schools whose annual-report units to recompute, or None to recompute whole years.
+
+    Asked only when `plan_periods` found nothing new but annual reports under the same recipe,
+    as-of year and annual-report years. Each mart the annual-report units read
+    (ANNUAL_REPORT_MARTS) must then be as the last indicator build saw it, or have been brought
+    up to date school by school from exactly there (warehouse.changed_schools): the schools are
+    those the marts replaced. A unit of these indicators is one school's (unit_key is its code)
+    and reads only that school's rows of the marts."""
+    state = con.sql("select marts from meta.indicator_build").fetchall()
+    if len(state) != 1 or state[0][0] is None:
+        return None
+    then = json.loads(state[0][0])
+    schools: set[str] = set()
+    for table in ANNUAL_REPORT_MARTS:
+        since, now = then.get(table), stored_fingerprint(con, table)
+        if since is None or now is None:
+            return None
+        if now != since:
+            changed = warehouse.changed_schools(con, table, since)
+            if changed is None:
+                return None
+            schools.update(changed)
+    return sorted(schools)
+
+
+UNIT_COLUMNS = "indicator_id, period, unit_key, district_code, numerator, denominator, is_in_total, breakdowns"
+SOURCE_COLUMNS = "indicator_id, period, unit_key, staging_table, submission_id, sheet_name, row_number, entity_key"
+
+
+def _changed_periods(con: duckdb.DuckDBPyConnection, schools: list[str]) -> list[int]:
+    """The years in which the annual-report units of these schools just computed (indicator_units)
+    differ from those kept (indicators.value_units, unit_sources): a unit, its numbers, its
+    breakdowns or a staging row behind it new, changed or gone. Only those years' cells change."""
+    params = {"ids": list(ANNUAL_REPORT_INDICATORS), "schools": schools}
+    kept = "list_contains($ids, indicator_id) and list_contains($schools, unit_key)"
+    return [p for (p,) in con.execute(
+        f"""with old_units as (select {UNIT_COLUMNS} from indicators.value_units where {kept}),
+            new_units as (select {UNIT_COLUMNS} from indicator_units where list_contains($ids, indicator_id)),
+            old_sources as (select {SOURCE_COLUMNS} from indicators.unit_sources where {kept}),
+            new_sources as (
+                select {SOURCE_COLUMNS} from (
+                    select indicator_id, period, unit_key, unnest(source_rows, recursive := true)
+                    from indicator_units where list_contains($ids, indicator_id))),
+            differ as (
+                (select period from (from old_units except all from new_units))
+                union all (select period from (from new_units except all from old_units))
+                union all (select period from (from old_sources except all from new_sources))
+                union all (select period from (from new_sources except all from old_sources)))
+            select distinct period from differ order by 1""", params).fetchall()]
+
+
 def _record_build(con: duckdb.DuckDBPyConnection, fingerprint: str, as_of: datetime | None,
-                  annual_periods: list[int], recomputed: list[int] | None) -> None:
+                  annual_periods: list[int], recomputed: list[int] | None,
+                  schools: list[str] | None = None) -> None:
     previous = con.sql("select build_id from meta.indicator_build").fetchall()
+    marts = {table: stored_fingerprint(con, table) for table in ANNUAL_REPORT_MARTS}
     con.execute("delete from meta.indicator_build")
     con.execute(
-        """insert into meta.indicator_build (recipe, as_of, periods, built_at, build_id, previous_build_id, recomputed)
-           values ($r, $a, $p, now()::timestamp, $id, $previous, $recomputed)""",
+        """insert into meta.indicator_build (recipe, as_of, periods, built_at, build_id, previous_build_id, recomputed,
+                                             marts, recomputed_schools)
+           values ($r, $a, $p, now()::timestamp, $id, $previous, $recomputed, $marts, $schools)""",
         {"r": fingerprint, "a": as_of, "p": annual_periods, "id": uuid.uuid4().hex,
-         "previous": previous[0][0] if previous else None, "recomputed": recomputed})
+         "previous": previous[0][0] if previous else None, "recomputed": recomputed,
+         "marts": json.dumps(marts, sort_keys=True), "schools": schools})
     con.execute("delete from meta.indicator_build_inputs")
     con.execute("insert into meta.indicator_build_inputs "
                 "select submission_id from raw.submissions where status = 'accepted'")
@@ -199,7 +260,10 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = 
     in one transaction.
 
     With `incremental`, the annual-report indicators are recomputed only for the years that new
-    submissions touch (`plan_periods`); the result is the same as a full rebuild (tested)."""
+    submissions touch (`plan_periods`), and within them only for the schools whose rows of the
+    marts changed when the marts followed the new reports school by school (`plan_schools`):
+    then only the cells and values of the years whose units changed are recomputed. The result
+    is the same as a full rebuild (tested)."""
     as_of = as_of or newest_arrival(con)
     summary = ComputeSummary(as_of=as_of)
     params = {"as_of": as_of, "city": CITY}
@@ -221,11 +285,11 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = 
                 "select distinct period from indicator_periods where list_contains($ids, indicator_id) order by 1",
                 {"ids": annual_ids}).fetchall()]
             periods = plan_periods(con, as_of, annual_periods, fingerprint) if incremental else None
-            summary.recomputed_periods = periods
+            schools = plan_schools(con) if periods is not None else None
             if periods is None:
                 for table in ("indicators.value_units", "indicators.unit_sources"):
                     con.execute(f"delete from {table}")
-            else:  # keep the annual-report years nobody touched; recompute the rest
+            elif schools is None:  # keep the annual-report years nobody touched; recompute the rest
                 con.execute("delete from indicator_periods where list_contains($ids, indicator_id) "
                             "and not list_contains($periods, period)", {"ids": annual_ids, "periods": periods})
                 for table in ("indicators.value_units", "indicators.unit_sources"):
@@ -237,10 +301,21 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = 
             for name in UNIT_QUERIES:
                 text = warehouse.sql(name)
                 query_params = bound(text, params)
-                if periods is not None and name == ANNUAL_REPORT_QUERY:
+                if schools is not None and name == ANNUAL_REPORT_QUERY:  # the marts' filter pushed down
+                    text = f"select * from ({text}) where list_contains($schools, unit_key)"
+                    query_params["schools"] = schools
+                elif periods is not None and name == ANNUAL_REPORT_QUERY:
                     text = f"select * from ({text}) where list_contains($periods, period)"
                     query_params["periods"] = periods
                 con.execute(f"insert into indicator_units by name {text}", query_params)
+            if schools is not None:  # replace those schools' units; the cells of the years they changed
+                periods = _changed_periods(con, schools)
+                con.execute("delete from indicator_periods where list_contains($ids, indicator_id) "
+                            "and not list_contains($periods, period)", {"ids": annual_ids, "periods": periods})
+                for table in ("indicators.value_units", "indicators.unit_sources"):
+                    con.execute(f"delete from {table} where not list_contains($ids, indicator_id) "
+                                "or list_contains($schools, unit_key)", {"ids": annual_ids, "schools": schools})
+            summary.recomputed_periods, summary.recomputed_schools = periods, schools
             con.execute(
                 """insert into indicators.value_units by name
                    select indicator_id, period, unit_key, district_code, numerator, denominator, is_in_total, breakdowns
@@ -268,7 +343,7 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = 
             _insert_frame(con, "indicators.indicator_values", values)
             for table in ("indicator_cells", "indicator_units", "indicator_periods"):
                 con.execute(f"drop table if exists {table}")
-            _record_build(con, fingerprint, as_of, annual_periods, periods)
+            _record_build(con, fingerprint, as_of, annual_periods, periods, schools)
             summary.values = values.height
             summary.by_indicator = dict(values.group_by("indicator_id").len().sort("indicator_id").iter_rows())
         summary.units = scalar(con, "select count(*) from indicators.value_units")

@@ -140,3 +140,16 @@ def test_changed_recipe_falls_back_to_the_whole_build(w, shs, flb, yip, annual):
     summary = w.refresh_by_school()
     assert (summary.recomputed_schools, summary.recomputed_periods) == (None, None)
     same_as_full_rebuild(w.con)
+
+
+def test_only_the_changed_schools_units_are_recomputed(w, shs, flb, yip, annual):
+    # a unit of another school of the same year, altered behind the build's back: a build that
+    # recomputed the whole year would put it right; one that follows the schools keeps it, and
+    # sums the year's cells from the units as kept
+    w.con.execute("update indicators.value_units set numerator = 0 "
+                  "where indicator_id = 'STE_PARTICIPATION' and period = 2025 and unit_key = '3412000001'")
+    w.submit("R5", "三中年报2025_更正.xlsx", "2026-12-21T08:00:00", [r5("3412000003", 2025, 500, 1, 250)])
+    assert w.refresh_by_school().recomputed_schools == ["3412000003"]
+    assert w.values("STE_PARTICIPATION")[2025] == pytest.approx((0 + 250 + 50) / 1600 * 100)
+    compute_indicators(w.con, incremental=False)
+    assert w.values("STE_PARTICIPATION")[2025] == pytest.approx((100 + 250 + 50) / 1600 * 100)

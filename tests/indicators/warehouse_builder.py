@@ -82,8 +82,9 @@ class Warehouse:
             refresh_in_force(self.con, report)
         schools = [r[0] for r in self.con.sql(
             """select distinct school_code from staging.r5_school_annual_reports
-               semi join (select submission_id from raw.submissions where status = 'accepted'
-                          anti join meta.indicator_build_inputs using (submission_id)) using (submission_id)
+               semi join (select submission_id from raw.submissions
+                          anti join meta.indicator_build_inputs using (submission_id)
+                          where status = 'accepted') using (submission_id)
                order by 1""").fetchall()]
         as_of = newest_arrival(self.con)
         with transaction(self.con):

@@ -58,3 +58,22 @@ def test_units_are_copied_anew_when_the_snapshot_missed_a_build_by_school(con, t
     published = publish_snapshot(con, tmp_path / "a")
     assert published.how["indicators.value_units"] == "copied"
     assert _contents(published.path) == _contents(publish_snapshot(con, tmp_path / "b", incremental=False).path)
+
+
+def test_only_the_recomputed_schools_units_are_written(con, tmp_path):
+    w = _warehouse(con)
+    publish_snapshot(con, tmp_path / "a")
+    w.submit("R5", "二中年报2025_更正.xlsx", "2025-11-21T18:00:00", [r5("3412000002", 2025, 800, 1, 350)])
+    assert w.refresh_by_school().recomputed_schools == ["3412000002"]
+    # a unit of another school of the same year, altered behind the build's back: a snapshot that
+    # replaced the whole year would copy it, one that follows the schools leaves it as published
+    con.execute("update indicators.value_units set numerator = -1 "
+                "where indicator_id = 'STE_PARTICIPATION' and period = 2025 and unit_key = '3412000001'")
+    published = publish_snapshot(con, tmp_path / "a")
+    snap = duckdb.connect(str(published.path), read_only=True)
+    try:
+        numerators = dict(snap.sql("select unit_key, numerator from indicators.value_units "
+                                   "where indicator_id = 'STE_PARTICIPATION' and period = 2025").fetchall())
+    finally:
+        snap.close()
+    assert numerators == {"3412000001": 400, "3412000002": 350}

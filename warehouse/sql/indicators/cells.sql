@@ -5,10 +5,12 @@
 -- (migration 0004) places units by the same rule.
 -- Units that are placed alike (same indicator, year, district, breakdowns) are summed before they
 -- are placed: a year of annual reports at national scale is millions of units but a few thousand
--- such groups. Only the (indicator, year) pairs being computed (indicator_periods).
-with units as (  -- the units just computed (compute.py), with the staging rows behind each
+-- such groups. Only the (indicator, year) pairs being computed (indicator_periods), from the units
+-- as kept (indicators.value_units, unit_sources: those just computed and, when an annual-report
+-- year is recomputed for a few schools, the other schools' units of that year as they were).
+with units as (
     select *
-    from indicator_units
+    from indicators.value_units
     semi join indicator_periods using (indicator_id, period)
 ),
 
@@ -25,14 +27,12 @@ unit_groups as (
     group by indicator_id, period, district_code, is_in_total, breakdowns
 ),
 
-unit_submissions as (
-    select indicator_id, period, district_code, is_in_total, breakdowns,
-        unnest(list_distinct(list_transform(source_rows, lambda source: source.submission_id))) as submission_id
+group_submissions as (  -- the submissions behind each group: its units' staging rows
+    select distinct units.indicator_id, units.period, units.district_code, units.is_in_total, units.breakdowns,
+        sources.submission_id
     from units
-),
-
-group_submissions as (
-    select distinct * from unit_submissions
+    inner join indicators.unit_sources as sources using (indicator_id, period, unit_key)
+    where sources.submission_id is not null
 ),
 
 groups as (
