@@ -5,8 +5,9 @@ The indicators are computed in three steps, all SQL over the marts (warehouse/sq
 1. units: one row per thing counted (a school, a base, a student, a member, a report) and year,
    with its district, its breakdown values, its numerator and denominator contributions and the
    staging rows behind it (`units_*.sql`);
-2. cells: each unit placed in the cells it counts toward (city and district, total and each
-   breakdown) (`cells.sql`);
+2. groups and cells: units placed alike summed in groups (`groups.sql`, kept in
+   meta.indicator_unit_groups), each group placed in the cells it counts toward (city and
+   district, total and each breakdown) (`cells.sql`);
 3. values: cells summed (`rollup.sql`). The units and the staging rows behind them are kept
    (indicators.value_units, indicators.unit_sources); lineage is the view indicators.value_lineage
    that places units in cells by the same rule as `cells.sql`.
@@ -131,7 +132,7 @@ ANNUAL_REPORT_INDICATORS = ("STE_VICE_PRINCIPAL", "STE_PARTICIPATION", "REPORTIN
 # the marts the annual-report units read (one unit per school: unit_key is the school code)
 ANNUAL_REPORT_MARTS = tuple(sorted(set(re.findall(r"\b(?:from|join)\s+(marts\.[a-z_]+)",
                                                   warehouse.sql(ANNUAL_REPORT_QUERY)))))
-RECIPE_SQL = ("indicators/periods", "indicators/cells", "indicators/rollup", *UNIT_QUERIES)
+RECIPE_SQL = ("indicators/periods", "indicators/groups", "indicators/cells", "indicators/rollup", *UNIT_QUERIES)
 
 
 def recipe(con: duckdb.DuckDBPyConnection) -> str:
@@ -235,6 +236,43 @@ def _changed_periods(con: duckdb.DuckDBPyConnection, schools: list[str]) -> list
             select distinct period from differ order by 1""", params).fetchall()]
 
 
+# the groups regrouped when a few schools' units change: every group of their district and year
+# (a coarser key than the group's own, compared fast; district_code may be null)
+_SAME_DISTRICT_YEAR = ("g.indicator_id = t.indicator_id and g.period = t.period "
+                       "and g.district_code is not distinct from t.district_code")
+
+
+def _touch_groups(con: duckdb.DuckDBPyConnection, schools: list[str], periods: list[int]) -> None:
+    """Before these schools' units are replaced: forget the groups (meta.indicator_unit_groups) of
+    the indicators recomputed whole, and of each annual-report indicator, year (of those whose
+    units changed) and district these schools' units were or are now in; make
+    indicator_group_units the units those groups are to be summed anew from."""
+    params = {"ids": list(ANNUAL_REPORT_INDICATORS), "schools": schools, "periods": periods}
+    con.execute(
+        """create or replace temp table indicator_touched_groups as
+           select distinct indicator_id, period, district_code from indicators.value_units
+           where list_contains($ids, indicator_id) and list_contains($schools, unit_key)
+             and list_contains($periods, period)
+           union
+           select distinct indicator_id, period, district_code from indicator_units
+           where list_contains($ids, indicator_id) and list_contains($periods, period)""", params)
+    con.execute(f"""delete from meta.indicator_unit_groups as g
+                    where not list_contains($ids, g.indicator_id)
+                       or exists (select 1 from indicator_touched_groups as t where {_SAME_DISTRICT_YEAR})""",
+                {"ids": list(ANNUAL_REPORT_INDICATORS)})
+    con.execute(f"""create or replace temp view indicator_group_units as
+                    select * from indicators.value_units
+                    where not list_contains({_sql_list(ANNUAL_REPORT_INDICATORS)}, indicator_id)
+                    union all
+                    select g.* from indicators.value_units as g
+                    semi join indicator_touched_groups as t on {_SAME_DISTRICT_YEAR}""")
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    """A list of constants of the code (not input) as SQL text: views take no parameters."""
+    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+
+
 def _record_build(con: duckdb.DuckDBPyConnection, fingerprint: str, as_of: datetime | None,
                   annual_periods: list[int], recomputed: list[int] | None,
                   schools: list[str] | None = None) -> None:
@@ -272,7 +310,8 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = 
         _insert_frame(con, "indicators.indicator_definitions", pl.DataFrame(definitions_rows()))
         fingerprint = recipe(con)
         if as_of is None:
-            for table in ("indicators.indicator_values", "indicators.value_units", "indicators.unit_sources"):
+            for table in ("indicators.indicator_values", "indicators.value_units", "indicators.unit_sources",
+                          "meta.indicator_unit_groups"):
                 con.execute(f"delete from {table}")
             _record_build(con, fingerprint, None, [], None)
         else:
@@ -287,12 +326,12 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = 
             periods = plan_periods(con, as_of, annual_periods, fingerprint) if incremental else None
             schools = plan_schools(con) if periods is not None else None
             if periods is None:
-                for table in ("indicators.value_units", "indicators.unit_sources"):
+                for table in ("indicators.value_units", "indicators.unit_sources", "meta.indicator_unit_groups"):
                     con.execute(f"delete from {table}")
             elif schools is None:  # keep the annual-report years nobody touched; recompute the rest
                 con.execute("delete from indicator_periods where list_contains($ids, indicator_id) "
                             "and not list_contains($periods, period)", {"ids": annual_ids, "periods": periods})
-                for table in ("indicators.value_units", "indicators.unit_sources"):
+                for table in ("indicators.value_units", "indicators.unit_sources", "meta.indicator_unit_groups"):
                     con.execute(f"delete from {table} as t using indicator_periods as p "
                                 "where t.indicator_id = p.indicator_id and t.period = p.period")
                     con.execute(f"delete from {table} where not list_contains($ids, indicator_id)",
@@ -312,9 +351,13 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = 
                 periods = _changed_periods(con, schools)
                 con.execute("delete from indicator_periods where list_contains($ids, indicator_id) "
                             "and not list_contains($periods, period)", {"ids": annual_ids, "periods": periods})
+                _touch_groups(con, schools, periods)
                 for table in ("indicators.value_units", "indicators.unit_sources"):
                     con.execute(f"delete from {table} where not list_contains($ids, indicator_id) "
                                 "or list_contains($schools, unit_key)", {"ids": annual_ids, "schools": schools})
+            else:
+                con.execute("create or replace temp view indicator_group_units as select * from indicators.value_units "
+                            "semi join indicator_periods using (indicator_id, period)")
             summary.recomputed_periods, summary.recomputed_schools = periods, schools
             con.execute(
                 """insert into indicators.value_units by name
@@ -324,6 +367,7 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = 
                 """insert into indicators.unit_sources by name
                    select indicator_id, period, unit_key, unnest(source_rows, recursive := true)
                    from indicator_units""")
+            con.execute(f"insert into meta.indicator_unit_groups by name {warehouse.sql('indicators/groups')}")
             _temp_table(con, "indicator_cells", "indicators/cells", params)
             rollup = warehouse.sql("indicators/rollup")
             values = con.sql(rollup, params=bound(rollup, params)).pl()
@@ -341,7 +385,8 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = 
             ).select(VALUE_COLUMNS)
             con.execute("delete from indicators.indicator_values")
             _insert_frame(con, "indicators.indicator_values", values)
-            for table in ("indicator_cells", "indicator_units", "indicator_periods"):
+            con.execute("drop view if exists indicator_group_units")
+            for table in ("indicator_cells", "indicator_units", "indicator_periods", "indicator_touched_groups"):
                 con.execute(f"drop table if exists {table}")
             _record_build(con, fingerprint, as_of, annual_periods, periods, schools)
             summary.values = values.height

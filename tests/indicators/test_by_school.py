@@ -142,14 +142,30 @@ def test_changed_recipe_falls_back_to_the_whole_build(w, shs, flb, yip, annual):
     same_as_full_rebuild(w.con)
 
 
-def test_only_the_changed_schools_units_are_recomputed(w, shs, flb, yip, annual):
+def test_only_the_changed_schools_units_and_groups_are_recomputed(w, shs, flb, yip, annual):
     # a unit of another school of the same year, altered behind the build's back: a build that
-    # recomputed the whole year would put it right; one that follows the schools keeps it, and
-    # sums the year's cells from the units as kept
-    w.con.execute("update indicators.value_units set numerator = 0 "
-                  "where indicator_id = 'STE_PARTICIPATION' and period = 2025 and unit_key = '3412000001'")
+    # recomputed the whole year would put it right; one that follows the schools keeps it as it is,
+    # and the group it is summed in (another district) as it was
+    unit = "indicator_id = 'STE_PARTICIPATION' and period = 2025 and unit_key = '3412000001'"
+    w.con.execute(f"update indicators.value_units set numerator = 0 where {unit}")
     w.submit("R5", "三中年报2025_更正.xlsx", "2026-12-21T08:00:00", [r5("3412000003", 2025, 500, 1, 250)])
     assert w.refresh_by_school().recomputed_schools == ["3412000003"]
-    assert w.values("STE_PARTICIPATION")[2025] == pytest.approx((0 + 250 + 50) / 1600 * 100)
-    compute_indicators(w.con, incremental=False)
+    assert w.con.sql(f"select numerator from indicators.value_units where {unit}").fetchall() == [(0,)]
     assert w.values("STE_PARTICIPATION")[2025] == pytest.approx((100 + 250 + 50) / 1600 * 100)
+    # a school of the same group as the altered unit (和平区, senior secondary): the group is summed anew
+    w.submit("R5", "一中年报2025_更正.xlsx", "2026-12-22T08:00:00", [r5("3412000001", 2025, 1000, 0, 90)])
+    assert w.refresh_by_school().recomputed_schools == ["3412000001"]
+    assert w.values("STE_PARTICIPATION")[2025] == pytest.approx((90 + 250 + 50) / 1600 * 100)
+    same_as_full_rebuild(w.con)
+
+
+def test_reports_of_schools_outside_the_registry_are_followed_too(w, shs, flb, yip, annual):
+    # a school the registry does not know has no district: its units are grouped under none
+    w.submit("R5", "未登记学校年报2025.xlsx", "2026-12-20T08:00:00", [r5("9912000098", 2025, 300, 1, 30),
+                                                                    r5("9912000099", 2025, 200, 0, 20)])
+    w.refresh()
+    w.submit("R5", "未登记学校年报2025_更正.xlsx", "2026-12-21T08:00:00", [r5("9912000099", 2025, 200, 1, 40)])
+    summary = w.refresh_by_school()
+    assert (summary.recomputed_schools, summary.recomputed_periods) == (["9912000099"], [2025])
+    assert w.row("STE_PARTICIPATION", 2025)["numerator"] == 100 + 500 + 50 + 30 + 40  # 一中, 三中, 特教 and the two
+    same_as_full_rebuild(w.con)
