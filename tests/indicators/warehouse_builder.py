@@ -10,12 +10,10 @@ from datetime import date, datetime
 import duckdb
 import polars as pl
 
-import warehouse
-from pipelines.indicators.compute import ANNUAL_REPORT_MARTS, compute_indicators
+from pipelines.indicators.compute import compute_indicators
 from pipelines.intake.schema import REPORT_TYPES
-from pipelines.marts.build import MARTS, build_marts, mart_fingerprint, mart_params, refresh_mart
+from pipelines.marts.build import build_marts
 from pipelines.staging.tables import refresh_in_force
-from warehouse import bound, newest_arrival, record_build, replace_schools, transaction
 
 TABLES = {code: r.table for code, r in REPORT_TYPES.items()}
 
@@ -72,31 +70,6 @@ class Warehouse:
             refresh_in_force(self.con, report)
         build_marts(self.con)
         return compute_indicators(self.con)
-
-    def refresh_by_school(self, indicators: bool = True):
-        """As `refresh`, but the marts the annual-report indicators read are brought up to date
-        school by school (warehouse.replace_schools, recorded with the schools changed), as the
-        pipeline does when all that arrived are annual reports: the schools are those of the rows
-        of the accepted R5 submissions the last indicator build did not see."""
-        for report in REPORT_TYPES.values():
-            refresh_in_force(self.con, report)
-        schools = [r[0] for r in self.con.sql(
-            """select distinct school_code from staging.r5_school_annual_reports
-               semi join (select submission_id from raw.submissions
-                          anti join meta.indicator_build_inputs using (submission_id)
-                          where status = 'accepted') using (submission_id)
-               order by 1""").fetchall()]
-        as_of = newest_arrival(self.con)
-        with transaction(self.con):
-            for mart in MARTS:
-                if mart.table not in ANNUAL_REPORT_MARTS:
-                    refresh_mart(self.con, mart, as_of)
-                    continue
-                fingerprint = mart_fingerprint(self.con, mart, as_of)
-                text = warehouse.sql(mart.sql_name)
-                replace_schools(self.con, mart.table, text, schools, bound(text, mart_params(as_of)))
-                record_build(self.con, mart.table, fingerprint, changed=schools)
-        return compute_indicators(self.con) if indicators else None
 
     def values(self, indicator_id: str, geo_code: str = "120000", breakdown: str = "") -> dict[int, float | None]:
         rows = self.con.execute(

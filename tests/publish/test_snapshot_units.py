@@ -40,7 +40,7 @@ def test_units_of_the_schools_recomputed_are_replaced_and_equal_a_new_snapshot(c
     for n, rows in enumerate([[r5("3412000002", 2025, 800, 1, 350)],
                               [r5("3112000004", 2025, 700, 1, 70), r5("3412000003", 2024, 600, 1, 120)]]):
         w.submit("R5", f"年报更正{n}.xlsx", f"2025-11-2{n + 1}T18:00:00", rows)
-        summary = w.refresh_by_school()
+        summary = w.refresh()
         assert summary.recomputed_schools == sorted(r["school_code"] for r in rows)
         published = publish_snapshot(con, tmp_path / "a")
         assert published.how["indicators.value_units"] == published.how["indicators.unit_sources"] == "updated"
@@ -54,7 +54,7 @@ def test_units_are_copied_anew_when_the_snapshot_missed_a_build_by_school(con, t
     publish_snapshot(con, tmp_path / "a")
     for n, active in ((1, 410), (2, 420)):  # two builds school by school, the first never published
         w.submit("R5", f"更正{n}.xlsx", f"2025-11-2{n}T08:00:00", [r5("3412000001", 2025, 1000, 1, active)])
-        assert w.refresh_by_school().recomputed_schools == ["3412000001"]
+        assert w.refresh().recomputed_schools == ["3412000001"]
     published = publish_snapshot(con, tmp_path / "a")
     assert published.how["indicators.value_units"] == "copied"
     assert _contents(published.path) == _contents(publish_snapshot(con, tmp_path / "b", incremental=False).path)
@@ -64,7 +64,7 @@ def test_only_the_recomputed_schools_units_are_written(con, tmp_path):
     w = _warehouse(con)
     publish_snapshot(con, tmp_path / "a")
     w.submit("R5", "二中年报2025_更正.xlsx", "2025-11-21T18:00:00", [r5("3412000002", 2025, 800, 1, 350)])
-    assert w.refresh_by_school().recomputed_schools == ["3412000002"]
+    assert w.refresh().recomputed_schools == ["3412000002"]
     # a unit of another school of the same year, altered behind the build's back: a snapshot that
     # replaced the whole year would copy it, one that follows the schools leaves it as published
     con.execute("update indicators.value_units set numerator = -1 "
