@@ -152,7 +152,7 @@ def plan_periods(con: duckdb.DuckDBPyConnection, as_of: datetime, annual_periods
     """The years of the annual-report indicators to recompute, or None for all of everything.
 
     Only the years are recomputed when all that arrived since the last build are accepted annual
-    reports (R5), the build recipe is the same, the as-of is in the same calendar year and the
+    reports (R5), none it counted was withdrawn, the build recipe is the same, the as-of is in the same calendar year and the
     annual-report years are the same: an R5 row counts toward its own report year only. Anything
     else — a registry (R0) that moves a school to another district, a new year, changed SQL —
     recomputes everything. The other indicator families are small and are always recomputed."""
@@ -170,6 +170,11 @@ def plan_periods(con: duckdb.DuckDBPyConnection, as_of: datetime, annual_periods
            where status = 'accepted'"""
     ).fetchall()
     if any(report_type != "R5" for _, report_type in new):
+        return None
+    withdrawn = scalar(con, """select count(*) from meta.indicator_build_inputs
+                               anti join (select submission_id from raw.submissions where status = 'accepted')
+                               using (submission_id)""")
+    if withdrawn:  # a submission the last build counted is no longer accepted: nothing says which year
         return None
     if not new:
         return []
