@@ -96,23 +96,21 @@ def with_targets(values: pl.DataFrame, targets: pl.DataFrame, as_of_year: int,
     indicator's first reported year (`first_reported`, the baseline t0) up to the row's year;
     annual quotas on the row's year alone."""
     first_reported = first_reported or {}
-    out = values.with_columns(
-        target=pl.lit(None, pl.Float64), target_year=pl.lit(None, pl.Int32),
-        status=pl.lit(None, pl.String), progress_ratio=pl.lit(None, pl.Float64),
-    )
+    judged = {"target": pl.Float64, "target_year": pl.Int32, "status": pl.String, "progress_ratio": pl.Float64}
+    out = values.with_columns(**{name: pl.lit(None, dtype) for name, dtype in judged.items()})
     if out.is_empty() or targets.is_empty():
         return out
     by_id = {t["indicator_id"]: t for t in targets.iter_rows(named=True)}
-    rows = out.to_dicts()
+    # only the totals carry a target and make the series it is judged on: a few hundred rows of thousands
+    rows = out.filter(pl.col("breakdown") == "").select("indicator_id", "period", "geo_code", "value", "unit").to_dicts()
     series: dict[tuple[str, str], list[tuple[int, float | None]]] = {}
     for r in rows:
-        if r["breakdown"] == "":
-            series.setdefault((r["indicator_id"], r["geo_code"]), []).append((r["period"], r["value"]))
+        series.setdefault((r["indicator_id"], r["geo_code"]), []).append((r["period"], r["value"]))
+    judgements = []
     for r in rows:
         t = by_id.get(r["indicator_id"])
-        if t is None or r["breakdown"] != "" or (r["geo_code"] != CITY and r["unit"] != "%"):
+        if t is None or (r["geo_code"] != CITY and r["unit"] != "%"):
             continue
-        r["target"], r["target_year"] = t["target_value"], t["target_year"]
         if t["kind"] == "stock":
             if t["target_year"] is None:
                 raise ValueError(f"stock target {t['indicator_id']} needs a target year in seeds/targets.csv")
@@ -121,8 +119,15 @@ def with_targets(values: pl.DataFrame, targets: pl.DataFrame, as_of_year: int,
             p = stock_progress(history, t["target_value"], t["target_year"], t["direction"])
         else:
             p = quota_progress(r["value"], t["target_value"], r["period"], as_of_year, t["direction"])
-        r["status"], r["progress_ratio"] = p.status, p.ratio
-    return pl.DataFrame(rows, schema=out.schema)
+        judgements.append({"indicator_id": r["indicator_id"], "period": r["period"], "geo_code": r["geo_code"],
+                           "breakdown": "", "target": t["target_value"], "target_year": t["target_year"],
+                           "status": p.status, "progress_ratio": p.ratio})
+    if not judgements:
+        return out
+    keys = {"indicator_id": out.schema["indicator_id"], "period": out.schema["period"],
+            "geo_code": out.schema["geo_code"], "breakdown": out.schema["breakdown"]}
+    found = pl.DataFrame(judgements, schema={**keys, **judged})
+    return out.drop(*judged).join(found, on=list(keys), how="left", maintain_order="left").select(out.columns)
 
 
 # the indicators computed from the annual reports (R5, units_annual_report.sql): the only family
@@ -357,9 +362,9 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = 
                 con.execute("delete from indicator_periods where list_contains($ids, indicator_id) "
                             "and not list_contains($periods, period)", {"ids": annual_ids, "periods": periods})
                 _touch_groups(con, schools, periods)
-                for table in ("indicators.value_units", "indicators.unit_sources"):
-                    con.execute(f"delete from {table} where not list_contains($ids, indicator_id) "
-                                "or list_contains($schools, unit_key)", {"ids": annual_ids, "schools": schools})
+                for table in ("indicators.value_units", "indicators.unit_sources"):  # two filters that scan fast
+                    con.execute(f"delete from {table} where not list_contains($ids, indicator_id)", {"ids": annual_ids})
+                    con.execute(f"delete from {table} where list_contains($schools, unit_key)", {"schools": schools})
             else:
                 con.execute("create or replace temp view indicator_group_units as select * from indicators.value_units "
                             "semi join indicator_periods using (indicator_id, period)")
