@@ -157,10 +157,10 @@ def plan_periods(con: duckdb.DuckDBPyConnection, as_of: datetime, annual_periods
     """The years of the annual-report indicators to recompute, or None for all of everything.
 
     Only the years are recomputed when all that arrived since the last build are accepted annual
-    reports (R5), none it counted was withdrawn, the build recipe is the same, the as-of is in the same calendar year and the
-    annual-report years are the same: an R5 row counts toward its own report year only. Anything
-    else — a registry (R0) that moves a school to another district, a new year, changed SQL —
-    recomputes everything. The other indicator families are small and are always recomputed."""
+    reports (R5), none it counted was withdrawn, the build recipe is the same, the as-of is in
+    the same calendar year and the annual-report years are the same: an R5 row counts toward its
+    own report year only. Anything else — a registry (R0) that moves a school to another
+    district, a new year, a withdrawn report, changed SQL — recomputes everything. The other indicator families are small and are always recomputed."""
     state = con.sql("select recipe, as_of, periods from meta.indicator_build").fetchall()
     if len(state) != 1:
         return None
