@@ -177,9 +177,10 @@ def test_only_the_changed_schools_units_and_groups_are_recomputed(w, shs, flb, y
 
 def test_reports_of_schools_outside_the_registry_are_followed_too(w, shs, flb, yip, annual):
     # a school the registry does not know has no district: its units are grouped under none
-    w.submit("R5", "未登记学校年报2025.xlsx", "2026-12-20T08:00:00", [r5("9912000098", 2025, 300, 1, 30),
-                                                                    r5("9912000099", 2025, 200, 0, 20)])
+    unregistered = w.submit("R5", "未登记学校年报2025.xlsx", "2026-12-20T08:00:00",
+                            [r5("9912000098", 2025, 300, 1, 30), r5("9912000099", 2025, 200, 0, 20)])
     w.refresh()
+    assert unregistered in w.row("STE_PARTICIPATION", 2025)["submission_ids"]  # counted, so it is behind the value
     w.submit("R5", "未登记学校年报2025_更正.xlsx", "2026-12-21T08:00:00", [r5("9912000099", 2025, 200, 1, 40)])
     summary = w.refresh()
     assert (summary.recomputed_schools, summary.recomputed_periods) == (["9912000099"], [2025])

@@ -30,14 +30,17 @@ group_submissions as (  -- the submissions behind each group: its units' staging
     where sources.submission_id is not null
 ),
 
-final as (
+final as (  -- a unit without a district (a school the registry does not know) is in a group too
     select unit_groups.*, coalesce(subs.submission_ids, []) as submission_ids
     from unit_groups
     left join (
         select indicator_id, period, district_code, is_in_total, breakdowns, list(submission_id) as submission_ids
         from group_submissions
         group by all
-    ) as subs using (indicator_id, period, district_code, is_in_total, breakdowns)
+    ) as subs
+        on unit_groups.indicator_id = subs.indicator_id and unit_groups.period = subs.period
+        and unit_groups.district_code is not distinct from subs.district_code
+        and unit_groups.is_in_total = subs.is_in_total and unit_groups.breakdowns = subs.breakdowns
 )
 
 select * from final
