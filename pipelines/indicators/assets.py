@@ -35,7 +35,9 @@ def indicator_values(context: AssetExecutionContext, warehouse: Warehouse) -> It
     and denominator of shares, target and progress status (ref.targets), as-of (the newest arrival
     of accepted data, not the clock) and the submissions behind each value; the staging rows
     behind each value: indicators.value_lineage (`kejiao explain`). The annual-report indicators
-    are recomputed only for the years new annual reports touch (compute.plan_periods). Its checks
+    are recomputed only for the years new annual reports touch (compute.plan_periods), and only
+    for the schools whose rows the marts replaced when they followed the reports school by school
+    (compute.plan_schools). Its checks
     (indicators/checks.py) run after it, in the same step."""
     with warehouse.get_connection() as con:
         summary = compute_indicators(con)
@@ -55,6 +57,8 @@ def indicator_values(context: AssetExecutionContext, warehouse: Warehouse) -> It
             "years recomputed": MetadataValue.text(
                 "all" if summary.recomputed_periods is None
                 else f"annual reports {summary.recomputed_periods or 'none'}; other indicators all"),
+            "schools recomputed": MetadataValue.text(
+                "all" if summary.recomputed_schools is None else str(len(summary.recomputed_schools))),
             "rows by indicator": MetadataValue.json(summary.by_indicator),
             "headline (latest year, city)": MetadataValue.md(markdown_table(heads.drop("as_of"), 20)),
             "city totals": MetadataValue.md(markdown_table(sample, 60)),

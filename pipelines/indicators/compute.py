@@ -5,8 +5,9 @@ The indicators are computed in three steps, all SQL over the marts (warehouse/sq
 1. units: one row per thing counted (a school, a base, a student, a member, a report) and year,
    with its district, its breakdown values, its numerator and denominator contributions and the
    staging rows behind it (`units_*.sql`);
-2. cells: each unit placed in the cells it counts toward (city and district, total and each
-   breakdown) (`cells.sql`);
+2. groups and cells: units placed alike summed in groups (`groups.sql`, kept in
+   meta.indicator_unit_groups), each group placed in the cells it counts toward (city and
+   district, total and each breakdown) (`cells.sql`);
 3. values: cells summed (`rollup.sql`). The units and the staging rows behind them are kept
    (indicators.value_units, indicators.unit_sources); lineage is the view indicators.value_lineage
    that places units in cells by the same rule as `cells.sql`.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,7 +34,7 @@ from pipelines.indicators.catalog import INDICATORS_BY_ID, definitions_rows
 from pipelines.indicators.progress import quota_progress, stock_progress
 from pipelines.marts.build import MARTS
 from pipelines.reference.codes import CITY
-from warehouse import bound, newest_arrival, reference_fingerprint, scalar, transaction
+from warehouse import bound, newest_arrival, reference_fingerprint, scalar, stored_fingerprint, transaction
 
 UNIT_QUERIES = ("indicators/units_shs", "indicators/units_flb", "indicators/units_yip", "indicators/units_alliance",
                 "indicators/units_annual_report")
@@ -64,6 +66,7 @@ class ComputeSummary:
     lineage_rows: int = 0  # staging rows behind the units (indicators.unit_sources)
     units: int = 0
     recomputed_periods: list[int] | None = None  # annual-report years recomputed; None: everything
+    recomputed_schools: list[str] | None = None  # schools whose annual-report units were; None: not by school
     by_indicator: dict[str, int] = field(default_factory=dict)
 
 
@@ -93,23 +96,21 @@ def with_targets(values: pl.DataFrame, targets: pl.DataFrame, as_of_year: int,
     indicator's first reported year (`first_reported`, the baseline t0) up to the row's year;
     annual quotas on the row's year alone."""
     first_reported = first_reported or {}
-    out = values.with_columns(
-        target=pl.lit(None, pl.Float64), target_year=pl.lit(None, pl.Int32),
-        status=pl.lit(None, pl.String), progress_ratio=pl.lit(None, pl.Float64),
-    )
+    judged = {"target": pl.Float64, "target_year": pl.Int32, "status": pl.String, "progress_ratio": pl.Float64}
+    out = values.with_columns(**{name: pl.lit(None, dtype) for name, dtype in judged.items()})
     if out.is_empty() or targets.is_empty():
         return out
     by_id = {t["indicator_id"]: t for t in targets.iter_rows(named=True)}
-    rows = out.to_dicts()
+    # only the totals carry a target and make the series it is judged on: a few hundred rows of thousands
+    rows = out.filter(pl.col("breakdown") == "").select("indicator_id", "period", "geo_code", "value", "unit").to_dicts()
     series: dict[tuple[str, str], list[tuple[int, float | None]]] = {}
     for r in rows:
-        if r["breakdown"] == "":
-            series.setdefault((r["indicator_id"], r["geo_code"]), []).append((r["period"], r["value"]))
+        series.setdefault((r["indicator_id"], r["geo_code"]), []).append((r["period"], r["value"]))
+    judgements = []
     for r in rows:
         t = by_id.get(r["indicator_id"])
-        if t is None or r["breakdown"] != "" or (r["geo_code"] != CITY and r["unit"] != "%"):
+        if t is None or (r["geo_code"] != CITY and r["unit"] != "%"):
             continue
-        r["target"], r["target_year"] = t["target_value"], t["target_year"]
         if t["kind"] == "stock":
             if t["target_year"] is None:
                 raise ValueError(f"stock target {t['indicator_id']} needs a target year in seeds/targets.csv")
@@ -118,15 +119,25 @@ def with_targets(values: pl.DataFrame, targets: pl.DataFrame, as_of_year: int,
             p = stock_progress(history, t["target_value"], t["target_year"], t["direction"])
         else:
             p = quota_progress(r["value"], t["target_value"], r["period"], as_of_year, t["direction"])
-        r["status"], r["progress_ratio"] = p.status, p.ratio
-    return pl.DataFrame(rows, schema=out.schema)
+        judgements.append({"indicator_id": r["indicator_id"], "period": r["period"], "geo_code": r["geo_code"],
+                           "breakdown": "", "target": t["target_value"], "target_year": t["target_year"],
+                           "status": p.status, "progress_ratio": p.ratio})
+    if not judgements:
+        return out
+    keys = {"indicator_id": out.schema["indicator_id"], "period": out.schema["period"],
+            "geo_code": out.schema["geo_code"], "breakdown": out.schema["breakdown"]}
+    found = pl.DataFrame(judgements, schema={**keys, **judged})
+    return out.drop(*judged).join(found, on=list(keys), how="left", maintain_order="left").select(out.columns)
 
 
 # the indicators computed from the annual reports (R5, units_annual_report.sql): the only family
 # large enough (one unit per school and year) to be worth recomputing year by year
 ANNUAL_REPORT_QUERY = "indicators/units_annual_report"
 ANNUAL_REPORT_INDICATORS = ("STE_VICE_PRINCIPAL", "STE_PARTICIPATION", "REPORTING_COMPLETENESS")
-RECIPE_SQL = ("indicators/periods", "indicators/cells", "indicators/rollup", *UNIT_QUERIES)
+# the marts the annual-report units read (one unit per school: unit_key is the school code)
+ANNUAL_REPORT_MARTS = tuple(sorted(set(re.findall(r"\b(?:from|join)\s+(marts\.[a-z_]+)",
+                                                  warehouse.sql(ANNUAL_REPORT_QUERY)))))
+RECIPE_SQL = ("indicators/periods", "indicators/groups", "indicators/cells", "indicators/rollup", *UNIT_QUERIES)
 
 
 def recipe(con: duckdb.DuckDBPyConnection) -> str:
@@ -146,10 +157,10 @@ def plan_periods(con: duckdb.DuckDBPyConnection, as_of: datetime, annual_periods
     """The years of the annual-report indicators to recompute, or None for all of everything.
 
     Only the years are recomputed when all that arrived since the last build are accepted annual
-    reports (R5), the build recipe is the same, the as-of is in the same calendar year and the
-    annual-report years are the same: an R5 row counts toward its own report year only. Anything
-    else — a registry (R0) that moves a school to another district, a new year, changed SQL —
-    recomputes everything. The other indicator families are small and are always recomputed."""
+    reports (R5), none it counted was withdrawn, the build recipe is the same, the as-of is in
+    the same calendar year and the annual-report years are the same: an R5 row counts toward its
+    own report year only. Anything else — a registry (R0) that moves a school to another
+    district, a new year, a withdrawn report, changed SQL — recomputes everything. The other indicator families are small and are always recomputed."""
     state = con.sql("select recipe, as_of, periods from meta.indicator_build").fetchall()
     if len(state) != 1:
         return None
@@ -165,6 +176,11 @@ def plan_periods(con: duckdb.DuckDBPyConnection, as_of: datetime, annual_periods
     ).fetchall()
     if any(report_type != "R5" for _, report_type in new):
         return None
+    withdrawn = scalar(con, """select count(*) from meta.indicator_build_inputs
+                               anti join (select submission_id from raw.submissions where status = 'accepted')
+                               using (submission_id)""")
+    if withdrawn:  # a submission the last build counted is no longer accepted: nothing says which year
+        return None
     if not new:
         return []
     con.register("_new_submissions", pl.DataFrame({"submission_id": [s for s, _ in new]}).to_arrow())
@@ -178,15 +194,108 @@ def plan_periods(con: duckdb.DuckDBPyConnection, as_of: datetime, annual_periods
     return [y for (y,) in years]
 
 
+def plan_schools(con: duckdb.DuckDBPyConnection) -> list[str] | None:
+    """The schools whose annual-report units to recompute, or None to recompute whole years.
+
+    Asked only when `plan_periods` found nothing new but annual reports under the same recipe,
+    as-of year and annual-report years. Each mart the annual-report units read
+    (ANNUAL_REPORT_MARTS) must then be as the last indicator build saw it, or have been brought
+    up to date school by school from exactly there (warehouse.changed_schools): the schools are
+    those the marts replaced. A unit of these indicators is one school's (unit_key is its code)
+    and reads only that school's rows of the marts."""
+    state = con.sql("select marts from meta.indicator_build").fetchall()
+    if len(state) != 1 or state[0][0] is None:
+        return None
+    then = json.loads(state[0][0])
+    schools: set[str] = set()
+    for table in ANNUAL_REPORT_MARTS:
+        since, now = then.get(table), stored_fingerprint(con, table)
+        if since is None or now is None:
+            return None
+        if now != since:
+            changed = warehouse.changed_schools(con, table, since)
+            if changed is None:
+                return None
+            schools.update(changed)
+    return sorted(schools)
+
+
+UNIT_COLUMNS = "indicator_id, period, unit_key, district_code, numerator, denominator, is_in_total, breakdowns"
+SOURCE_COLUMNS = "indicator_id, period, unit_key, staging_table, submission_id, sheet_name, row_number, entity_key"
+
+
+def _changed_periods(con: duckdb.DuckDBPyConnection, schools: list[str]) -> list[int]:
+    """The years in which the annual-report units of these schools just computed (indicator_units)
+    differ from those kept (indicators.value_units, unit_sources): a unit, its numbers, its
+    breakdowns or a staging row behind it new, changed or gone. Only those years' cells change."""
+    params = {"ids": list(ANNUAL_REPORT_INDICATORS), "schools": schools}
+    kept = "list_contains($ids, indicator_id) and list_contains($schools, unit_key)"
+    return [p for (p,) in con.execute(
+        f"""with old_units as (select {UNIT_COLUMNS} from indicators.value_units where {kept}),
+            new_units as (select {UNIT_COLUMNS} from indicator_units where list_contains($ids, indicator_id)),
+            old_sources as (select {SOURCE_COLUMNS} from indicators.unit_sources where {kept}),
+            new_sources as (
+                select {SOURCE_COLUMNS} from (
+                    select indicator_id, period, unit_key, unnest(source_rows, recursive := true)
+                    from indicator_units where list_contains($ids, indicator_id))),
+            differ as (
+                (select period from (from old_units except all from new_units))
+                union all (select period from (from new_units except all from old_units))
+                union all (select period from (from old_sources except all from new_sources))
+                union all (select period from (from new_sources except all from old_sources)))
+            select distinct period from differ order by 1""", params).fetchall()]
+
+
+# the groups regrouped when a few schools' units change: every group of their district and year
+# (a coarser key than the group's own, compared fast; district_code may be null)
+_SAME_DISTRICT_YEAR = ("g.indicator_id = t.indicator_id and g.period = t.period "
+                       "and g.district_code is not distinct from t.district_code")
+
+
+def _touch_groups(con: duckdb.DuckDBPyConnection, schools: list[str], periods: list[int]) -> None:
+    """Before these schools' units are replaced: forget the groups (meta.indicator_unit_groups) of
+    the indicators recomputed whole, and of each annual-report indicator, year (of those whose
+    units changed) and district these schools' units were or are now in; make
+    indicator_group_units the units those groups are to be summed anew from."""
+    params = {"ids": list(ANNUAL_REPORT_INDICATORS), "schools": schools, "periods": periods}
+    con.execute(
+        """create or replace temp table indicator_touched_groups as
+           select distinct indicator_id, period, district_code from indicators.value_units
+           where list_contains($ids, indicator_id) and list_contains($schools, unit_key)
+             and list_contains($periods, period)
+           union
+           select distinct indicator_id, period, district_code from indicator_units
+           where list_contains($ids, indicator_id) and list_contains($periods, period)""", params)
+    con.execute(f"""delete from meta.indicator_unit_groups as g
+                    where not list_contains($ids, g.indicator_id)
+                       or exists (select 1 from indicator_touched_groups as t where {_SAME_DISTRICT_YEAR})""",
+                {"ids": list(ANNUAL_REPORT_INDICATORS)})
+    con.execute(f"""create or replace temp view indicator_group_units as
+                    select * from indicators.value_units
+                    where not list_contains({_sql_list(ANNUAL_REPORT_INDICATORS)}, indicator_id)
+                    union all
+                    select g.* from indicators.value_units as g
+                    semi join indicator_touched_groups as t on {_SAME_DISTRICT_YEAR}""")
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    """A list of constants of the code (not input) as SQL text: views take no parameters."""
+    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+
+
 def _record_build(con: duckdb.DuckDBPyConnection, fingerprint: str, as_of: datetime | None,
-                  annual_periods: list[int], recomputed: list[int] | None) -> None:
+                  annual_periods: list[int], recomputed: list[int] | None,
+                  schools: list[str] | None = None) -> None:
     previous = con.sql("select build_id from meta.indicator_build").fetchall()
+    marts = {table: stored_fingerprint(con, table) for table in ANNUAL_REPORT_MARTS}
     con.execute("delete from meta.indicator_build")
     con.execute(
-        """insert into meta.indicator_build (recipe, as_of, periods, built_at, build_id, previous_build_id, recomputed)
-           values ($r, $a, $p, now()::timestamp, $id, $previous, $recomputed)""",
+        """insert into meta.indicator_build (recipe, as_of, periods, built_at, build_id, previous_build_id, recomputed,
+                                             marts, recomputed_schools)
+           values ($r, $a, $p, now()::timestamp, $id, $previous, $recomputed, $marts, $schools)""",
         {"r": fingerprint, "a": as_of, "p": annual_periods, "id": uuid.uuid4().hex,
-         "previous": previous[0][0] if previous else None, "recomputed": recomputed})
+         "previous": previous[0][0] if previous else None, "recomputed": recomputed,
+         "marts": json.dumps(marts, sort_keys=True), "schools": schools})
     con.execute("delete from meta.indicator_build_inputs")
     con.execute("insert into meta.indicator_build_inputs "
                 "select submission_id from raw.submissions where status = 'accepted'")
@@ -199,7 +308,10 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = 
     in one transaction.
 
     With `incremental`, the annual-report indicators are recomputed only for the years that new
-    submissions touch (`plan_periods`); the result is the same as a full rebuild (tested)."""
+    submissions touch (`plan_periods`), and within them only for the schools whose rows of the
+    marts changed when the marts followed the new reports school by school (`plan_schools`):
+    then only the cells and values of the years whose units changed are recomputed. The result
+    is the same as a full rebuild (tested)."""
     as_of = as_of or newest_arrival(con)
     summary = ComputeSummary(as_of=as_of)
     params = {"as_of": as_of, "city": CITY}
@@ -208,7 +320,8 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = 
         _insert_frame(con, "indicators.indicator_definitions", pl.DataFrame(definitions_rows()))
         fingerprint = recipe(con)
         if as_of is None:
-            for table in ("indicators.indicator_values", "indicators.value_units", "indicators.unit_sources"):
+            for table in ("indicators.indicator_values", "indicators.value_units", "indicators.unit_sources",
+                          "meta.indicator_unit_groups"):
                 con.execute(f"delete from {table}")
             _record_build(con, fingerprint, None, [], None)
         else:
@@ -221,14 +334,14 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = 
                 "select distinct period from indicator_periods where list_contains($ids, indicator_id) order by 1",
                 {"ids": annual_ids}).fetchall()]
             periods = plan_periods(con, as_of, annual_periods, fingerprint) if incremental else None
-            summary.recomputed_periods = periods
+            schools = plan_schools(con) if periods is not None else None
             if periods is None:
-                for table in ("indicators.value_units", "indicators.unit_sources"):
+                for table in ("indicators.value_units", "indicators.unit_sources", "meta.indicator_unit_groups"):
                     con.execute(f"delete from {table}")
-            else:  # keep the annual-report years nobody touched; recompute the rest
+            elif schools is None:  # keep the annual-report years nobody touched; recompute the rest
                 con.execute("delete from indicator_periods where list_contains($ids, indicator_id) "
                             "and not list_contains($periods, period)", {"ids": annual_ids, "periods": periods})
-                for table in ("indicators.value_units", "indicators.unit_sources"):
+                for table in ("indicators.value_units", "indicators.unit_sources", "meta.indicator_unit_groups"):
                     con.execute(f"delete from {table} as t using indicator_periods as p "
                                 "where t.indicator_id = p.indicator_id and t.period = p.period")
                     con.execute(f"delete from {table} where not list_contains($ids, indicator_id)",
@@ -237,10 +350,25 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = 
             for name in UNIT_QUERIES:
                 text = warehouse.sql(name)
                 query_params = bound(text, params)
-                if periods is not None and name == ANNUAL_REPORT_QUERY:
+                if schools is not None and name == ANNUAL_REPORT_QUERY:  # the marts' filter pushed down
+                    text = f"select * from ({text}) where list_contains($schools, unit_key)"
+                    query_params["schools"] = schools
+                elif periods is not None and name == ANNUAL_REPORT_QUERY:
                     text = f"select * from ({text}) where list_contains($periods, period)"
                     query_params["periods"] = periods
                 con.execute(f"insert into indicator_units by name {text}", query_params)
+            if schools is not None:  # replace those schools' units; the cells of the years they changed
+                periods = _changed_periods(con, schools)
+                con.execute("delete from indicator_periods where list_contains($ids, indicator_id) "
+                            "and not list_contains($periods, period)", {"ids": annual_ids, "periods": periods})
+                _touch_groups(con, schools, periods)
+                for table in ("indicators.value_units", "indicators.unit_sources"):  # two filters that scan fast
+                    con.execute(f"delete from {table} where not list_contains($ids, indicator_id)", {"ids": annual_ids})
+                    con.execute(f"delete from {table} where list_contains($schools, unit_key)", {"schools": schools})
+            else:
+                con.execute("create or replace temp view indicator_group_units as select * from indicators.value_units "
+                            "semi join indicator_periods using (indicator_id, period)")
+            summary.recomputed_periods, summary.recomputed_schools = periods, schools
             con.execute(
                 """insert into indicators.value_units by name
                    select indicator_id, period, unit_key, district_code, numerator, denominator, is_in_total, breakdowns
@@ -249,6 +377,7 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = 
                 """insert into indicators.unit_sources by name
                    select indicator_id, period, unit_key, unnest(source_rows, recursive := true)
                    from indicator_units""")
+            con.execute(f"insert into meta.indicator_unit_groups by name {warehouse.sql('indicators/groups')}")
             _temp_table(con, "indicator_cells", "indicators/cells", params)
             rollup = warehouse.sql("indicators/rollup")
             values = con.sql(rollup, params=bound(rollup, params)).pl()
@@ -266,9 +395,10 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, as_of: datetime | None = 
             ).select(VALUE_COLUMNS)
             con.execute("delete from indicators.indicator_values")
             _insert_frame(con, "indicators.indicator_values", values)
-            for table in ("indicator_cells", "indicator_units", "indicator_periods"):
+            con.execute("drop view if exists indicator_group_units")
+            for table in ("indicator_cells", "indicator_units", "indicator_periods", "indicator_touched_groups"):
                 con.execute(f"drop table if exists {table}")
-            _record_build(con, fingerprint, as_of, annual_periods, periods)
+            _record_build(con, fingerprint, as_of, annual_periods, periods, schools)
             summary.values = values.height
             summary.by_indicator = dict(values.group_by("indicator_id").len().sort("indicator_id").iter_rows())
         summary.units = scalar(con, "select count(*) from indicators.value_units")

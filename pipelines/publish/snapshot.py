@@ -148,11 +148,19 @@ def _write_snapshot(con: duckdb.DuckDBPyConnection, path: Path, as_of: datetime 
                                         table=table, column=column), {"codes": codes})
                 how[table] = "updated"
             elif units_follow and table in UNIT_TABLES and table in present:
-                changed = ("not list_contains($annual, indicator_id) or list_contains($periods, period)")
-                params = {"annual": list(ANNUAL_REPORT_INDICATORS), "periods": list(recomputed)}
-                con.execute(f"delete from published_snapshot.{table} where {changed}", params)
-                con.execute(f"insert into published_snapshot.{table} by name select * from {table} where {changed}",
-                            params)
+                # the other indicators' units (few, stored together: a filter that skips the rest),
+                # then the annual-report units of the schools, or else of the years, recomputed
+                schools = con.sql("select recomputed_schools from meta.indicator_build").fetchall()[0][0]
+                annual = {"annual": list(ANNUAL_REPORT_INDICATORS)}
+                recomputed_annual = (
+                    ("list_contains($schools, unit_key)", {**annual, "schools": list(schools)}) if schools is not None
+                    else ("list_contains($periods, period)", {**annual, "periods": list(recomputed)}))
+                for changed, params in (("not list_contains($annual, indicator_id)", annual),
+                                        (f"list_contains($annual, indicator_id) and {recomputed_annual[0]}",
+                                         recomputed_annual[1])):
+                    con.execute(f"delete from published_snapshot.{table} where {changed}", params)
+                    con.execute(f"insert into published_snapshot.{table} by name select * from {table} where {changed}",
+                                params)
                 how[table] = "updated"
             else:
                 con.execute(f"drop table if exists published_snapshot.{table}")

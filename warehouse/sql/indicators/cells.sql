@@ -3,47 +3,13 @@
 -- the submissions behind each cell. A unit not counted in the total (an SHS_PIPELINE school
 -- already named or withdrawn) still counts in its breakdown cells. indicators.value_lineage
 -- (migration 0004) places units by the same rule.
--- Units that are placed alike (same indicator, year, district, breakdowns) are summed before they
--- are placed: a year of annual reports at national scale is millions of units but a few thousand
--- such groups. Only the (indicator, year) pairs being computed (indicator_periods).
-with units as (  -- the units just computed (compute.py), with the staging rows behind each
-    select *
-    from indicator_units
+-- Units that are placed alike are summed in groups first (groups.sql, kept in
+-- meta.indicator_unit_groups). Only the (indicator, year) pairs being computed (indicator_periods).
+with groups as (
+    select groups.*, definitions.has_districts
+    from meta.indicator_unit_groups as groups
     semi join indicator_periods using (indicator_id, period)
-),
-
-unit_groups as (
-    select
-        indicator_id,
-        period,
-        district_code,
-        is_in_total,
-        breakdowns,
-        sum(numerator) as numerator,
-        sum(denominator) as denominator
-    from units
-    group by indicator_id, period, district_code, is_in_total, breakdowns
-),
-
-unit_submissions as (
-    select indicator_id, period, district_code, is_in_total, breakdowns,
-        unnest(list_distinct(list_transform(source_rows, lambda source: source.submission_id))) as submission_id
-    from units
-),
-
-group_submissions as (
-    select distinct * from unit_submissions
-),
-
-groups as (
-    select unit_groups.*, definitions.has_districts, coalesce(subs.submission_ids, []) as submission_ids
-    from unit_groups
     inner join indicators.indicator_definitions as definitions using (indicator_id)
-    left join (
-        select indicator_id, period, district_code, is_in_total, breakdowns, list(submission_id) as submission_ids
-        from group_submissions
-        group by all
-    ) as subs using (indicator_id, period, district_code, is_in_total, breakdowns)
 ),
 
 placed as (
