@@ -13,12 +13,12 @@ The new file starts as a copy of the current one (a file copy), and only what ch
 written into it: tables whose inputs are unchanged (same fingerprint in meta.table_builds) are
 kept; a table whose last build replaced only some schools' rows, starting from the fingerprint
 the snapshot holds (warehouse.changed_keys), gets the same schools' rows replaced; the units
-behind the indicators are brought up to date for the years the indicator build recomputed; the
-rest is copied anew. Row counts are checked against the warehouse either way.
+behind the indicators are brought up to date for the schools, or else the years, the indicator
+build recomputed; the rest is copied anew. Row counts are checked against the warehouse either way.
 
-What is published: ref.*, marts.*, indicators.*, senders.* (obligations, error lists, supersessions), (tables, and views such as value_lineage over
-them), raw.submissions, raw.issues (values of private
-columns are masked at intake) and the staging rows in force of R0, R1, R2, R4 and R5 — not R3:
+What is published: ref.*, marts.*, indicators.*, senders.* (obligations, error lists,
+supersessions), (tables, and views such as value_lineage over them), raw.submissions, raw.issues
+(values of private columns are masked at intake) and the staging rows in force of R0, R1, R2, R4 and R5 — not R3:
 of the youth programme only what marts.fct_yip_participants keeps (keyed hashes, no names).
 """
 
@@ -72,7 +72,8 @@ def tables_to_publish(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 # the units behind the indicator values and their staging rows: the largest published tables, and
-# the only ones brought up to date year by year rather than copied (compute.plan_periods)
+# brought up to date for the schools or years the indicator build recomputed rather than copied
+# (compute.plan_schools, plan_periods)
 UNIT_TABLES = ("indicators.value_units", "indicators.unit_sources")
 
 
@@ -109,7 +110,7 @@ def _write_snapshot(con: duckdb.DuckDBPyConnection, path: Path, as_of: datetime 
                     published_at: datetime, previous: Previous | None = None) -> tuple[dict[str, int], dict[str, str]]:
     """Write the published tables into `path`: a new file, or (with `previous`) a copy of the
     previous snapshot in which the tables whose fingerprint is unchanged are kept, the unit
-    tables are brought up to date for the years the indicator build recomputed, and every other
+    tables are brought up to date for the schools or years the indicator build recomputed, and every other
     table is copied anew. Returns the row counts and how each table got there."""
     tables = tables_to_publish(con)
     fingerprints = dict(con.sql("select table_name, fingerprint from meta.table_builds").fetchall())
