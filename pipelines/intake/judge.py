@@ -145,7 +145,7 @@ def judge_batch(parsed: list[Parsed], ctx: Context, later: list | None = None) -
     rows_by_file: dict[int, dict[str, pl.DataFrame]] = {}
     tables = {REPORT_TYPES[code].table: frame for code, frame in result.rows.items()}
     for table, frame in tables.items():
-        for (i,), part in frame.partition_by("_file", as_dict=True, include_key=False).items():
+        for i, part in _by_file(frame).items():
             rows_by_file.setdefault(i, {})[table] = part
     extra = pl.DataFrame([row for i, p in enumerate(parsed) for row in _file_issues(i, p)],
                          schema={"_file": pl.Int32, **ISSUE_SCHEMA})
@@ -167,6 +167,20 @@ def judge_batch(parsed: list[Parsed], ctx: Context, later: list | None = None) -
         return finish([verdicts], [result.later], ctx)[0]
     later.extend(result.later)
     return verdicts
+
+
+def _by_file(frame: pl.DataFrame) -> dict[int, pl.DataFrame]:
+    """Each file's rows of a batch's frame (without `_file`): slices of it, not copies, where the
+    frame is in file order (as Batch.rows leaves it); else gathered."""
+    runs = frame.get_column("_file").rle()
+    files, lengths = runs.struct.field("value").to_list(), runs.struct.field("len").to_list()
+    if len(set(files)) != len(files):
+        return {i: part for (i,), part in frame.partition_by("_file", as_dict=True, include_key=False).items()}
+    body, out, start = frame.drop("_file"), {}, 0
+    for i, n in zip(files, lengths):
+        out[i] = body.slice(start, n)
+        start += n
+    return out
 
 
 def finish(batches: list[Verdicts], later: list[list], ctx: Context) -> list[Verdicts]:
