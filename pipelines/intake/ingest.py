@@ -124,12 +124,14 @@ def ingest(con: duckdb.DuckDBPyConnection, inbox: Path, archive_dir: Path, key: 
     if failures and len(failures) == len(others):  # every file failing alone is the pipeline failing
         raise failures[0]
     judged = [(registry, judged_registry)]
-    for (chunk, _), verdicts_ in zip(pending, finish([v for _, v in pending], later, ctx)):
+    place = {h: i for i, h in enumerate(arrival)}  # the chunks are by report type: not in arrival order
+    finished = finish([v for _, v in pending], later, ctx, [[place[h] for h in chunk] for chunk, _ in pending])
+    for (chunk, _), verdicts_ in zip(pending, finished):
         # each channel's policy (pipelines/intake/channels.py), on the verdicts as finished
         verdicts_ = channels.enforce(verdicts_, [new_files[h].relative for h in chunk], ctx, senders)
         verdicts.update(zip(chunk, verdicts_))
         judged.append((chunk, verdicts_))
-    del pending, later
+    del pending, later, finished
 
     submissions = []
     for h in registry + others:

@@ -183,11 +183,13 @@ def _by_file(frame: pl.DataFrame) -> dict[int, pl.DataFrame]:
     return out
 
 
-def finish(batches: list[Verdicts], later: list[list], ctx: Context) -> list[Verdicts]:
-    """The verdicts of a run's batches (judged with `later`, in the files' order) with the rules
-    across files evaluated over all of them at once: their issues added to each file's (after
-    its others), its counts and message."""
-    found = last_year_issues(later, ctx)
+def finish(batches: list[Verdicts], later: list[list], ctx: Context,
+           arrival: list[list[int]] | None = None) -> list[Verdicts]:
+    """The verdicts of a run's batches (judged with `later`) with the rules across files
+    evaluated over all of them at once: their issues added to each file's (after its others),
+    its counts and message. `arrival[k][i]`: the place of file i of batch k in the order the
+    run's files arrived; without, the batches and their files are in that order."""
+    found = last_year_issues(later, ctx, arrival)
     out = []
     for verdicts, issues in zip(batches, found):
         if issues.is_empty():

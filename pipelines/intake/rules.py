@@ -161,21 +161,28 @@ def far_from_last_year(b: Batch) -> None:
     b.later.append(LastYear(rows, failed, columns, b.sheets))
 
 
-def last_year_issues(batches: list[list[LastYear]], ctx: Context) -> list[pl.DataFrame]:
+def last_year_issues(batches: list[list[LastYear]], ctx: Context,
+                     arrival: list[list[int]] | None = None) -> list[pl.DataFrame]:
     """The far_from_last_year issues (`_file` + ISSUE_SCHEMA) of each batch of a run, given
-    what each kept (`LastYear`, in the order of the batches, which is the files' order): every
-    row against the school's figures of the year before, as in force before the run, updated by
-    the run's files that have no error in their annual report sheets, a later file winning."""
+    what each kept (`LastYear`): every row against the school's figures of the year before, as
+    in force before the run, updated by the run's files that have no error in their annual
+    report sheets, a later file winning. `arrival[k][i]`: the place of file i of batch k in the
+    run's order of arrival; without, the batches and their files are in that order."""
+    def place(k: int) -> pl.Expr:
+        if arrival is None:
+            return pl.lit(k, dtype=pl.Int64) * (1 << 32) + pl.col("_file").cast(pl.Int64)
+        return pl.col("_file").replace_strict(list(range(len(arrival[k]))), arrival[k], return_dtype=pl.Int64)
+
     own = [p.rows.lazy().filter(~pl.col("_file").is_in(p.failed) & pl.col("v_school_code").is_not_null()
                                 & pl.col("v_report_year").is_not_null())
-           .select(_batch=pl.lit(k, dtype=pl.Int32), _file="_file", school_code="v_school_code",
+           .select(_place=place(k), school_code="v_school_code",
                    report_year="v_report_year", enrolled_students="v_enrolled_students",
                    students_in_st_activities="v_students_in_st_activities")
            for k, parts in enumerate(batches) for p in parts]
     empty = pl.DataFrame(schema={"_file": pl.Int32, **ISSUE_SCHEMA})
     if not own:
         return [empty] * len(batches)
-    own_figures = pl.concat(own).sort("_batch", "_file", maintain_order=True).drop("_batch", "_file").collect()
+    own_figures = pl.concat(own).sort("_place", maintain_order=True).drop("_place").collect()
     codes = pl.concat([p.rows["v_school_code"] for parts in batches for p in parts]).drop_nulls().unique()
     prev = pl.concat([ctx.previous_for(codes), own_figures], how="vertical_relaxed").unique(
         ["school_code", "report_year"], keep="last", maintain_order=True)

@@ -21,7 +21,7 @@ from tests.conftest import KEY, TODAY, put, put_registry
 from tests.intake.test_rules import R5_HEADER
 
 NOW = datetime(2026, 11, 29, 8, 0, 0)
-ONE_BATCH = 10**9  # rows: every file in one chunk
+ONE_BATCH = None  # every file in one batch
 R1_HEADER = ["学校标识码", "学校名称", "阶段", "日期", "批准文号", "合作高校", "科学班学生数", "专用实验室数"]
 
 # what a run wrote, in an order of its own (a chunked run may write the rows of different
@@ -42,15 +42,19 @@ def dump(con) -> dict[str, list[tuple]]:
     return {name: sorted(con.sql(sql).fetchall(), key=repr) for name, sql in DUMPS.items()}
 
 
-def run(reference: Path, inbox: Path, work: Path, chunk_rows: int) -> tuple[I.IntakeSummary, dict]:
+def run(reference: Path, inbox: Path, work: Path, chunk_rows: int | None) -> tuple[I.IntakeSummary, dict]:
     """Intake of `inbox` into a fresh copy of the reference warehouse, judging at most
-    `chunk_rows` rows at a time."""
+    `chunk_rows` rows at a time; None: every file but the registry in one batch, in arrival
+    order (as intake judged them before it judged in chunks)."""
     work.mkdir(parents=True)
     shutil.copyfile(reference, work / "warehouse.duckdb")
     con = warehouse.connect(work / "warehouse.duckdb")
     try:
-        summary = I.ingest(con, inbox, work / "archive", KEY, now=NOW, today=TODAY,
-                           limits=Limits(judge_chunk_rows=chunk_rows))
+        with pytest.MonkeyPatch.context() as mp:
+            if chunk_rows is None:
+                mp.setattr(I, "chunks", lambda hashes, parsed, max_rows: [hashes] if hashes else [])
+            summary = I.ingest(con, inbox, work / "archive", KEY, now=NOW, today=TODAY,
+                               limits=Limits(judge_chunk_rows=chunk_rows or 1))
         return summary, dump(con)
     finally:
         con.close()
@@ -96,6 +100,12 @@ def tricky_inbox(inbox: Path) -> dict[str, Path]:
     # two years of one school in one file, and a report of another type between them
     at(10, "阶段.xlsx", [["3412000001", "", "申报", "2025-03-05", "", "津沽演示大学", "40", 2]], header=R1_HEADER)
     at(11, "一中2026与2023.xlsx", [row("3412000001", 2026, 1800, 2000), row("3412000001", 2023, 1800, 100)])
+    # last year's figures twice, the later file (of two report types) judged in another chunk
+    # than the earlier: the later file wins, whichever chunk is judged first
+    at(12, "小学2023.xlsx", [row("2112000004", 2023, 600, 30)])
+    r1_fine = Sheet("阶段", [R1_HEADER, ["3412000002", "", "申报", "2025-04-01", "", "", "", ""]])
+    at(13, "小学2023更正与阶段.xlsx", [row("2112000004", 2023, 600, 300)], extra_sheets=[r1_fine])
+    at(14, "小学2024.xlsx", [row("2112000004", 2024, 600, 290)])
     # the same bytes again, and a file that is no report
     shutil.copyfile(files["一中2025.xlsx"], inbox / "一中2025副本.xlsx")
     (inbox / "说明.csv").write_text("这不是报表\n只是说明\n", encoding="utf-8")
@@ -120,10 +130,11 @@ def test_the_tricky_inbox_is_what_it_claims(tmp_path, reference):
     assert warned == {"一中2025.xlsx", "二中2024.xlsx", "二中2025.xlsx", "二中2024更正.xlsx", "初中2025.xlsx",
                       "一中2026与2023.xlsx"}
     assert status["初中2024有误.xlsx"] == status["初中2024与阶段.xlsx"] == status["120101/二中2023.xlsx"] == "rejected"
+    assert status["小学2023更正与阶段.xlsx"] == status["小学2024.xlsx"] == "accepted"
     assert summary.duplicates == ["一中2025副本.xlsx"] and [n for n, _ in summary.not_a_report] == ["说明.csv"]
 
 
-@pytest.mark.parametrize("chunk_rows", [1, 4, 12])
+@pytest.mark.parametrize("chunk_rows", [1, 4, 12, 10**9])
 def test_a_chunked_intake_takes_in_what_one_batch_does_on_the_tricky_inbox(tmp_path, reference, chunk_rows):
     tricky_inbox(tmp_path / "inbox")
     one = run(reference, tmp_path / "inbox", tmp_path / "one", ONE_BATCH)
@@ -155,7 +166,8 @@ def test_judging_moves_in_chunks(tmp_path, reference):
     judged = [n for names in seen[1:] for n in names]
     assert sorted(judged) == sorted(["一中2025.xlsx", "二中2024.xlsx", "一中2024.xlsx", "二中2025.xlsx",
                                      "二中2024更正.xlsx", "初中2024有误.xlsx", "初中2025.xlsx", "初中2024与阶段.xlsx",
-                                     "二中2023.xlsx", "阶段.xlsx", "一中2026与2023.xlsx", "说明.csv"])
+                                     "二中2023.xlsx", "阶段.xlsx", "一中2026与2023.xlsx", "小学2023.xlsx",
+                                     "小学2023更正与阶段.xlsx", "小学2024.xlsx", "说明.csv"])
 
 
 @pytest.mark.parametrize("chunk_rows", [1, 6])
