@@ -179,10 +179,9 @@ def _first_school(parsed: Parsed) -> str:
     found = []
     for grid, idx, match in parsed.sheets:
         pos = next((pos for pos, col in match.columns.items() if col.kind == "school"), None)
-        if pos is not None:
-            cells = grid.frame.get_column(f"c{pos}").slice(idx + 1).drop_nulls()
-            if cells.len():
-                found.append(str(cells.min()))
+        least = grid.frame.get_column(f"c{pos}").slice(idx + 1).min() if pos is not None else None
+        if least is not None:
+            found.append(str(least))
     return min(found, default="")
 
 
