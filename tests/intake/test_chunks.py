@@ -197,3 +197,24 @@ def test_a_hostile_file_in_one_chunk_costs_only_that_file(tmp_path, reference, m
         assert [r for r in d[name] if bad_id not in r] == clean_d[name], name
     assert [r for r in summary.rejected if r[0] != "坏.xlsx"] == clean_summary.rejected
     assert summary.accepted == clean_summary.accepted and summary.rows == clean_summary.rows
+
+
+def test_a_rule_failing_on_every_file_fails_the_run_whatever_the_chunks(tmp_path, reference, monkeypatch):
+    """Every file of every chunk failing alone is the pipeline failing, not their content: the run
+    raises and writes nothing (a chunk of one file failing costs only that file, above)."""
+    tricky_inbox(tmp_path / "inbox")
+    real = J.judge_batch
+
+    def judge(parsed, ctx, **kw):
+        if any(p.sheets and "R0" not in p.report_types for p in parsed):
+            raise ZeroDivisionError("a rule's bug")
+        return real(parsed, ctx, **kw)
+
+    monkeypatch.setattr(J, "judge_batch", judge)
+    # the non-report (说明.csv) is judged: remove it, so that every file of the run fails
+    (tmp_path / "inbox" / "说明.csv").unlink()
+    with pytest.raises(ZeroDivisionError):
+        run(reference, tmp_path / "inbox", tmp_path / "chunked", 4)
+    con = warehouse.connect(tmp_path / "chunked" / "warehouse.duckdb")
+    assert con.sql("select count(*) from raw.submissions").fetchall()[0][0] == 0
+    con.close()
