@@ -111,6 +111,7 @@ class Batch:
         self.ctx = ctx
         self.issues: list[pl.DataFrame] = []
         self._pending: list[tuple] = []  # rules recorded, not yet evaluated (see add_issues)
+        self.later: list = []  # what rules across the files of a run evaluate once all are judged (rules.py)
         self._df = pl.DataFrame()
         self.inputs = sheets
         self.present: dict[str, list[int]] = {c.name: [] for c in report.columns}
@@ -128,14 +129,16 @@ class Batch:
         missing = [f"t_{c.name}" for c in report.columns if f"t_{c.name}" not in self.df.columns and not c.private]
         self.df = self.df.with_columns([pl.lit(None, dtype=pl.String).alias(m) for m in missing])
 
-    def column_info(self, uids: list[int]) -> pl.DataFrame:
-        """Header text and column letter of each mapped column of these sheets (for issues)."""
+    def column_info(self, uids: list[int], names: frozenset[str] | None = None) -> pl.DataFrame:
+        """Header text and column letter of each mapped column of these sheets (for issues);
+        with `names`, of those columns only."""
         rows = []
         for uid in uids:
             s = self.inputs[uid]
             header = s.grid.frame.row(s.header_idx)
             rows.extend({"_sheet": uid, "column_name": col.name, "column_header": str(header[pos]).strip(),
-                         "column_letter": s.grid.letters[pos]} for pos, col in s.match.columns.items())
+                         "column_letter": s.grid.letters[pos]} for pos, col in s.match.columns.items()
+                        if names is None or col.name in names)
         return pl.DataFrame(rows, schema={"_sheet": pl.Int32, "column_name": pl.String,
                                           "column_header": pl.String, "column_letter": pl.String})
 
@@ -234,13 +237,19 @@ class Batch:
         """Record, for every row where `rule` is not null, an issue on column `name`. The rule
         is evaluated with the others recorded before the frame next changes (see `df`): one
         pass over the rows for many rules."""
+        self._pending.append((name, rule, self.seen(name, value), detail if detail is not None else pl.lit(None),
+                              header))
+
+    def seen(self, name: str, value: pl.Expr | None = None) -> pl.Expr:
+        """The value an issue on column `name` shows: `value`, else the cell as written, masked
+        where the column or the report is private."""
         col = self.report.column(name)
         seen = value if value is not None else pl.col(f"t_{name}")
         # a roster of minors keeps no cell value in its issues, whatever the column: a name typed
         # into the wrong column must not reach raw.issues, a message or a log
         if col.private or col.pseudonymise or self.report.code in MINORS_ROSTERS:
             seen = pl.when(seen.is_not_null()).then(pl.lit(MASK))
-        self._pending.append((name, rule, seen, detail if detail is not None else pl.lit(None), header))
+        return seen
 
     @property
     def df(self) -> pl.DataFrame:
@@ -468,21 +477,30 @@ class Batch:
         self.flush_issues()
         if not self.issues:
             return pl.DataFrame(schema={"_file": pl.Int32, **ISSUE_SCHEMA})
-        zh = {c.name: c.zh for c in self.report.columns}
         issues = pl.concat([i.cast(_RAW_ISSUE) for i in self.issues])
         columns = self.column_info(sorted(issues["_sheet"].drop_nulls().unique().to_list()))
-        issues = (issues.join(columns, on=["_sheet", "column_name"], how="left")
-                  .join(self.sheets.select("_sheet", "sheet_name"), on="_sheet", how="left"))
-        return issues.select(
-            "_file",
-            severity=pl.col("rule_code").replace_strict({k: r.severity for k, r in RULES.items()}, return_dtype=pl.String),
-            rule_code="rule_code",
-            sheet_name="sheet_name",
-            row_number="row_number",
-            column_letter=pl.coalesce("column_letter", pl.when(pl.col("rule_code") == "unknown_column").then("detail")),
-            column_name="column_name",
-            column_header=pl.coalesce("_header", "column_header",
-                                      pl.col("column_name").replace_strict(zh, default=None, return_dtype=pl.String)),
-            value_seen="value_seen",
-            detail=pl.when(pl.col("rule_code") != "unknown_column").then("detail"),
-        ).sort("_file", "sheet_name", "row_number", "column_letter", nulls_last=False)
+        return render_issues(issues, columns, self.sheets, self.report)
+
+
+def render_issues(issues: pl.DataFrame, columns: pl.DataFrame, sheets: pl.DataFrame,
+                  report: ReportType) -> pl.DataFrame:
+    """Issues as recorded (`_RAW_ISSUE`) as the school reads them (`_file` + ISSUE_SCHEMA): with
+    their sheet's name, the column's letter and header as written (`columns`, see
+    Batch.column_info; `sheets`: `_sheet`, `sheet_name`) and severity; ordered by file, sheet, row
+    and column, issues of one cell in the order they were recorded."""
+    zh = {c.name: c.zh for c in report.columns}
+    issues = (issues.cast(_RAW_ISSUE).join(columns, on=["_sheet", "column_name"], how="left", maintain_order="left")
+              .join(sheets.select("_sheet", "sheet_name"), on="_sheet", how="left", maintain_order="left"))
+    return issues.select(
+        "_file",
+        severity=pl.col("rule_code").replace_strict({k: r.severity for k, r in RULES.items()}, return_dtype=pl.String),
+        rule_code="rule_code",
+        sheet_name="sheet_name",
+        row_number="row_number",
+        column_letter=pl.coalesce("column_letter", pl.when(pl.col("rule_code") == "unknown_column").then("detail")),
+        column_name="column_name",
+        column_header=pl.coalesce("_header", "column_header",
+                                  pl.col("column_name").replace_strict(zh, default=None, return_dtype=pl.String)),
+        value_seen="value_seen",
+        detail=pl.when(pl.col("rule_code") != "unknown_column").then("detail"),
+    ).sort("_file", "sheet_name", "row_number", "column_letter", nulls_last=False, maintain_order=True)

