@@ -157,6 +157,17 @@ def bench_size(schools: int, years: int, seed: int, data_root: Path, reps: int |
     return out
 
 
+# what the naive alternative reads with (the `bench` extra of pyproject.toml): without one, its
+# files would be skipped and pandas would look faster than it is
+NAIVE_ENGINES = ("pandas", "openpyxl", "xlrd", "odf")
+
+
+def missing_engines() -> list[str]:
+    import importlib.util
+
+    return [m for m in NAIVE_ENGINES if importlib.util.find_spec(m) is None]
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description="Kejiao 2030 benchmarks (issue #6)")
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
@@ -170,6 +181,11 @@ def main(argv: list[str] | None = None) -> dict:
                         help="keep the other sizes of results/latest.json (e.g. run the largest size on its own)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in str(args.sizes).replace(" ", "").split(",") if s]
+    missing = missing_engines()
+    if missing:
+        raise SystemExit(f"基准对照（pandas 读取）缺少 {', '.join(missing)}：请用 `make bench` 运行（会安装 bench 依赖），"
+                         f"或 `uv pip install -e '.[dev,bench]'` / the naive comparison needs {', '.join(missing)}: "
+                         "run `make bench` (it installs the bench extra), or `uv pip install -e '.[dev,bench]'`")
 
     def log(message: str) -> None:
         print(message, flush=True)

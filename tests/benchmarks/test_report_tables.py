@@ -32,3 +32,17 @@ def test_results_are_written_under_their_names(tmp_path):
                           "20261206T120000Z-load.json", "load-latest.json", "load-latest.md"}
     assert json.loads(files["latest.json"]) == results and files["latest.json"] == files["20261206T120000Z.json"]
     assert files["latest.md"] == "# 天津\n" and files["load-latest.md"] == "# load\n"
+
+
+def test_the_benchmark_refuses_to_compare_with_pandas_missing_an_engine(monkeypatch):
+    """Without xlrd the naive alternative skipped every .xls file and looked 2-4× faster than it is
+    (the results of 2026-12-06 said so in a footnote): the run now stops and says how to install it."""
+    import importlib.util
+
+    from benchmarks import run
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "xlrd" else real(name, *a))
+    assert run.missing_engines() == [m for m in run.NAIVE_ENGINES if m == "xlrd" or real(m) is None]
+    with pytest.raises(SystemExit, match="make bench"):
+        run.main(["--sizes", "1500", "--results", "/nonexistent"])
