@@ -16,6 +16,7 @@ from pipelines.indicators.compute import ANNUAL_REPORT_MARTS, ANNUAL_REPORT_QUER
 from pipelines.intake.schema import REPORT_TYPES
 from pipelines.marts.build import MARTS, refresh_mart
 from pipelines.staging.tables import refresh_in_force
+from tests.indicators.test_incremental import city_lineage
 from tests.indicators.test_indicator_values import base, member, r5, shs_events
 from warehouse import newest_arrival, transaction
 
@@ -74,10 +75,7 @@ def test_corrected_and_late_reports_recompute_their_schools_only(w, shs, flb, yi
     assert after[0][2024] == before[0][2024] and after[0][2025] != before[0][2025]
     assert after[1][2025] == pytest.approx(4 / 6 * 100) != before[1][2025]  # 初中 reported late
     assert after[1][2024] == before[1][2024]
-    lineage = w.con.sql(
-        "select submission_id from indicators.value_lineage where indicator_id = 'STE_PARTICIPATION' "
-        "and period = 2025 and geo_code = '120000' and breakdown = '' and entity_key like '%3412000003%'").fetchall()
-    assert len(lineage) == 1  # the correction, not the report it supersedes
+    assert len(city_lineage(w.con, 2025, "3412000003")) == 1  # the correction, not the report it supersedes
     same_as_full_rebuild(w.con)
 
 

@@ -137,7 +137,8 @@ def test_a_reader_never_blocks_a_run_and_the_swap_is_atomic(tmp_path):
         snapshot_for(published, date(2026, 6, 30))
 
 
-def _contents(path):
+def snapshot_contents(path):
+    """Every table and view of a snapshot but its bookkeeping (meta), each as its sorted rows."""
     snap = duckdb.connect(str(path), read_only=True)
     try:
         names = [r[0] for r in snap.sql(
@@ -176,11 +177,11 @@ def test_an_incremental_snapshot_writes_what_changed_and_equals_a_new_one(con, t
     # publication, which starts from a copy, leaves it as it was
     assert second.history_path.samefile(second.path)
     assert read_stamp(first.history_path)[0] == first.as_of != second.as_of
-    assert _contents(first.history_path) != _contents(second.path)
+    assert snapshot_contents(first.history_path) != snapshot_contents(second.path)
 
     fresh = publish_snapshot(con, tmp_path / "b", incremental=False)
     assert set(fresh.how.values()) == {"copied"}
-    assert _contents(second.path) == _contents(fresh.path)
+    assert snapshot_contents(second.path) == snapshot_contents(fresh.path)
     assert second.tables == fresh.tables
 
 
@@ -198,4 +199,4 @@ def test_units_are_copied_anew_when_the_snapshot_missed_a_build(con, tmp_path):
     published = publish_snapshot(con, tmp_path / "a")
     assert published.how["indicators.value_units"] == "copied"
     assert published.how["staging.r5_school_annual_reports_in_force"] == "copied"  # two school-by-school builds
-    assert _contents(published.path) == _contents(publish_snapshot(con, tmp_path / "b", incremental=False).path)
+    assert snapshot_contents(published.path) == snapshot_contents(publish_snapshot(con, tmp_path / "b", incremental=False).path)

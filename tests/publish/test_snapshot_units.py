@@ -9,18 +9,7 @@ import duckdb
 from pipelines.publish.snapshot import publish_snapshot
 from tests.indicators.test_indicator_values import r5
 from tests.indicators.warehouse_builder import SCHOOLS, Warehouse
-
-
-def _contents(path):
-    snap = duckdb.connect(str(path), read_only=True)
-    try:
-        names = [r[0] for r in snap.sql(
-            "select schema_name || '.' || table_name from duckdb_tables() where schema_name <> 'meta' "
-            "union all select schema_name || '.' || view_name from duckdb_views() where not internal "
-            "order by 1").fetchall()]
-        return {n: snap.sql(f"select * from {n} order by all").fetchall() for n in names}
-    finally:
-        snap.close()
+from tests.publish.test_snapshot import snapshot_contents
 
 
 def _warehouse(con):
@@ -45,7 +34,7 @@ def test_units_of_the_schools_recomputed_are_replaced_and_equal_a_new_snapshot(c
         published = publish_snapshot(con, tmp_path / "a")
         assert published.how["indicators.value_units"] == published.how["indicators.unit_sources"] == "updated"
         fresh = publish_snapshot(con, tmp_path / f"fresh{n}", incremental=False)
-        assert _contents(published.path) == _contents(fresh.path)
+        assert snapshot_contents(published.path) == snapshot_contents(fresh.path)
         assert published.tables == fresh.tables
 
 
@@ -57,7 +46,7 @@ def test_units_are_copied_anew_when_the_snapshot_missed_a_build_by_school(con, t
         assert w.refresh().recomputed_schools == ["3412000001"]
     published = publish_snapshot(con, tmp_path / "a")
     assert published.how["indicators.value_units"] == "copied"
-    assert _contents(published.path) == _contents(publish_snapshot(con, tmp_path / "b", incremental=False).path)
+    assert snapshot_contents(published.path) == snapshot_contents(publish_snapshot(con, tmp_path / "b", incremental=False).path)
 
 
 def test_only_the_recomputed_schools_units_are_written(con, tmp_path):
