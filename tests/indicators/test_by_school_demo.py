@@ -15,7 +15,7 @@ from pipelines.indicators.compute import compute_indicators
 from pipelines.publish.snapshot import publish_snapshot
 from pipelines.settings import DEMO_DIR, Settings
 from tests.indicators.test_by_school import state
-from tests.publish.test_snapshot_units import _contents
+from tests.publish.test_snapshot import snapshot_contents
 
 pytestmark = pytest.mark.slow
 
@@ -65,7 +65,7 @@ def test_corrected_and_late_reports_of_the_demo_follow_school_by_school(tmp_path
         assert schools == sorted({r["school_code"] for r in reports} | {late[0][0]})  # the path was taken
         assert years and set(years) <= {r["report_year"] for r in reports} | {late[0][1]}
         followed = state(con)
-        published = _contents(data / "published" / "current.duckdb")
+        published = snapshot_contents(data / "published" / "current.duckdb")
         assert compute_indicators(con, incremental=False).recomputed_schools is None
         full = state(con)
         for part in full:
@@ -73,4 +73,4 @@ def test_corrected_and_late_reports_of_the_demo_follow_school_by_school(tmp_path
         fresh = publish_snapshot(con, tmp_path / "fresh", incremental=False)
     finally:
         con.close()
-    assert published == _contents(fresh.path)
+    assert published == snapshot_contents(fresh.path)
