@@ -114,3 +114,17 @@ def test_a_workbook_of_two_reports_is_listed_under_each_of_them(snapshot, role):
         errors = data.rejection_errors(snap, report_type, 2025)
         assert "mixed.xlsx" in errors["original_name"].to_list(), report_type
         assert not cells(errors) & set(NAMES)
+
+
+@pytest.mark.parametrize("role", list(SCOPES))
+def test_the_arrivals_overview_counts_a_workbook_of_two_reports_under_each(snapshot, role):
+    """The reporting page's overview named its row by report_type: 'R5,R3' had no name, and the
+    page stopped with a KeyError for every viewer (seen in Chromium)."""
+    from pipelines.intake.schema import REPORT_TYPES
+
+    snap = scope.scoped(data.stamp(snapshot), SCOPES[role])
+    arrivals = data.last_arrivals(snap, 2025)
+    assert set(arrivals["report_type"].to_list()) <= set(REPORT_TYPES)
+    if role != "commission":
+        files = dict(zip(arrivals["report_type"].to_list(), arrivals["files"].to_list()))
+        assert files == {"R3": 2, "R5": 2}  # the roster and the mixed workbook; the annual report and the mixed
