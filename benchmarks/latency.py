@@ -281,9 +281,11 @@ def measure_size(folder: Path, work: Path, reps: int, log) -> dict:
     previous_home = os.environ.get("DAGSTER_HOME")
     os.environ["DAGSTER_HOME"] = str(home)  # this process reads the instance the daemon writes
     try:
-        started = time.time()
-        daemon.start()
+        # the instance's SQLite storage is made here, once, before the daemon and its code server
+        # start: made by both at once, one of them can fail its schema check (alembic) and never run
         with DagsterInstance.get() as instance:
+            started = time.time()
+            daemon.start()
             log("    daemon started; the sensor's first tick materializes the inbox")
             first = wait("the sensor's first run", lambda: sensor_runs(instance), daemon, 600)[0]
             wait("the first run", lambda: finished(instance, first.dagster_run.run_id), daemon, SETUP_TIMEOUT_S)
